@@ -1,0 +1,175 @@
+//! AWS access: one `SdkConfig` shared by a small client per service, the
+//! mapping of SDK errors to [`Error::Aws`], and bounded waits.
+
+pub mod identity_center;
+pub mod wait;
+
+use aws_config::{retry::RetryConfig, sts::AssumeRoleProvider, BehaviorVersion, Region, SdkConfig};
+use aws_sdk_sts::error::SdkError;
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider as TlsProvider};
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::config::ProviderConfig;
+use crate::error::Error;
+
+/// Attempts per call under adaptive retry (throttling backs off client-side).
+const MAX_ATTEMPTS: u32 = 5;
+
+/// Error codes that mean "this object does not exist".
+const NOT_FOUND_CODES: &[&str] = &[
+    "NoSuchEntity",
+    "ResourceNotFoundException",
+    "UserNotFoundException",
+    "NotFoundException",
+    "NotFound",
+];
+
+/// Error codes of throttling.
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+];
+
+/// True for AWS error codes meaning the object is gone.
+pub fn is_not_found_code(code: &str) -> bool {
+    NOT_FOUND_CODES.contains(&code)
+}
+
+/// True for AWS error codes meaning "slow down".
+pub fn is_throttling_code(code: &str) -> bool {
+    THROTTLING_CODES.contains(&code)
+}
+
+/// One client per AWS service, all built from the same `SdkConfig`.
+#[derive(Clone, Debug)]
+pub struct AwsClients {
+    /// IAM.
+    pub iam: aws_sdk_iam::Client,
+    /// IAM Identity Center admin (assignments, permission sets).
+    pub sso_admin: aws_sdk_ssoadmin::Client,
+    /// Identity Center identity store (users, groups).
+    pub identity_store: aws_sdk_identitystore::Client,
+    /// Cognito user pools.
+    pub cognito: aws_sdk_cognitoidentityprovider::Client,
+    /// EventBridge Scheduler.
+    pub scheduler: aws_sdk_scheduler::Client,
+    /// SNS.
+    pub sns: aws_sdk_sns::Client,
+    /// STS.
+    pub sts: aws_sdk_sts::Client,
+    /// The region calls go to.
+    pub region: Option<String>,
+}
+
+impl AwsClients {
+    /// Builds every client from one configuration.
+    pub fn new(sdk: &SdkConfig) -> Self {
+        Self {
+            iam: aws_sdk_iam::Client::new(sdk),
+            sso_admin: aws_sdk_ssoadmin::Client::new(sdk),
+            identity_store: aws_sdk_identitystore::Client::new(sdk),
+            cognito: aws_sdk_cognitoidentityprovider::Client::new(sdk),
+            scheduler: aws_sdk_scheduler::Client::new(sdk),
+            sns: aws_sdk_sns::Client::new(sdk),
+            sts: aws_sdk_sts::Client::new(sdk),
+            region: sdk.region().map(|region| region.to_string()),
+        }
+    }
+}
+
+/// Loads the shared `SdkConfig`: the standard credential chain (env, profile,
+/// SSO, IMDS), then the provider block's region, profile, endpoint and
+/// assumed role; adaptive retry; rustls on ring.
+pub async fn load_sdk_config(config: &ProviderConfig) -> SdkConfig {
+    let http_client = aws_smithy_http_client::Builder::new()
+        .tls_provider(TlsProvider::Rustls(CryptoMode::Ring))
+        .build_https();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client)
+        .retry_config(RetryConfig::adaptive().with_max_attempts(MAX_ATTEMPTS));
+    if let Some(region) = &config.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(profile) = &config.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(endpoint) = &config.endpoint_url {
+        loader = loader.endpoint_url(endpoint);
+    }
+    let base = loader.load().await;
+    let Some(assume_role) = &config.assume_role else {
+        return base;
+    };
+    let mut provider = AssumeRoleProvider::builder(&assume_role.role_arn)
+        .session_name(
+            assume_role
+                .session_name
+                .clone()
+                .unwrap_or_else(|| "terraform-provider-jit".to_string()),
+        )
+        .configure(&base);
+    if let Some(external_id) = &assume_role.external_id {
+        provider = provider.external_id(external_id);
+    }
+    let provider = provider.build().await;
+    base.into_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+        )
+        .build()
+}
+
+/// Turns an SDK error into [`Error::Aws`] with AWS's code and message. A
+/// transport failure becomes "cannot reach AWS", which is what it means.
+pub fn aws_error<E, R>(
+    service: &'static str,
+    operation: &'static str,
+    error: SdkError<E, R>,
+) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    tracing::debug!(
+        service,
+        operation,
+        error = %aws_smithy_types::error::display::DisplayErrorContext(&error),
+        "AWS call failed"
+    );
+    let (code, message, request_id) = match &error {
+        SdkError::ServiceError(service_error) => {
+            let err = service_error.err();
+            (
+                err.code().map(str::to_string),
+                err.message().unwrap_or("no message").to_string(),
+                err.meta().extra("aws_request_id").map(str::to_string),
+            )
+        }
+        SdkError::DispatchFailure(_) => (
+            None,
+            "cannot reach AWS: check `endpoint_url`, `region` and the network".to_string(),
+            None,
+        ),
+        SdkError::TimeoutError(_) => (None, "the request to AWS timed out".to_string(), None),
+        SdkError::ResponseError(_) => (
+            None,
+            "AWS sent a response that could not be read".to_string(),
+            None,
+        ),
+        SdkError::ConstructionFailure(_) => (
+            None,
+            "the request could not be built: check credentials and region".to_string(),
+            None,
+        ),
+        _ => (None, error.to_string(), None),
+    };
+    Error::Aws {
+        service,
+        operation,
+        code,
+        message,
+        request_id,
+    }
+}

@@ -1,0 +1,510 @@
+//! Provider configuration: the Terraform-facing state type and the validated
+//! configuration every resource reads. Parsed and validated once.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tf_provider::value::Value;
+use tf_provider::AttributePath;
+
+use crate::codec;
+use crate::duration::parse_duration;
+use crate::error::{attr, Error};
+
+/// Default expiry schedule group.
+pub const DEFAULT_SCHEDULE_GROUP: &str = "jit-grants";
+/// Default longest grant and longest permission-set session.
+pub const DEFAULT_MAX_DURATION: Duration = Duration::from_secs(3600);
+/// Env var naming the audit log file when `audit_log_path` is not set.
+pub const AUDIT_LOG_ENV: &str = "JIT_AUDIT_LOG";
+/// Env var the apply job sets to force verified approvals on.
+pub const REQUIRE_VERIFIED_ENV: &str = "JIT_REQUIRE_VERIFIED_APPROVALS";
+
+/// The `provider "jit"` block as Terraform sends it.
+#[derive(Serialize, Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct ProviderConfigState {
+    /// AWS region.
+    pub region: Value<String>,
+    /// Shared-config profile.
+    pub profile: Value<String>,
+    /// Endpoint for every service (emulators).
+    pub endpoint_url: Value<String>,
+    /// Role to assume for every call.
+    #[serde(with = "codec::optional_block")]
+    pub assume_role: Value<AssumeRoleState>,
+    /// Identity Center instance ARN; discovered when unset.
+    pub identity_center_instance_arn: Value<String>,
+    /// Identity store id; discovered when unset.
+    pub identity_store_id: Value<String>,
+    /// Rules for `jit_grant`.
+    #[serde(with = "codec::optional_block")]
+    pub grant_policy: Value<GrantPolicyState>,
+    /// Check approvers against `JIT_VERIFIED_APPROVERS` at apply.
+    pub require_verified_approvals: Value<bool>,
+    /// Role EventBridge Scheduler assumes to remove expired assignments.
+    pub revoker_role_arn: Value<String>,
+    /// Scheduler group of grant leases.
+    pub schedule_group: Value<String>,
+    /// SQS queue for expiries that failed.
+    pub expiry_dead_letter_queue_arn: Value<String>,
+    /// SNS topic for notifications and audit events.
+    pub notification_topic_arn: Value<String>,
+    /// JSON lines audit log file.
+    pub audit_log_path: Value<String>,
+}
+
+/// `assume_role { … }`.
+#[derive(Serialize, Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct AssumeRoleState {
+    /// Role ARN.
+    pub role_arn: Value<String>,
+    /// Session name shown in CloudTrail.
+    pub session_name: Value<String>,
+    /// External id required by the role's trust policy.
+    pub external_id: Value<String>,
+}
+
+/// `grant_policy { … }`.
+#[derive(Serialize, Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct GrantPolicyState {
+    /// Longest grant.
+    pub max_duration: Value<String>,
+    /// Longest permission-set session.
+    pub max_session_duration: Value<String>,
+    /// Risk of permission sets not listed.
+    pub default_risk: Value<String>,
+    /// Per permission set rules.
+    pub permission_set: Value<Vec<PermissionSetState>>,
+}
+
+/// `permission_set { … }` inside `grant_policy`.
+#[derive(Serialize, Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct PermissionSetState {
+    /// Permission set name.
+    pub name: Value<String>,
+    /// `low` or `high`.
+    pub risk: Value<String>,
+    /// Allowed approvers; empty means anyone but the requester.
+    pub approvers: Value<Vec<Value<String>>>,
+}
+
+/// Risk class of a permission set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Risk {
+    /// Auto-approved.
+    Low,
+    /// Needs an approver who is not the requester.
+    High,
+}
+
+impl Risk {
+    /// Parses `low` / `high`.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "low" => Some(Self::Low),
+            "high" => Some(Self::High),
+            _ => None,
+        }
+    }
+    /// `low` / `high`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::High => "high",
+        }
+    }
+}
+
+/// Validated `assume_role`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeRole {
+    /// Role ARN.
+    pub role_arn: String,
+    /// Session name.
+    pub session_name: Option<String>,
+    /// External id.
+    pub external_id: Option<String>,
+}
+
+/// Validated rules of one permission set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionSetRule {
+    /// Permission set name.
+    pub name: String,
+    /// Its risk.
+    pub risk: Risk,
+    /// Allowed approvers (empty: anyone but the requester).
+    pub approvers: Vec<String>,
+}
+
+/// Validated `grant_policy`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantPolicy {
+    /// Longest grant.
+    pub max_duration: Duration,
+    /// Longest permission-set session duration allowed.
+    pub max_session_duration: Duration,
+    /// Risk of unlisted permission sets.
+    pub default_risk: Risk,
+    /// Listed permission sets.
+    pub permission_sets: Vec<PermissionSetRule>,
+}
+
+impl Default for GrantPolicy {
+    fn default() -> Self {
+        Self {
+            max_duration: DEFAULT_MAX_DURATION,
+            max_session_duration: DEFAULT_MAX_DURATION,
+            default_risk: Risk::High,
+            permission_sets: Vec::new(),
+        }
+    }
+}
+
+impl GrantPolicy {
+    /// The rule for a permission set name, if listed.
+    pub fn rule(&self, permission_set_name: &str) -> Option<&PermissionSetRule> {
+        self.permission_sets
+            .iter()
+            .find(|rule| rule.name == permission_set_name)
+    }
+}
+
+/// The validated provider configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProviderConfig {
+    /// AWS region (else the environment / profile).
+    pub region: Option<String>,
+    /// Shared-config profile.
+    pub profile: Option<String>,
+    /// Endpoint override for every service.
+    pub endpoint_url: Option<String>,
+    /// Role to assume.
+    pub assume_role: Option<AssumeRole>,
+    /// Identity Center instance ARN (else discovered).
+    pub identity_center_instance_arn: Option<String>,
+    /// Identity store id (else discovered).
+    pub identity_store_id: Option<String>,
+    /// Grant rules.
+    pub grant_policy: GrantPolicy,
+    /// Verified approvals required at apply.
+    pub require_verified_approvals: bool,
+    /// Revoker role for schedules.
+    pub revoker_role_arn: Option<String>,
+    /// Scheduler group.
+    pub schedule_group: String,
+    /// Dead-letter queue for failed expiries.
+    pub expiry_dead_letter_queue_arn: Option<String>,
+    /// Notification topic.
+    pub notification_topic_arn: Option<String>,
+    /// Audit log file.
+    pub audit_log_path: Option<PathBuf>,
+}
+
+/// Reads the environment the configuration depends on, so parsing stays pure.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigEnv {
+    /// `JIT_AUDIT_LOG`.
+    pub audit_log: Option<String>,
+    /// `JIT_REQUIRE_VERIFIED_APPROVALS` is `1`/`true`.
+    pub require_verified_approvals: bool,
+}
+
+impl ConfigEnv {
+    /// From the process environment.
+    pub fn from_process() -> Self {
+        Self {
+            audit_log: std::env::var(AUDIT_LOG_ENV).ok().filter(|v| !v.is_empty()),
+            require_verified_approvals: std::env::var(REQUIRE_VERIFIED_ENV)
+                .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "TRUE" | "yes")),
+        }
+    }
+}
+
+/// A known, non-empty string; unknown and null both give `None`.
+fn known(value: &Value<String>) -> Option<String> {
+    value.as_ref_option().filter(|v| !v.is_empty()).cloned()
+}
+
+impl ProviderConfig {
+    /// Validates the provider block. Unknown values are not errors: they are
+    /// treated as unset. All problems are returned, each with its path.
+    pub fn parse(state: &ProviderConfigState, env: &ConfigEnv) -> Result<Self, Vec<Error>> {
+        let mut errors = Vec::new();
+        let mut config = Self {
+            region: known(&state.region),
+            profile: known(&state.profile),
+            endpoint_url: known(&state.endpoint_url),
+            identity_center_instance_arn: known(&state.identity_center_instance_arn),
+            identity_store_id: known(&state.identity_store_id),
+            require_verified_approvals: env.require_verified_approvals
+                || state
+                    .require_verified_approvals
+                    .as_ref_option()
+                    .copied()
+                    .unwrap_or(false),
+            revoker_role_arn: known(&state.revoker_role_arn),
+            schedule_group: known(&state.schedule_group)
+                .unwrap_or_else(|| DEFAULT_SCHEDULE_GROUP.to_string()),
+            expiry_dead_letter_queue_arn: known(&state.expiry_dead_letter_queue_arn),
+            notification_topic_arn: known(&state.notification_topic_arn),
+            audit_log_path: known(&state.audit_log_path)
+                .or_else(|| env.audit_log.clone())
+                .map(PathBuf::from),
+            ..Self::default()
+        };
+
+        if let Some(url) = &config.endpoint_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                errors.push(Error::invalid(
+                    attr("endpoint_url"),
+                    "Endpoint URL is not an http(s) URL",
+                    format!("`{url}` must start with `http://` or `https://`, e.g. `http://127.0.0.1:5055`."),
+                ));
+            }
+        }
+        let arn_checks: [(&str, &Option<String>, &str, &str); 4] = [
+            (
+                "identity_center_instance_arn",
+                &config.identity_center_instance_arn,
+                "sso",
+                "arn:aws:sso:::instance/ssoins-0123456789abcdef",
+            ),
+            (
+                "revoker_role_arn",
+                &config.revoker_role_arn,
+                "iam",
+                "arn:aws:iam::123456789012:role/jit-revoker",
+            ),
+            (
+                "expiry_dead_letter_queue_arn",
+                &config.expiry_dead_letter_queue_arn,
+                "sqs",
+                "arn:aws:sqs:eu-west-1:123456789012:jit-expiry-dlq",
+            ),
+            (
+                "notification_topic_arn",
+                &config.notification_topic_arn,
+                "sns",
+                "arn:aws:sns:eu-west-1:123456789012:jit-access",
+            ),
+        ];
+        for (name, value, service, example) in arn_checks {
+            if let Some(value) = value {
+                if let Err(problem) = check_arn(value, service) {
+                    errors.push(Error::invalid(
+                        AttributePath::new(name),
+                        format!("Malformed ARN in `{name}`"),
+                        format!("`{value}` {problem}; expected an ARN like `{example}`."),
+                    ));
+                }
+            }
+        }
+
+        if !is_schedule_group_name(&config.schedule_group) {
+            errors.push(Error::invalid(
+                attr("schedule_group"),
+                "Invalid schedule group name",
+                format!(
+                    "`{}` must be 1 to 64 letters, digits, `-`, `_` or `.`.",
+                    config.schedule_group
+                ),
+            ));
+        }
+
+        if let Value::Value(assume_role) = &state.assume_role {
+            let path = attr("assume_role").index(0);
+            match known(&assume_role.role_arn) {
+                Some(role_arn) => {
+                    if let Err(problem) = check_arn(&role_arn, "iam") {
+                        errors.push(Error::invalid(
+                            path.attribute("role_arn"),
+                            "Malformed ARN in `assume_role.role_arn`",
+                            format!("`{role_arn}` {problem}; expected `arn:aws:iam::123456789012:role/NAME`."),
+                        ));
+                    }
+                    config.assume_role = Some(AssumeRole {
+                        role_arn,
+                        session_name: known(&assume_role.session_name),
+                        external_id: known(&assume_role.external_id),
+                    });
+                }
+                None if assume_role.role_arn.is_null() => errors.push(Error::invalid(
+                    path.attribute("role_arn"),
+                    "Missing `assume_role.role_arn`",
+                    "Set the ARN of the role to assume, or remove the `assume_role` block.",
+                )),
+                None => {}
+            }
+        }
+
+        if let Value::Value(policy) = &state.grant_policy {
+            match parse_grant_policy(policy) {
+                Ok(policy) => config.grant_policy = policy,
+                Err(mut policy_errors) => errors.append(&mut policy_errors),
+            }
+        }
+
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn parse_grant_policy(state: &GrantPolicyState) -> Result<GrantPolicy, Vec<Error>> {
+    let path = attr("grant_policy").index(0);
+    let mut errors = Vec::new();
+    let mut policy = GrantPolicy::default();
+
+    let mut duration = |name: &'static str, value: &Value<String>| -> Option<Duration> {
+        let text = known(value)?;
+        match parse_duration(&text) {
+            Ok(parsed) if parsed.is_zero() => {
+                errors.push(Error::invalid(
+                    path.clone().attribute(name),
+                    format!("`{name}` must be longer than zero"),
+                    "Use a duration such as `1h` or `30m`.",
+                ));
+                None
+            }
+            Ok(parsed) => Some(parsed),
+            Err(problem) => {
+                errors.push(Error::invalid(
+                    path.clone().attribute(name),
+                    format!("Invalid duration in `{name}`"),
+                    format!("{problem}. Use Go-style durations such as `1h`, `45m` or `1h30m`."),
+                ));
+                None
+            }
+        }
+    };
+    if let Some(max) = duration("max_duration", &state.max_duration) {
+        policy.max_duration = max;
+    }
+    if let Some(max) = duration("max_session_duration", &state.max_session_duration) {
+        policy.max_session_duration = max;
+    }
+
+    let risk =
+        |value: &Value<String>, at: AttributePath, errors: &mut Vec<Error>| -> Option<Risk> {
+            let text = known(value)?;
+            let parsed = Risk::parse(&text);
+            if parsed.is_none() {
+                errors.push(Error::invalid(
+                    at,
+                    "Unknown risk",
+                    format!("`{text}` is not a risk; use `low` or `high`."),
+                ));
+            }
+            parsed
+        };
+    if let Some(default_risk) = risk(
+        &state.default_risk,
+        path.clone().attribute("default_risk"),
+        &mut errors,
+    ) {
+        policy.default_risk = default_risk;
+    }
+
+    for (index, set) in state.permission_set.iter().flatten().enumerate() {
+        let set_path = path.clone().attribute("permission_set").index(index as i64);
+        let Some(name) = known(&set.name) else {
+            if set.name.is_null() {
+                errors.push(Error::invalid(
+                    set_path.attribute("name"),
+                    "Permission set name is empty",
+                    "Name the permission set, e.g. `JIT-S3FullAccess`.",
+                ));
+            }
+            continue;
+        };
+        if policy.permission_sets.iter().any(|rule| rule.name == name) {
+            errors.push(Error::invalid(
+                set_path.clone().attribute("name"),
+                "Duplicate permission set in `grant_policy`",
+                format!(
+                    "`{name}` is listed more than once; keep one `permission_set` block per name."
+                ),
+            ));
+            continue;
+        }
+        let Some(set_risk) = risk(&set.risk, set_path.clone().attribute("risk"), &mut errors)
+        else {
+            if set.risk.is_null() {
+                errors.push(Error::invalid(
+                    set_path.attribute("risk"),
+                    "Missing risk",
+                    format!("Set `risk = \"low\"` or `\"high\"` for `{name}`."),
+                ));
+            }
+            continue;
+        };
+        let mut approvers = Vec::new();
+        for (approver_index, approver) in set.approvers.iter().flatten().enumerate() {
+            match approver {
+                Value::Value(text) if text.trim().is_empty() => errors.push(Error::invalid(
+                    set_path
+                        .clone()
+                        .attribute("approvers")
+                        .index(approver_index as i64),
+                    "Empty approver",
+                    "Remove the empty entry or name an Identity Center user.",
+                )),
+                Value::Value(text) => approvers.push(text.trim().to_string()),
+                Value::Null | Value::Unknown => {}
+            }
+        }
+        policy.permission_sets.push(PermissionSetRule {
+            name,
+            risk: set_risk,
+            approvers,
+        });
+    }
+
+    if errors.is_empty() {
+        Ok(policy)
+    } else {
+        Err(errors)
+    }
+}
+
+/// EventBridge Scheduler group names: 1-64 of `[0-9a-zA-Z-_.]`.
+pub fn is_schedule_group_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// Checks `arn:<partition>:<service>:<region>:<account>:<resource>`.
+pub fn check_arn(value: &str, service: &str) -> Result<(), String> {
+    let parts: Vec<&str> = value.splitn(6, ':').collect();
+    if parts.len() != 6 || parts[0] != "arn" {
+        return Err("is not an ARN".to_string());
+    }
+    if !parts[1].starts_with("aws") {
+        return Err(format!("has an unknown partition `{}`", parts[1]));
+    }
+    if parts[2] != service {
+        return Err(format!("is a `{}` ARN, not `{service}`", parts[2]));
+    }
+    if parts[5].is_empty() {
+        return Err("has no resource part".to_string());
+    }
+    let account = parts[4];
+    if !account.is_empty() && (account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(format!("has account `{account}`, which is not 12 digits"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,209 @@
+use super::*;
+
+fn s(value: &str) -> Value<String> {
+    Value::Value(value.to_string())
+}
+
+fn permission_set(name: &str, risk: &str, approvers: &[&str]) -> PermissionSetState {
+    PermissionSetState {
+        name: s(name),
+        risk: s(risk),
+        approvers: Value::Value(approvers.iter().map(|a| s(a)).collect()),
+    }
+}
+
+fn with_policy(policy: GrantPolicyState) -> ProviderConfigState {
+    ProviderConfigState {
+        grant_policy: Value::Value(policy),
+        ..Default::default()
+    }
+}
+
+fn error_paths(result: Result<ProviderConfig, Vec<Error>>) -> Vec<(String, String)> {
+    result
+        .err()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|error| {
+            let (summary, _, path) = error.into_parts(AttributePath::default());
+            (summary, path.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn empty_block_gives_documented_defaults() {
+    let config =
+        ProviderConfig::parse(&ProviderConfigState::default(), &ConfigEnv::default()).unwrap();
+    assert_eq!(config.schedule_group, "jit-grants");
+    assert_eq!(config.grant_policy.max_duration, Duration::from_secs(3600));
+    assert_eq!(
+        config.grant_policy.max_session_duration,
+        Duration::from_secs(3600)
+    );
+    assert_eq!(config.grant_policy.default_risk, Risk::High);
+    assert!(!config.require_verified_approvals);
+    assert_eq!(config.audit_log_path, None);
+}
+
+#[test]
+fn full_policy_is_parsed() {
+    let state = with_policy(GrantPolicyState {
+        max_duration: s("2h"),
+        max_session_duration: s("30m"),
+        default_risk: s("low"),
+        permission_set: Value::Value(vec![
+            permission_set("JIT-S3FullAccess", "low", &[]),
+            permission_set("JIT-EmergencyAdmin", "high", &["manager@example.com"]),
+        ]),
+    });
+    let config = ProviderConfig::parse(&state, &ConfigEnv::default()).unwrap();
+    let policy = &config.grant_policy;
+    assert_eq!(policy.max_duration, Duration::from_secs(7200));
+    assert_eq!(policy.max_session_duration, Duration::from_secs(1800));
+    assert_eq!(policy.default_risk, Risk::Low);
+    assert_eq!(
+        policy.rule("JIT-EmergencyAdmin").unwrap().approvers,
+        vec!["manager@example.com"]
+    );
+    assert_eq!(policy.rule("JIT-S3FullAccess").unwrap().risk, Risk::Low);
+    assert!(policy.rule("Other").is_none());
+}
+
+#[test]
+fn each_bad_value_is_reported_at_its_path() {
+    let state = ProviderConfigState {
+        endpoint_url: s("localhost:5000"),
+        notification_topic_arn: s("arn:aws:sqs:eu-west-1:123456789012:q"),
+        revoker_role_arn: s("not-an-arn"),
+        schedule_group: s("bad group!"),
+        ..with_policy(GrantPolicyState {
+            max_duration: s("1x"),
+            max_session_duration: s("0"),
+            default_risk: s("medium"),
+            permission_set: Value::Value(vec![
+                permission_set("A", "low", &[]),
+                permission_set("A", "high", &[]),
+                permission_set("B", "extreme", &[]),
+                permission_set("C", "high", &[" "]),
+            ]),
+        })
+    };
+    let paths = error_paths(ProviderConfig::parse(&state, &ConfigEnv::default()));
+    let expect = [
+        ("Endpoint URL is not an http(s) URL", "endpoint_url"),
+        (
+            "Malformed ARN in `notification_topic_arn`",
+            "notification_topic_arn",
+        ),
+        ("Malformed ARN in `revoker_role_arn`", "revoker_role_arn"),
+        ("Invalid schedule group name", "schedule_group"),
+        (
+            "Invalid duration in `max_duration`",
+            "grant_policy[0].max_duration",
+        ),
+        (
+            "`max_session_duration` must be longer than zero",
+            "grant_policy[0].max_session_duration",
+        ),
+        ("Unknown risk", "grant_policy[0].default_risk"),
+        (
+            "Duplicate permission set in `grant_policy`",
+            "grant_policy[0].permission_set[1].name",
+        ),
+        ("Unknown risk", "grant_policy[0].permission_set[2].risk"),
+        (
+            "Empty approver",
+            "grant_policy[0].permission_set[3].approvers[0]",
+        ),
+    ];
+    for (summary, path) in expect {
+        assert!(
+            paths.iter().any(|(s, p)| s == summary && p == path),
+            "missing {summary} at {path}; got {paths:?}"
+        );
+    }
+    assert_eq!(paths.len(), expect.len(), "{paths:?}");
+}
+
+#[test]
+fn unknown_values_are_not_errors() {
+    let state = ProviderConfigState {
+        region: Value::Unknown,
+        revoker_role_arn: Value::Unknown,
+        assume_role: Value::Value(AssumeRoleState {
+            role_arn: Value::Unknown,
+            ..Default::default()
+        }),
+        ..with_policy(GrantPolicyState {
+            max_duration: Value::Unknown,
+            default_risk: Value::Unknown,
+            permission_set: Value::Unknown,
+            ..Default::default()
+        })
+    };
+    let config = ProviderConfig::parse(&state, &ConfigEnv::default()).unwrap();
+    assert_eq!(config.region, None);
+    assert_eq!(config.grant_policy, GrantPolicy::default());
+}
+
+#[test]
+fn assume_role_needs_an_iam_role_arn() {
+    let state = ProviderConfigState {
+        assume_role: Value::Value(AssumeRoleState {
+            role_arn: s("arn:aws:sts::123456789012:role/x"),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let paths = error_paths(ProviderConfig::parse(&state, &ConfigEnv::default()));
+    assert_eq!(
+        paths,
+        vec![(
+            "Malformed ARN in `assume_role.role_arn`".to_string(),
+            "assume_role[0].role_arn".to_string()
+        )]
+    );
+}
+
+#[test]
+fn environment_forces_verification_and_names_the_audit_log() {
+    let env = ConfigEnv {
+        audit_log: Some("/tmp/audit.jsonl".into()),
+        require_verified_approvals: true,
+    };
+    let state = ProviderConfigState {
+        require_verified_approvals: Value::Value(false),
+        ..Default::default()
+    };
+    let config = ProviderConfig::parse(&state, &env).unwrap();
+    assert!(
+        config.require_verified_approvals,
+        "configuration cannot switch it off"
+    );
+    assert_eq!(
+        config.audit_log_path,
+        Some(PathBuf::from("/tmp/audit.jsonl"))
+    );
+
+    let explicit = ProviderConfigState {
+        audit_log_path: s("audit/jit.jsonl"),
+        ..Default::default()
+    };
+    let config = ProviderConfig::parse(&explicit, &env).unwrap();
+    assert_eq!(
+        config.audit_log_path,
+        Some(PathBuf::from("audit/jit.jsonl"))
+    );
+}
+
+#[test]
+fn arn_checks() {
+    assert!(check_arn("arn:aws:iam::123456789012:role/jit-revoker", "iam").is_ok());
+    assert!(check_arn("arn:aws:sso:::instance/ssoins-1234", "sso").is_ok());
+    assert!(check_arn("arn:aws-us-gov:sns:us-gov-west-1:123456789012:t", "sns").is_ok());
+    assert!(check_arn("arn:aws:iam::12345:role/x", "iam").is_err());
+    assert!(check_arn("arn:aws:iam::123456789012:", "iam").is_err());
+    assert!(check_arn("arn:aws:iam::123456789012", "iam").is_err());
+    assert!(check_arn("arn:gcp:iam::123456789012:role/x", "iam").is_err());
+}

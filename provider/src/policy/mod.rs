@@ -1,0 +1,1 @@
+//! Pure policy library (filled from the policy helper).

@@ -1,0 +1,144 @@
+//! The `jit` provider: its configuration schema, validation and configure,
+//! and the registry of resources and data sources.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use tf_provider::schema::Schema;
+use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
+
+use crate::config::{ConfigEnv, ProviderConfig, ProviderConfigState};
+use crate::context::{Ctx, Shared};
+use crate::schema::*;
+use crate::{aws, data_sources, resources};
+
+/// The provider, holding the context its resources share.
+#[derive(Default)]
+pub struct JitProvider {
+    shared: Shared,
+}
+
+impl JitProvider {
+    /// Validates the block, reporting every problem with its path.
+    fn parse(diags: &mut Diagnostics, config: &ProviderConfigState) -> Option<ProviderConfig> {
+        match ProviderConfig::parse(config, &ConfigEnv::from_process()) {
+            Ok(config) => Some(config),
+            Err(errors) => {
+                for error in errors {
+                    error.report(diags);
+                }
+                None
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Provider for JitProvider {
+    type Config<'a> = ProviderConfigState;
+    type MetaState<'a> = tf_provider::value::ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(provider_schema())
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::Config<'a>) -> Option<()> {
+        Self::parse(diags, &config).map(|_| ())
+    }
+
+    async fn configure<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        terraform_version: String,
+        config: Self::Config<'a>,
+    ) -> Option<()> {
+        let config = Self::parse(diags, &config)?;
+        let sdk = aws::load_sdk_config(&config).await;
+        if sdk.region().is_none() {
+            diags.error(
+                "No AWS region",
+                "Set `region` in the provider block, or AWS_REGION, or a region in the AWS profile.",
+                AttributePath::new("region"),
+            );
+            return None;
+        }
+        tracing::debug!(terraform_version, region = ?sdk.region(), "provider configured");
+        self.shared
+            .set(Ctx::new(config, aws::AwsClients::new(&sdk)));
+        Some(())
+    }
+
+    fn get_resources(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
+        Some(resources::all(&self.shared))
+    }
+
+    fn get_data_sources(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
+        Some(data_sources::all(&self.shared))
+    }
+}
+
+/// The provider block's schema.
+pub fn provider_schema() -> Schema {
+    let permission_set = block(
+        "Rules for one permission set.",
+        [
+            ("approvers", optional_str_list("Identity Center user names allowed to approve grants of this permission set. Empty: anyone other than the requester, the principal and the change author.")),
+            ("name", required_str("Permission set name, e.g. `JIT-S3FullAccess`.")),
+            ("risk", required_str("`low` (no approver needed) or `high` (an approver is needed).")),
+        ],
+        [],
+    );
+    let grant_policy = block(
+        "Rules every `jit_grant` is checked against at plan time.",
+        [
+            ("default_risk", optional_str("Risk of permission sets not listed in a `permission_set` block: `low` or `high`. Default `high`.")),
+            ("max_duration", optional_str("Longest grant, as a Go-style duration (`1h`, `30m`). Default `1h`.")),
+            ("max_session_duration", optional_str("Longest session duration a granted permission set may have. A session outlives the grant by up to this long. Default `1h`.")),
+        ],
+        [("permission_set", list_block(permission_set))],
+    );
+    let assume_role = block(
+        "Assume this role for every AWS call.",
+        [
+            (
+                "external_id",
+                optional_str("External id the role's trust policy requires."),
+            ),
+            ("role_arn", required_str("ARN of the role to assume.")),
+            (
+                "session_name",
+                optional_str("Session name shown in CloudTrail. Default `terraform-provider-jit`."),
+            ),
+        ],
+        [],
+    );
+    schema(
+        0,
+        block(
+            "The `jit` provider puts every AWS access change through Terraform plan and apply review.",
+            [
+                ("audit_log_path", optional_str("JSON lines file that receives one audit event per change. Default: env `JIT_AUDIT_LOG`, else no file.")),
+                ("endpoint_url", optional_str("Endpoint for every AWS service, e.g. a local emulator `http://127.0.0.1:5055`.")),
+                ("expiry_dead_letter_queue_arn", optional_str("SQS queue ARN where expiries that failed are delivered.")),
+                ("identity_center_instance_arn", optional_str("IAM Identity Center instance ARN. Discovered when the account has exactly one instance.")),
+                ("identity_store_id", optional_str("Identity store id of the instance. Discovered with the instance.")),
+                ("notification_topic_arn", optional_str("SNS topic ARN that receives every audit event and the expiry notifications.")),
+                ("profile", optional_str("AWS shared-config profile.")),
+                ("region", optional_str("AWS region. Default: `AWS_REGION`, else the profile's region.")),
+                ("require_verified_approvals", optional_bool("Check at apply that every approver of a high-risk grant is listed in env `JIT_VERIFIED_APPROVERS`. Env `JIT_REQUIRE_VERIFIED_APPROVALS=1` forces this on.")),
+                ("revoker_role_arn", optional_str("IAM role EventBridge Scheduler assumes to remove expired assignments (see data source `jit_revoker_role_policy`).")),
+                ("schedule_group", optional_str("EventBridge Scheduler group of grant leases; created when missing. Default `jit-grants`.")),
+            ],
+            [
+                ("assume_role", optional_block(assume_role)),
+                ("grant_policy", optional_block(grant_policy)),
+            ],
+        ),
+    )
+}
