@@ -23,6 +23,7 @@ pub mod policy;
 pub mod provider;
 pub mod resources;
 pub mod schema;
+pub mod values;
 
 /// The provider's version, as built.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -79,15 +79,19 @@ impl AwsClients {
     }
 }
 
+/// The one HTTP client: rustls on ring, the crypto stack tonic already uses.
+pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(TlsProvider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
 /// Loads the shared `SdkConfig`: the standard credential chain (env, profile,
 /// SSO, IMDS), then the provider block's region, profile, endpoint and
 /// assumed role; adaptive retry; rustls on ring.
 pub async fn load_sdk_config(config: &ProviderConfig) -> SdkConfig {
-    let http_client = aws_smithy_http_client::Builder::new()
-        .tls_provider(TlsProvider::Rustls(CryptoMode::Ring))
-        .build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http_client)
+        .http_client(http_client())
         .retry_config(RetryConfig::adaptive().with_max_attempts(MAX_ATTEMPTS));
     if let Some(region) = &config.region {
         loader = loader.region(Region::new(region.clone()));

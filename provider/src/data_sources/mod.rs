@@ -1,5 +1,7 @@
 //! Data sources, one file each.
 
+pub mod role_policy;
+
 use std::collections::HashMap;
 
 use tf_provider::DynamicDataSource;
@@ -9,5 +11,10 @@ use crate::context::Shared;
 /// Every data source, by name without the `jit_` prefix.
 pub fn all(shared: &Shared) -> HashMap<String, Box<dyn DynamicDataSource>> {
     let _ = shared;
-    HashMap::new()
+    let mut all: HashMap<String, Box<dyn DynamicDataSource>> = HashMap::new();
+    all.insert(
+        "role_policy".into(),
+        Box::new(role_policy::RolePolicyDataSource),
+    );
+    all
 }

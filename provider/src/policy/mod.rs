@@ -1,1 +1,44 @@
-//! Pure policy library (filled from the policy helper).
+//! Pure IAM policy library for standing per-environment access.
+//!
+//! Builds the inline policy of each `<prefix>-<env>-<role>` group: the role's
+//! grants and guard rails, self-service for one's own credentials, mandatory MFA
+//! and an optional source-network restriction. It also validates the inputs
+//! (CIDR blocks, VPC endpoint IDs, name prefixes) and normalizes policy JSON for
+//! drift comparison. Nothing here calls AWS; the same input always gives
+//! byte-identical JSON.
+//!
+//! ```text
+//! use crate::policy::{role_policy, Conditions, Environment, Role};
+//!
+//! let conditions = Conditions {
+//!     allowed_ip_ranges: vec!["203.0.113.0/24".into()],
+//!     ..Conditions::default()
+//! };
+//! let document = role_policy(Environment::Prod, Role::InfraMember, &conditions)?;
+//! let json = document.to_json();
+//! ```
+
+mod cidr;
+mod conditions;
+mod document;
+mod environment;
+mod error;
+mod grants;
+mod naming;
+mod normalize;
+mod role;
+
+#[cfg(test)]
+mod tests;
+
+pub use cidr::{parse_cidr, Cidr};
+pub use conditions::{infer_conditions, validate_vpc_endpoint_id, Conditions, MFA_EXEMPT_ACTIONS};
+pub use document::{
+    Actions, Condition, Effect, PolicyDocument, Resources, Statement, GROUP_INLINE_POLICY_LIMIT,
+    POLICY_VERSION,
+};
+pub use environment::Environment;
+pub use error::PolicyError;
+pub use naming::{group_name, parse_group_name, validate_name_prefix};
+pub use normalize::normalize_policy_json;
+pub use role::{role_policy, Role};

@@ -1,0 +1,7 @@
+//! End-to-end tests: real Terraform 1.15.5 and 1.0.3 against moto. One
+//! integration binary with a module per area (one link on 2-core machines).
+
+use tests::{tftest, Aws, Tf};
+
+mod iam_env_group;
+mod plugin;

@@ -1,0 +1,50 @@
+//! Direct checks against the emulator with the real AWS SDK.
+
+use std::future::Future;
+
+use terraform_provider_jit::aws::AwsClients;
+
+/// AWS clients pointed at the case's emulator, with a runtime to block on.
+#[derive(Debug)]
+pub struct Aws {
+    /// One client per service.
+    pub clients: AwsClients,
+    /// Emulator endpoint.
+    pub endpoint: String,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Aws {
+    /// Clients for `endpoint` with the emulator's dummy credentials.
+    pub fn new(endpoint: &str) -> Self {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let sdk = runtime.block_on(
+            aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new("eu-west-1"))
+                .endpoint_url(endpoint)
+                .http_client(terraform_provider_jit::aws::http_client())
+                .credentials_provider(aws_sdk_iam::config::Credentials::new(
+                    "testing", "testing", None, None, "e2e",
+                ))
+                .load(),
+        );
+        Self {
+            clients: AwsClients::new(&sdk),
+            endpoint: endpoint.to_string(),
+            runtime,
+        }
+    }
+
+    /// Runs an SDK future to completion.
+    pub fn run<F: Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
+    /// IAM client.
+    pub fn iam(&self) -> &aws_sdk_iam::Client {
+        &self.clients.iam
+    }
+}
