@@ -107,10 +107,11 @@ fn build_provider(repo: &Path) -> PathBuf {
     );
     String::from_utf8_lossy(&output.stdout)
         .lines()
+        .rev()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|message| message["reason"] == "compiler-artifact")
         .filter_map(|message| message["executable"].as_str().map(PathBuf::from))
-        .last()
+        .next()
         .expect("cargo reported the provider executable")
 }
 
