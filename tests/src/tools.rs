@@ -89,6 +89,9 @@ fn build_provider(repo: &Path) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let output = Command::new(cargo)
         .current_dir(repo)
+        // Inherited from the test process, it would change ring's build-script
+        // fingerprint and make the next `cargo test` rebuild half the tree.
+        .env_remove("CARGO_MANIFEST_DIR")
         .args([
             "build",
             "--quiet",
