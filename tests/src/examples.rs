@@ -589,9 +589,7 @@ pub fn validate_problems(root: &Path, version: TfVersion) -> Vec<String> {
             ));
         }
     }
-    if problems.is_empty() {
-        let _ = std::fs::remove_dir_all(&scratch);
-    }
+    let _ = std::fs::remove_dir_all(&scratch);
     problems
 }
 

@@ -224,8 +224,76 @@ pub fn generate(root: &Path, entries: &[Entry]) -> Site {
     }
     site.problems.extend(orphans(root, entries));
     copy_guides(root, &mut site);
+    site.problems.extend(broken_links(&site));
     site.problems.sort();
     site
+}
+
+/// Relative Markdown links between pages that lead nowhere.
+fn broken_links(site: &Site) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (page, content) in &site.pages {
+        let dir = page.parent().unwrap_or_else(|| Path::new(""));
+        for target in relative_links(content) {
+            let file = target.split('#').next().unwrap_or_default();
+            if file.is_empty() {
+                continue;
+            }
+            let resolved = normalize(&dir.join(file));
+            if !site.pages.contains_key(&resolved) && !site.failed.contains(&resolved) {
+                problems.push(Problem::new(
+                    page.clone(),
+                    format!("links to `{target}`, which is not a generated page"),
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Targets of `[text](target)` links that are neither absolute URLs nor
+/// in-page anchors.
+fn relative_links(markdown: &str) -> Vec<String> {
+    let mut links = Vec::new();
+    let mut in_code = false;
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            continue;
+        }
+        let mut rest = line;
+        while let Some(start) = rest.find("](") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find(')') else {
+                break;
+            };
+            let target = after[..end].trim();
+            if !target.contains("://") && !target.starts_with('#') && !target.starts_with("mailto:")
+            {
+                links.push(target.to_string());
+            }
+            rest = &after[end..];
+        }
+    }
+    links
+}
+
+/// Resolves `.` and `..` without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                parts.pop();
+            }
+            std::path::Component::Normal(part) => parts.push(part),
+            _ => {}
+        }
+    }
+    parts.iter().collect()
 }
 
 fn render_entry(root: &Path, entry: &Entry) -> Result<String, Vec<Problem>> {
@@ -295,7 +363,7 @@ fn render_entry(root: &Path, entry: &Entry) -> Result<String, Vec<Problem>> {
         Marker::Schema => Ok(schema_md::render(&entry.schema)),
         Marker::Import => import
             .as_deref()
-            .map(|script| render_import(entry, script))
+            .map(|script| render_import(entry, script, &example))
             .unwrap_or_else(|| Err("no import script".to_string())),
     })
     .map_err(|found| {
@@ -336,13 +404,18 @@ fn code_block(language: &str, text: &str) -> String {
 
 /// The `## Import` section: the CLI form (any Terraform version) and the
 /// `import {}` block (Terraform ≥ 1.5).
-fn render_import(entry: &Entry, script: &str) -> Result<String, String> {
+fn render_import(entry: &Entry, script: &str, example: &str) -> Result<String, String> {
     let path = entry
         .import_script()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let commands = template::import_commands(script).map_err(|m| format!("{path}: {m}"))?;
     let prefix = format!("{}.", entry.type_name());
+    let declared: BTreeSet<String> = crate::examples::top_level_blocks(example)
+        .into_iter()
+        .filter(|block| block.kind == "resource" && block.labels.len() == 2)
+        .map(|block| block.labels.join("."))
+        .collect();
     let mut blocks = Vec::new();
     for command in &commands {
         if !command.address.starts_with(&prefix) {
@@ -351,6 +424,14 @@ fn render_import(entry: &Entry, script: &str) -> Result<String, String> {
                 command.address,
                 entry.type_name(),
                 prefix
+            ));
+        }
+        let resource = command.address.split('[').next().unwrap_or_default();
+        if !declared.contains(resource) {
+            return Err(format!(
+                "{path}: imports `{}`, which `{}` does not declare; import into a resource of the example",
+                command.address,
+                entry.example().display()
             ));
         }
         blocks.push(format!(
@@ -737,6 +818,19 @@ mod tests {
         assert!(stale(&root, &site).is_empty());
         put(&root, "docs/resources/thing.md", "edited by hand");
         assert!(stale(&root, &site)[0].message.starts_with("stale"));
+    }
+
+    #[test]
+    fn broken_relative_links_are_reported() {
+        let root = scratch("links");
+        documented(&root);
+        put(&root, "templates/guides/a.md", &format!("{FRONT}\n# A\n\n[b](b.md) [thing](../resources/thing.md#schema) [web](https://example.com/x.md) [top](#a)\n\n```\n[not a link](nowhere.md)\n```\n"));
+        let site = generate(&root, &[entry(Kind::Resource, "thing")]);
+        let messages: Vec<String> = site.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            messages,
+            vec!["docs/guides/a.md: links to `b.md`, which is not a generated page"]
+        );
     }
 
     #[test]
