@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::docgen::template::{hcl_string, import_commands};
 use crate::tools::{tools, PROVIDER_HOST, PROVIDER_NAMESPACE, PROVIDER_TYPE};
@@ -630,10 +631,14 @@ fn prepare(work: &Path, relative: &Path, version: TfVersion) -> Result<(), Strin
     Ok(())
 }
 
+/// A fresh directory per call: checks may run in parallel in one process.
 fn scratch_dir(name: &str) -> PathBuf {
-    let dir = tools()
-        .work_root
-        .join(format!("examples-{name}-{}", std::process::id()));
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let dir = tools().work_root.join(format!(
+        "examples-{name}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::create_dir_all(&dir);
     dir

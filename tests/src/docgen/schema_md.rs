@@ -114,7 +114,7 @@ fn block_items(block: &Block, path: &[String], nested: &mut Vec<Nested>) -> Vec<
     let mut items = Vec::new();
     // Nested schemas of this level, queued after the level's own items so
     // that a page reads top-down.
-    let mut later: Vec<Box<dyn FnOnce(&mut Vec<Nested>) + '_>> = Vec::new();
+    let mut later: Vec<Queue<'_>> = Vec::new();
     for (name, attribute, child) in names {
         let mut child_path = path.to_vec();
         child_path.push(name.clone());
