@@ -618,5 +618,21 @@ fn broken_examples_are_reported_by_fmt_and_validate() {
         problems[0]
     );
     assert!(problems[0].contains("colour"), "{}", problems[0]);
+
+    // Fixed, plus an `import {}` file: validated on 1.15.5, left out on 1.0.3.
+    std::fs::write(
+        example.join("resource.tf"),
+        "resource \"jit_iam_env_group\" \"g\" {\n  name_prefix = \"hera\"\n  environment = \"prod\"\n  role        = \"infra-manager\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        example.join("import-by-string-id.tf"),
+        "import {\n  to = jit_iam_env_group.g\n  id = \"hera-prod-infra-manager\"\n}\n",
+    )
+    .unwrap();
+    for version in [TfVersion::Latest, TfVersion::Oldest] {
+        let problems = examples::validate_problems(&root, version);
+        assert!(problems.is_empty(), "{}: {problems:#?}", version.as_str());
+    }
     let _ = std::fs::remove_dir_all(&root);
 }

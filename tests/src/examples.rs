@@ -30,6 +30,11 @@ const PROVIDER_SHIM: &str = "docs_test_required_providers.tf";
 /// (validated on Terraform ≥ 1.5 only).
 const IMPORT_SHIM: &str = "docs_test_import.tf";
 
+/// Top-level blocks Terraform 1.0 does not know (`moved` came in 1.1,
+/// `import` and `check` in 1.5, `removed` in 1.7). A file holding one is
+/// validated on 1.15.5 only.
+const NEWER_BLOCKS: [&str; 4] = ["check", "import", "moved", "removed"];
+
 /// Environment variables never passed to Terraform here.
 const SCRUBBED_ENV: [&str; 8] = [
     "TF_LOG",
@@ -595,8 +600,20 @@ pub fn validate_problems(root: &Path, version: TfVersion) -> Vec<String> {
 }
 
 /// Adds the provider source when the example declares none, and the
-/// `import {}` blocks of a resource example on Terraform ≥ 1.5.
+/// `import {}` blocks of a resource example on Terraform ≥ 1.5. On 1.0.3,
+/// leaves out files with blocks 1.0 does not know (see [`NEWER_BLOCKS`]).
 fn prepare(work: &Path, relative: &Path, version: TfVersion) -> Result<(), String> {
+    if version == TfVersion::Oldest {
+        for file in tf_files(work) {
+            let text = std::fs::read_to_string(&file).map_err(|e| e.to_string())?;
+            if top_level_blocks(&text)
+                .iter()
+                .any(|b| NEWER_BLOCKS.contains(&b.kind.as_str()))
+            {
+                std::fs::remove_file(&file).map_err(|e| e.to_string())?;
+            }
+        }
+    }
     let declares_source = tf_files(work).iter().any(|file| {
         let text = std::fs::read_to_string(file).unwrap_or_default();
         tokenize(&text)
