@@ -3,5 +3,6 @@
 
 use tests::{tftest, Aws, Tf};
 
+mod docs;
 mod iam_env_group;
 mod plugin;
