@@ -5,10 +5,13 @@
 //! The identity store answers synchronously (no status to wait on), so there
 //! are no waiters here.
 
+use aws_sdk_identitystore::error::SdkError;
 use aws_sdk_identitystore::types::{
     AlternateIdentifier, Email, MemberId, Name, UniqueAttribute, User,
 };
 use aws_sdk_identitystore::Client;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::Document;
 use tf_provider::{AttributePath, Diagnostics};
 
@@ -176,6 +179,41 @@ pub fn import_hint(resource_type: &str, id: &str) -> String {
     )
 }
 
+/// [`aws_error`] for the identity store, naming the HTTP status when the
+/// answer carried no error code at all (a bare HTTP 5xx), where AWS's
+/// "no message" alone would say nothing.
+pub fn store_error<E>(operation: &'static str, error: SdkError<E, HttpResponse>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let status = error
+        .raw_response()
+        .map(|response| response.status().as_u16());
+    with_status(aws_error("identitystore", operation, error), status)
+}
+
+fn with_status(error: Error, status: Option<u16>) -> Error {
+    match (error, status) {
+        (
+            Error::Aws {
+                service,
+                operation,
+                code: None,
+                message,
+                request_id,
+            },
+            Some(status),
+        ) => Error::Aws {
+            service,
+            operation,
+            code: None,
+            message: format!("HTTP {status} without an error code ({message}): the service failed internally, or the endpoint does not implement `{operation}`."),
+            request_id,
+        },
+        (other, _) => other,
+    }
+}
+
 /// Treats "already gone" as done: deletes succeed when the object is
 /// missing, whether AWS answers `ResourceNotFoundException` (AWS) or 200
 /// (moto).
@@ -322,7 +360,7 @@ pub async fn find_user_id_by(
         .alternate_identifier(unique_attribute(path, value)?)
         .send()
         .await
-        .map_err(|e| aws_error("identitystore", "GetUserId", e));
+        .map_err(|e| store_error("GetUserId", e));
     match found {
         Ok(output) => Ok(Some(output.user_id)),
         Err(error) if error.is_not_found() => Ok(None),
@@ -342,7 +380,7 @@ pub async fn find_group_id_by_name(
         .alternate_identifier(unique_attribute("displayName", name)?)
         .send()
         .await
-        .map_err(|e| aws_error("identitystore", "GetGroupId", e));
+        .map_err(|e| store_error("GetGroupId", e));
     match found {
         Ok(output) => Ok(Some(output.group_id)),
         Err(error) if error.is_not_found() => Ok(None),
@@ -362,7 +400,7 @@ pub async fn find_user_by_id(
         .user_id(user_id)
         .send()
         .await
-        .map_err(|e| aws_error("identitystore", "DescribeUser", e))?;
+        .map_err(|e| store_error("DescribeUser", e))?;
     Ok(FoundUser::from_parts(
         user.user_id(),
         user.user_name(),
@@ -395,7 +433,7 @@ pub async fn find_group_by_id(
         .group_id(group_id)
         .send()
         .await
-        .map_err(|e| aws_error("identitystore", "DescribeGroup", e))?;
+        .map_err(|e| store_error("DescribeGroup", e))?;
     Ok(FoundGroup {
         group_id: group.group_id().to_string(),
         name: group.display_name().unwrap_or_default().to_string(),
@@ -420,7 +458,7 @@ pub async fn find_membership_id(
         .member_id(MemberId::UserId(user_id.to_string()))
         .send()
         .await
-        .map_err(|e| aws_error("identitystore", "GetGroupMembershipId", e));
+        .map_err(|e| store_error("GetGroupMembershipId", e));
     match found {
         Ok(output) => Ok(Some(output.membership_id)),
         Err(error) if error.is_not_found() => Ok(None),
@@ -445,7 +483,7 @@ pub async fn list_users_with_email(
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| aws_error("identitystore", "ListUsers", e))?;
+            .map_err(|e| store_error("ListUsers", e))?;
         matches.extend(
             page.users()
                 .iter()
@@ -682,6 +720,34 @@ mod tests {
         };
         assert!(user.has_email("alice@example.com"));
         assert!(!user.has_email("bob@example.com"));
+    }
+
+    #[test]
+    fn bare_server_errors_name_their_status() {
+        let bare = Error::Aws {
+            service: "identitystore",
+            operation: "UpdateUser",
+            code: None,
+            message: "no message".into(),
+            request_id: None,
+        };
+        let message = with_status(bare, Some(500)).to_string();
+        assert!(
+            message.contains("HTTP 500 without an error code"),
+            "{message}"
+        );
+        assert!(message.contains("`UpdateUser`"), "{message}");
+        let coded = Error::Aws {
+            service: "identitystore",
+            operation: "CreateUser",
+            code: Some("ConflictException".into()),
+            message: "Duplicate UserName".into(),
+            request_id: None,
+        };
+        assert_eq!(
+            with_status(coded, Some(409)).to_string(),
+            "AWS identitystore CreateUser failed: Duplicate UserName"
+        );
     }
 
     #[test]

@@ -10,13 +10,12 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
-use crate::aws::aws_error;
 use crate::context::{Ctx, Shared};
 use crate::error::{attr, Error};
 use crate::resources::identity_center::{
     audit_event, audit_result, check_not_reserved, check_text, find_group_by_id,
-    find_group_id_by_name, gone_ok, identity_store_id, import_hint, is_identity_id, text_document,
-    FoundGroup,
+    find_group_id_by_name, gone_ok, identity_store_id, import_hint, is_identity_id, store_error,
+    text_document, FoundGroup,
 };
 use crate::schema::*;
 use crate::values::{known_str, opt_str, text};
@@ -206,7 +205,7 @@ impl Resource for IdentityCenterGroupResource {
             .set_description(known_str(&planned_state.description).map(str::to_string))
             .send()
             .await
-            .map_err(|e| aws_error("identitystore", "CreateGroup", e));
+            .map_err(|e| store_error("CreateGroup", e));
         let group_id = match created {
             Ok(output) => output.group_id,
             Err(error) => {
@@ -268,7 +267,7 @@ impl Resource for IdentityCenterGroupResource {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error("identitystore", "UpdateGroup", e));
+            .map_err(|e| store_error("UpdateGroup", e));
         let event = audit_event(
             "identity_center_group.update",
             TYPE_NAME,
@@ -304,7 +303,7 @@ impl Resource for IdentityCenterGroupResource {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error("identitystore", "DeleteGroup", e)),
+                .map_err(|e| store_error("DeleteGroup", e)),
         );
         let event = audit_event(
             "identity_center_group.delete",

@@ -10,12 +10,12 @@ use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::audit::result;
-use crate::aws::aws_error;
 use crate::context::{Ctx, Shared};
 use crate::error::{attr, Error};
 use crate::resources::identity_center::{
     audit_event, audit_result, check_text, find_group_by_id, find_membership_id, find_user_by_id,
     gone_ok, identity_store_id, import_hint, is_identity_id, resolve_group, resolve_user,
+    store_error,
 };
 use crate::schema::*;
 use crate::values::{known_str, text};
@@ -260,7 +260,7 @@ impl Resource for IdentityCenterGroupMembershipResource {
             .member_id(MemberId::UserId(user_id.clone()))
             .send()
             .await
-            .map_err(|e| aws_error("identitystore", "CreateGroupMembership", e));
+            .map_err(|e| store_error("CreateGroupMembership", e));
         let event = audit_event(
             "identity_center_group_membership.create",
             TYPE_NAME,
@@ -319,7 +319,7 @@ impl Resource for IdentityCenterGroupMembershipResource {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error("identitystore", "DeleteGroupMembership", e)),
+                .map_err(|e| store_error("DeleteGroupMembership", e)),
         );
         let event = audit_event(
             "identity_center_group_membership.delete",
@@ -464,7 +464,7 @@ async fn find_live_membership(
         .membership_id(membership_id)
         .send()
         .await
-        .map_err(|e| aws_error("identitystore", "DescribeGroupMembership", e))?;
+        .map_err(|e| store_error("DescribeGroupMembership", e))?;
     let found = FoundMembership {
         membership_id: membership.membership_id().to_string(),
         group_id: membership.group_id().to_string(),

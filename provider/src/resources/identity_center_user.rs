@@ -10,13 +10,12 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
-use crate::aws::aws_error;
 use crate::context::{Ctx, Shared};
 use crate::error::{attr, Error};
 use crate::resources::identity_center::{
     audit_event, audit_result, check_email, check_text, check_user_name, default_display_name,
     email_document, expand_email, find_user_by_id, find_user_id_by, gone_ok, identity_store_id,
-    import_hint, is_identity_id, text_document, FoundUser,
+    import_hint, is_identity_id, store_error, text_document, FoundUser,
 };
 use crate::schema::*;
 use crate::values::{known_str, opt_str, text};
@@ -231,7 +230,7 @@ impl Resource for IdentityCenterUserResource {
             .emails(expand_email(text(&planned_state.email)))
             .send()
             .await
-            .map_err(|e| aws_error("identitystore", "CreateUser", e));
+            .map_err(|e| store_error("CreateUser", e));
         let user_id = match created {
             Ok(output) => output.user_id,
             Err(error) => {
@@ -309,7 +308,7 @@ impl Resource for IdentityCenterUserResource {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error("identitystore", "UpdateUser", e));
+            .map_err(|e| store_error("UpdateUser", e));
         let event = audit_event(
             "identity_center_user.update",
             TYPE_NAME,
@@ -346,7 +345,7 @@ impl Resource for IdentityCenterUserResource {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error("identitystore", "DeleteUser", e)),
+                .map_err(|e| store_error("DeleteUser", e)),
         );
         let event = audit_event(
             "identity_center_user.delete",
