@@ -503,6 +503,12 @@ tftest!(identity_center_group_membership_lifecycle, |tf, aws| {
         memberships(aws, &store, &group_id, &user_id),
         vec![membership_id.clone()]
     );
+    // And back: references order the apply (a literal name does not wait
+    // for a user created in the same apply).
+    tf.write_main(&[&base, &by_id]);
+    assert_eq!(tf.plan_changes().actions_for(MEMBERSHIP), vec!["update"]);
+    tf.apply();
+    tf.assert_plan_empty();
 
     // 3. Import the group by name and by id, the membership by its id.
     let imported = tf.sibling("import");
@@ -580,7 +586,7 @@ tftest!(identity_center_group_membership_lifecycle, |tf, aws| {
         .membership_id;
     tf.write_main(&[
         &base,
-        &by_name,
+        &by_id,
         &format!("\nresource \"jit_identity_center_group_membership\" \"grace\" {{\n  group = jit_identity_center_group.g.group_id\n  user  = \"{grace}\"\n}}\n"),
     ]);
     let failed = tf.apply_fails();
@@ -595,7 +601,7 @@ tftest!(identity_center_group_membership_lifecycle, |tf, aws| {
 
     // 5. Destroy with everything already gone (no refresh, so every delete
     // call meets a missing object), then nothing is left.
-    tf.write_main(&[&base, &by_name]);
+    tf.write_main(&[&base, &by_id]);
     let membership_id = tf.resource(MEMBERSHIP)["membership_id"]
         .as_str()
         .unwrap()
