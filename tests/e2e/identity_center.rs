@@ -751,3 +751,143 @@ tftest!(identity_center_data_sources, |tf, aws| {
         "{error:?}"
     );
 });
+
+/// Copies the onboarding module into the case directory.
+fn install_module(tf: &Tf) {
+    let source = tests::tools::tools()
+        .repo
+        .join("modules/identity-center-onboarding");
+    for file in ["main.tf", "variables.tf", "outputs.tf", "versions.tf"] {
+        let text = std::fs::read_to_string(source.join(file)).unwrap();
+        tf.write(&format!("modules/identity-center-onboarding/{file}"), &text);
+    }
+}
+
+fn onboarding(people: &str, extra: &str) -> String {
+    format!(
+        "\nmodule \"onboarding\" {{\n  source = \"./modules/identity-center-onboarding\"\n\n  groups          = {{ \"Platform\" = {{ description = \"Platform team\" }} }}\n  existing_groups = [\"Kiro Pro\"]\n  default_groups  = [\"Kiro Pro\"]\n  people = [{people}\n  ]\n{extra}}}\n\noutput \"user_ids\" {{\n  value = module.onboarding.user_ids\n}}\n\noutput \"group_ids\" {{\n  value = module.onboarding.group_ids\n}}\n\noutput \"membership_ids\" {{\n  value = module.onboarding.membership_ids\n}}\n"
+    )
+}
+
+const ADA: &str = "\n    { user_name = \"ada\", given_name = \"Ada\", family_name = \"Lovelace\", email = \"ada@example.com\" },";
+const GRACE: &str = "\n    { user_name = \"grace\", given_name = \"Grace\", family_name = \"Hopper\", email = \"grace@example.com\", groups = [\"Kiro Pro\", \"Platform\"] },";
+
+tests::tftest_latest!(identity_center_onboarding_module, |tf, aws| {
+    let store = store(aws);
+    let kiro = make_group(aws, &store, "Kiro Pro");
+    install_module(tf);
+
+    // Create: users, the owned group and memberships; the existing group is
+    // looked up, not created.
+    tf.write_main(&[&tf.provider(""), &onboarding(&format!("{ADA}{GRACE}"), "")]);
+    tf.init();
+    tf.apply();
+    let users = tf.output("user_ids");
+    let groups = tf.output("group_ids");
+    let ada = users["ada"].as_str().unwrap().to_string();
+    let grace = users["grace"].as_str().unwrap().to_string();
+    assert_eq!(groups["Kiro Pro"], kiro);
+    let platform = groups["Platform"].as_str().unwrap().to_string();
+    assert_eq!(memberships(aws, &store, &kiro, &ada).len(), 1);
+    assert_eq!(memberships(aws, &store, &kiro, &grace).len(), 1);
+    assert_eq!(memberships(aws, &store, &platform, &grace).len(), 1);
+    assert!(memberships(aws, &store, &platform, &ada).is_empty());
+    let membership_ids = tf.output("membership_ids");
+    assert_eq!(membership_ids.as_object().unwrap().len(), 3);
+    assert_eq!(
+        membership_ids["Platform/grace"],
+        memberships(aws, &store, &platform, &grace)[0]
+    );
+    assert_eq!(
+        tf.resource("module.onboarding.jit_identity_center_user.this[\"ada\"]")["display_name"],
+        "Ada Lovelace"
+    );
+    tf.assert_plan_empty();
+
+    // Onboarding one more person plans only that person and membership.
+    let linus = "\n    { user_name = \"linus\", given_name = \"Linus\", family_name = \"T\", email = \"linus@example.com\", display_name = \"Linus\" },";
+    tf.write_main(&[
+        &tf.provider(""),
+        &onboarding(&format!("{ADA}{GRACE}{linus}"), ""),
+    ]);
+    let mut actions = tf.plan_changes().actions();
+    actions.sort();
+    assert_eq!(
+        actions,
+        vec![
+            (
+                "module.onboarding.jit_identity_center_group_membership.this[\"Kiro Pro/linus\"]"
+                    .to_string(),
+                vec!["create".to_string()]
+            ),
+            (
+                "module.onboarding.jit_identity_center_user.this[\"linus\"]".to_string(),
+                vec!["create".to_string()]
+            ),
+        ]
+    );
+
+    // Membership drift inside the module: recreated on the next apply.
+    let removed = membership_ids["Kiro Pro/ada"].as_str().unwrap().to_string();
+    aws.run(
+        aws.clients
+            .identity_store
+            .delete_group_membership()
+            .identity_store_id(&store)
+            .membership_id(&removed)
+            .send(),
+    )
+    .unwrap();
+    tf.write_main(&[&tf.provider(""), &onboarding(&format!("{ADA}{GRACE}"), "")]);
+    assert_eq!(
+        tf.plan_changes().actions(),
+        vec![(
+            "module.onboarding.jit_identity_center_group_membership.this[\"Kiro Pro/ada\"]"
+                .to_string(),
+            vec!["create".to_string()]
+        )]
+    );
+    tf.apply();
+    assert_eq!(memberships(aws, &store, &kiro, &ada).len(), 1);
+
+    // Bad input: a malformed email, a repeated email, a group the module
+    // does not know.
+    let bad = "\n    { user_name = \"bob\", given_name = \"Bob\", family_name = \"B\", email = \"bob.example.com\" },";
+    tf.write_main(&[&tf.provider(""), &onboarding(&format!("{ADA}{bad}"), "")]);
+    let failed = tf.plan_fails();
+    assert!(
+        failed.all().contains("Every email must look like"),
+        "{}",
+        failed.all()
+    );
+    let twin = "\n    { user_name = \"ada2\", given_name = \"Ada\", family_name = \"L\", email = \"ADA@example.com\" },";
+    tf.write_main(&[&tf.provider(""), &onboarding(&format!("{ADA}{twin}"), "")]);
+    assert!(tf
+        .plan_fails()
+        .all()
+        .contains("Each email may appear only once"));
+    let lost = "\n    { user_name = \"eve\", given_name = \"Eve\", family_name = \"E\", email = \"eve@example.com\", groups = [\"Nowhere\"] },";
+    tf.write_main(&[&tf.provider(""), &onboarding(&format!("{ADA}{lost}"), "")]);
+    assert!(tf
+        .plan_fails()
+        .all()
+        .contains("Group `Nowhere` (for `eve`) is in neither `groups` nor `existing_groups`"));
+
+    // Someone already in Identity Center with that email is not duplicated.
+    make_user(aws, &store, "margaret", "margaret@example.com");
+    let margaret = "\n    { user_name = \"mhamilton\", given_name = \"Margaret\", family_name = \"Hamilton\", email = \"margaret@example.com\" },";
+    tf.write_main(&[
+        &tf.provider(""),
+        &onboarding(&format!("{ADA}{GRACE}{margaret}"), ""),
+    ]);
+    let failed = tf.apply_fails();
+    failed.error("Email `margaret@example.com` already belongs to Identity Center user `margaret`");
+
+    // Destroy: owned objects go, the existing group stays.
+    tf.write_main(&[&tf.provider(""), &onboarding(&format!("{ADA}{GRACE}"), "")]);
+    tf.destroy();
+    assert!(group_exists(aws, &store, &kiro));
+    assert!(!group_exists(aws, &store, &platform));
+    assert!(!user_exists(aws, &store, &ada) && !user_exists(aws, &store, &grace));
+    assert!(memberships(aws, &store, &kiro, &ada).is_empty());
+});
