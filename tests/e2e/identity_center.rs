@@ -665,6 +665,21 @@ tftest!(identity_center_group_lifecycle_destroy, |tf, aws| {
         .error("Invalid group name")
         .detail
         .contains("reserved"));
+
+    // A membership naming a group or user that does not exist fails at
+    // apply (names may be created by the same apply), on the attribute.
+    tf.write_main(&[
+        &tf.provider(""),
+        &membership_hcl("\"No Such Group\"", "\"nobody\""),
+    ]);
+    let failed = tf.apply_fails();
+    let error = failed.error("Identity Center group not found");
+    assert!(
+        error.code.contains("group") && error.detail.contains("`No Such Group`"),
+        "{error:?}"
+    );
+    let error = failed.error("Identity Center user not found");
+    assert!(error.code.contains("user"), "{error:?}");
 });
 
 tftest!(identity_center_data_sources, |tf, aws| {

@@ -517,7 +517,7 @@ pub async fn resolve_user(
             Error::invalid(
                 path,
                 "Identity Center user not found",
-                format!("No user has the id or user name `{reference}` in identity store `{store}`. Create it with `jit_identity_center_user` and reference its `user_id`, or fix the name."),
+                format!("No user has the id or user name `{reference}` in identity store `{store}`. Fix the name, or, when the user is created in this configuration, reference its `user_id` (`jit_identity_center_user.<name>.user_id`) so that Terraform creates it first."),
             )
         })
 }
@@ -542,7 +542,7 @@ pub async fn resolve_group(
             Error::invalid(
                 path,
                 "Identity Center group not found",
-                format!("No group has the id or name `{reference}` in identity store `{store}`. Create it with `jit_identity_center_group` and reference its `group_id`, or fix the name."),
+                format!("No group has the id or name `{reference}` in identity store `{store}`. Fix the name (it must match exactly), or, when the group is created in this configuration, reference its `group_id` (`jit_identity_center_group.<name>.group_id`) so that Terraform creates it first."),
             )
         })
 }
