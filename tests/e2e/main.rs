@@ -5,4 +5,5 @@ use tests::{tftest, Aws, Tf};
 
 mod docs;
 mod iam_env_group;
+mod identity_center;
 mod plugin;

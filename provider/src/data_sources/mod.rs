@@ -1,5 +1,7 @@
 //! Data sources, one file each.
 
+pub mod identity_center_group;
+pub mod identity_center_user;
 pub mod role_policy;
 
 use std::collections::HashMap;
@@ -10,11 +12,22 @@ use crate::context::Shared;
 
 /// Every data source, by name without the `jit_` prefix.
 pub fn all(shared: &Shared) -> HashMap<String, Box<dyn DynamicDataSource>> {
-    let _ = shared;
     let mut all: HashMap<String, Box<dyn DynamicDataSource>> = HashMap::new();
     all.insert(
         "role_policy".into(),
         Box::new(role_policy::RolePolicyDataSource),
+    );
+    all.insert(
+        "identity_center_group".into(),
+        Box::new(identity_center_group::IdentityCenterGroupDataSource::new(
+            shared,
+        )),
+    );
+    all.insert(
+        "identity_center_user".into(),
+        Box::new(identity_center_user::IdentityCenterUserDataSource::new(
+            shared,
+        )),
     );
     all
 }

@@ -1,0 +1,13 @@
+# By email (compared ignoring case; several users with the email is an error).
+data "jit_identity_center_user" "ada" {
+  email = "ada@example.com"
+}
+
+# Or by exact user name.
+data "jit_identity_center_user" "grace" {
+  user_name = "grace@example.com"
+}
+
+output "ada_user_id" {
+  value = data.jit_identity_center_user.ada.user_id
+}
