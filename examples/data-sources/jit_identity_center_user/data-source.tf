@@ -9,5 +9,6 @@ data "jit_identity_center_user" "grace" {
 }
 
 output "ada_user_id" {
-  value = data.jit_identity_center_user.ada.user_id
+  description = "Identity store user id of Ada, e.g. for a `jit_grant` principal."
+  value       = data.jit_identity_center_user.ada.user_id
 }
