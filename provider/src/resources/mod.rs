@@ -3,6 +3,7 @@
 
 pub mod env_access;
 pub mod iam_env_group;
+pub mod iam_env_user;
 
 use std::collections::HashMap;
 
@@ -16,6 +17,10 @@ pub fn all(shared: &Shared) -> HashMap<String, Box<dyn DynamicResource>> {
     all.insert(
         "iam_env_group".into(),
         Box::new(iam_env_group::IamEnvGroupResource::new(shared)),
+    );
+    all.insert(
+        "iam_env_user".into(),
+        Box::new(iam_env_user::IamEnvUserResource::new(shared)),
     );
     all
 }
