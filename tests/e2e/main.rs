@@ -4,4 +4,5 @@
 use tests::{tftest, Aws, Tf};
 
 mod iam_env_group;
+mod iam_env_user;
 mod plugin;
