@@ -1069,8 +1069,10 @@ async fn new_password(ctx: &Ctx, key: &RecipientKey) -> Result<(Password, String
 }
 
 /// Creates the login profile with a password that must be changed at first
-/// sign-in. The AWS SDK logs whole request bodies at trace level, so the call
-/// runs with logging off: the password must never reach a log.
+/// sign-in. The call runs with logging off: the SDK's trace line of each
+/// request prints the request with `Debug`, which today shows the body only
+/// as an opaque box, but an in-memory body would be printed byte for byte,
+/// and the password must never reach a log whatever the SDK version.
 async fn create_login_profile(ctx: &Ctx, name: &str, password: &Password) -> Result<(), Error> {
     tracing::debug!(user = name, "creating console login profile");
     retry_when(IAM_PROPAGATION, Error::is_not_found, || async {
