@@ -3,6 +3,7 @@
 
 use tests::{tftest, Aws, Tf};
 
+mod env_access;
 mod iam_env_group;
 mod iam_env_user;
 mod plugin;
