@@ -127,6 +127,14 @@ tftest!(iam_env_user_lifecycle, |tf, aws| {
     assert!(!applied.all().contains(&password), "password in the logs");
     assert_eq!(groups_of(aws, &name), vec![member.clone()]);
     assert!(has_login_profile(aws, &name));
+    let events = tf.audit_events();
+    let created = events
+        .iter()
+        .find(|e| e["action"] == "iam_env_user.create")
+        .expect("audit event of the create");
+    assert_eq!(created["result"], "success");
+    assert_eq!(created["target"], name.as_str());
+    assert!(!events.iter().any(|e| e.to_string().contains(&password)));
     // 2. Plan after apply is empty.
     tf.assert_plan_empty();
 

@@ -378,7 +378,7 @@ impl Resource for IamEnvUserResource {
         state.environment = planned_state.environment.clone();
         state.name_prefix = planned_state.name_prefix.clone();
         state.roles = planned_state.roles.clone();
-        state.force_destroy = planned_state.force_destroy.clone();
+        state.force_destroy = planned_state.force_destroy;
         state.pgp_key = planned_state.pgp_key.clone();
 
         let mut groups = prior_groups.clone();
@@ -428,7 +428,7 @@ impl Resource for IamEnvUserResource {
                 clear_password(&mut state);
             }),
             _ => {
-                state.console_access = planned_state.console_access.clone();
+                state.console_access = planned_state.console_access;
                 state.encrypted_password = planned_state.encrypted_password.clone();
                 state.key_fingerprint = planned_state.key_fingerprint.clone();
                 Ok(())

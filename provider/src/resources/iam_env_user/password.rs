@@ -200,7 +200,7 @@ impl RecipientKey {
         };
         added.map_err(|e| KeyError::Encrypt(e.to_string()))?;
         let message = builder
-            .to_vec(&mut rng)
+            .to_vec(rng)
             .map_err(|e| KeyError::Encrypt(e.to_string()))?;
         Ok(base64::engine::general_purpose::STANDARD.encode(message))
     }
