@@ -8,6 +8,7 @@ use pgp::composed::{
 use pgp::crypto::ecc_curve::ECCCurve;
 use pgp::ser::Serialize;
 
+use super::delete::{is_virtual_mfa, Attachments};
 use super::*;
 use crate::aws::AwsClients;
 use crate::config::ProviderConfig;
