@@ -332,7 +332,7 @@ impl Resource for IamEnvUserResource {
                 "Inputs unknown at apply",
                 "`name_prefix`, `environment` and `roles` must be known when the user is updated.",
             );
-            return None;
+            return Some((prior_state, planned_private_state));
         };
         let name = text(&planned_state.id).to_string();
         let prior_groups: BTreeSet<String> = known_str_list(&prior_state.groups)
