@@ -4,6 +4,8 @@
 use tests::{tftest, Aws, Tf};
 
 mod docs;
+mod env_access;
 mod iam_env_group;
+mod iam_env_user;
 mod identity_center;
 mod plugin;

@@ -1,5 +1,6 @@
 //! Data sources, one file each.
 
+pub mod access_review;
 pub mod identity_center_group;
 pub mod identity_center_user;
 pub mod role_policy;
@@ -12,22 +13,27 @@ use crate::context::Shared;
 
 /// Every data source, by name without the `jit_` prefix.
 pub fn all(shared: &Shared) -> HashMap<String, Box<dyn DynamicDataSource>> {
-    let mut all: HashMap<String, Box<dyn DynamicDataSource>> = HashMap::new();
-    all.insert(
-        "role_policy".into(),
-        Box::new(role_policy::RolePolicyDataSource),
-    );
-    all.insert(
-        "identity_center_group".into(),
-        Box::new(identity_center_group::IdentityCenterGroupDataSource::new(
-            shared,
-        )),
-    );
-    all.insert(
-        "identity_center_user".into(),
-        Box::new(identity_center_user::IdentityCenterUserDataSource::new(
-            shared,
-        )),
-    );
-    all
+    let data_sources: [(&str, Box<dyn DynamicDataSource>); 4] = [
+        (
+            "access_review",
+            Box::new(access_review::AccessReviewDataSource::new(shared)),
+        ),
+        (
+            "identity_center_group",
+            Box::new(identity_center_group::IdentityCenterGroupDataSource::new(
+                shared,
+            )),
+        ),
+        (
+            "identity_center_user",
+            Box::new(identity_center_user::IdentityCenterUserDataSource::new(
+                shared,
+            )),
+        ),
+        ("role_policy", Box::new(role_policy::RolePolicyDataSource)),
+    ];
+    data_sources
+        .into_iter()
+        .map(|(name, data_source)| (name.to_string(), data_source))
+        .collect()
 }

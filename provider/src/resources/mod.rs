@@ -3,6 +3,7 @@
 
 pub mod env_access;
 pub mod iam_env_group;
+pub mod iam_env_user;
 pub mod identity_center;
 pub mod identity_center_group;
 pub mod identity_center_group_membership;
@@ -16,28 +17,38 @@ use crate::context::Shared;
 
 /// Every resource, by name without the `jit_` prefix.
 pub fn all(shared: &Shared) -> HashMap<String, Box<dyn DynamicResource>> {
-    let mut all: HashMap<String, Box<dyn DynamicResource>> = HashMap::new();
-    all.insert(
-        "iam_env_group".into(),
-        Box::new(iam_env_group::IamEnvGroupResource::new(shared)),
-    );
-    all.insert(
-        "identity_center_group".into(),
-        Box::new(identity_center_group::IdentityCenterGroupResource::new(
-            shared,
-        )),
-    );
-    all.insert(
-        "identity_center_group_membership".into(),
-        Box::new(
-            identity_center_group_membership::IdentityCenterGroupMembershipResource::new(shared),
+    let resources: [(&str, Box<dyn DynamicResource>); 5] = [
+        (
+            "iam_env_group",
+            Box::new(iam_env_group::IamEnvGroupResource::new(shared)),
         ),
-    );
-    all.insert(
-        "identity_center_user".into(),
-        Box::new(identity_center_user::IdentityCenterUserResource::new(
-            shared,
-        )),
-    );
-    all
+        (
+            "iam_env_user",
+            Box::new(iam_env_user::IamEnvUserResource::new(shared)),
+        ),
+        (
+            "identity_center_group",
+            Box::new(identity_center_group::IdentityCenterGroupResource::new(
+                shared,
+            )),
+        ),
+        (
+            "identity_center_group_membership",
+            Box::new(
+                identity_center_group_membership::IdentityCenterGroupMembershipResource::new(
+                    shared,
+                ),
+            ),
+        ),
+        (
+            "identity_center_user",
+            Box::new(identity_center_user::IdentityCenterUserResource::new(
+                shared,
+            )),
+        ),
+    ];
+    resources
+        .into_iter()
+        .map(|(name, resource)| (name.to_string(), resource))
+        .collect()
 }
