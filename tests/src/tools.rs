@@ -84,14 +84,32 @@ fn target_dir(repo: &Path) -> PathBuf {
         .unwrap_or_else(|| repo.join("target"))
 }
 
+/// Environment variables cargo sets for the package under test.
+const PACKAGE_ENV_PREFIXES: &[&str] = &[
+    "CARGO_MANIFEST_",
+    "CARGO_PKG_",
+    "CARGO_CRATE_",
+    "CARGO_PRIMARY_PACKAGE",
+    "CARGO_TARGET_TMPDIR",
+    "CARGO_BIN_",
+    "OUT_DIR",
+];
+
 /// `cargo build` of the provider binary (a no-op when fresh); returns its path.
 fn build_provider(repo: &Path) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let output = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    // Cargo's per-package variables, inherited from the test process, would
+    // change build-script fingerprints (ring tracks them) and make the next
+    // `cargo test` rebuild half the tree.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy().into_owned();
+        if PACKAGE_ENV_PREFIXES.iter().any(|prefix| key.starts_with(prefix)) {
+            command.env_remove(key);
+        }
+    }
+    let output = command
         .current_dir(repo)
-        // Inherited from the test process, it would change ring's build-script
-        // fingerprint and make the next `cargo test` rebuild half the tree.
-        .env_remove("CARGO_MANIFEST_DIR")
         .args([
             "build",
             "--quiet",

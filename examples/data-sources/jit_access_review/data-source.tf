@@ -7,11 +7,13 @@ data "jit_access_review" "prod" {
 # Everything that needs action, e.g.
 # "alice: KEY_ROTATION_OVERDUE: access key AKIA... (Active) is 75 days old; prod keys are rotated every 60 days"
 output "findings" {
-  value = data.jit_access_review.prod.findings
+  description = "Findings of the quarterly review (no MFA, stale or unused keys, no role group)."
+  value       = data.jit_access_review.prod.findings
 }
 
 # Every user with groups, roles, MFA, console access and access keys.
 output "users" {
-  value = data.jit_access_review.prod.users
+  description = "Every prod user with groups, MFA, console access and keys."
+  value       = data.jit_access_review.prod.users
 }
 

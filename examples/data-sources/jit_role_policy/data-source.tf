@@ -6,9 +6,11 @@ data "jit_role_policy" "prod_security" {
 }
 
 output "policy" {
-  value = data.jit_role_policy.prod_security.json
+  description = "The policy document a reviewer reads."
+  value       = data.jit_role_policy.prod_security.json
 }
 
 output "policy_size" {
-  value = data.jit_role_policy.prod_security.size # of 5,120 characters
+  description = "Characters without whitespace, against the 5,120 group limit."
+  value       = data.jit_role_policy.prod_security.size # of 5,120 characters
 }

@@ -28,9 +28,11 @@ resource "jit_iam_env_user" "alice" {
 
 # terraform output -raw alice_password | base64 -d | gpg --decrypt
 output "alice_password" {
-  value = jit_iam_env_user.alice.encrypted_password
+  description = "Initial console password, PGP-encrypted to the given key (base64)."
+  value       = jit_iam_env_user.alice.encrypted_password
 }
 
 output "console_login_url" {
-  value = jit_iam_env_user.alice.console_login_url
+  description = "Console sign-in URL of the account."
+  value       = jit_iam_env_user.alice.console_login_url
 }
