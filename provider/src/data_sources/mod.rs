@@ -1,5 +1,6 @@
 //! Data sources, one file each.
 
+pub mod revoker_role_policy;
 pub mod role_policy;
 
 use std::collections::HashMap;
@@ -10,8 +11,13 @@ use crate::context::Shared;
 
 /// Every data source, by name without the `jit_` prefix.
 pub fn all(shared: &Shared) -> HashMap<String, Box<dyn DynamicDataSource>> {
-    let _ = shared;
     let mut all: HashMap<String, Box<dyn DynamicDataSource>> = HashMap::new();
+    all.insert(
+        "revoker_role_policy".into(),
+        Box::new(revoker_role_policy::RevokerRolePolicyDataSource::new(
+            shared,
+        )),
+    );
     all.insert(
         "role_policy".into(),
         Box::new(role_policy::RolePolicyDataSource),

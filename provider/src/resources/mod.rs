@@ -2,6 +2,7 @@
 //! `configure` fills.
 
 pub mod env_access;
+pub mod grant;
 pub mod iam_env_group;
 
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use crate::context::Shared;
 /// Every resource, by name without the `jit_` prefix.
 pub fn all(shared: &Shared) -> HashMap<String, Box<dyn DynamicResource>> {
     let mut all: HashMap<String, Box<dyn DynamicResource>> = HashMap::new();
+    all.insert("grant".into(), Box::new(grant::GrantResource::new(shared)));
     all.insert(
         "iam_env_group".into(),
         Box::new(iam_env_group::IamEnvGroupResource::new(shared)),
