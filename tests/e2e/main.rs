@@ -3,5 +3,6 @@
 
 use tests::{tftest, Aws, Tf};
 
+mod grant;
 mod iam_env_group;
 mod plugin;

@@ -142,7 +142,8 @@ impl GrantProblem {
             | Self::ZeroDuration
             | Self::DurationOverMaximum { .. } => ("duration", None),
             Self::ReasonTooShort { .. } => ("reason", None),
-            Self::BreakGlassWithoutTicket => ("ticket", None),
+            // `ticket` is absent in the configuration: point at the flag.
+            Self::BreakGlassWithoutTicket => ("break_glass", None),
             Self::MissingApprover { .. } | Self::UnverifiedApprovers { .. } => {
                 ("approved_by", None)
             }
@@ -664,7 +665,7 @@ mod tests {
         }
         assert_eq!(
             GrantProblem::BreakGlassWithoutTicket.attribute(),
-            ("ticket", None)
+            ("break_glass", None)
         );
     }
 

@@ -98,7 +98,7 @@ pub async fn create_assignment(ctx: &Ctx, key: &AssignmentKey) -> Result<(), Err
         status.and_then(|s| s.status()),
         status.and_then(|s| s.failure_reason()),
     ));
-    poll_until("account assignment", ASSIGNMENT_TIMEOUT, || {
+    let waited = poll_until("account assignment", ASSIGNMENT_TIMEOUT, || {
         let first = first.take();
         let request_id = request_id.clone();
         async move {
@@ -123,7 +123,8 @@ pub async fn create_assignment(ctx: &Ctx, key: &AssignmentKey) -> Result<(), Err
             ))
         }
     })
-    .await
+    .await;
+    waited.map_err(|error| as_operation_failure(error, "CreateAccountAssignment"))
 }
 
 /// Deletes the assignment and waits for `SUCCEEDED`; an assignment already
@@ -161,7 +162,7 @@ pub async fn delete_assignment(ctx: &Ctx, key: &AssignmentKey) -> Result<(), Err
         status.and_then(|s| s.status()),
         status.and_then(|s| s.failure_reason()),
     ));
-    poll_until(
+    let waited = poll_until(
         "removal of the account assignment",
         ASSIGNMENT_TIMEOUT,
         || {
@@ -190,7 +191,29 @@ pub async fn delete_assignment(ctx: &Ctx, key: &AssignmentKey) -> Result<(), Err
             }
         },
     )
-    .await
+    .await;
+    waited.map_err(|error| as_operation_failure(error, "DeleteAccountAssignment"))
+}
+
+/// A `FAILED` status reported by the wait, named after the operation that
+/// started it, with Identity Center's reason.
+fn as_operation_failure(error: Error, operation: &'static str) -> Error {
+    match error {
+        Error::Aws {
+            service: "aws",
+            operation: "wait",
+            code,
+            message,
+            request_id,
+        } => Error::Aws {
+            service: "sso-admin",
+            operation,
+            code,
+            message: format!("Identity Center reported `FAILED`: {message}"),
+            request_id,
+        },
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -216,6 +239,32 @@ mod tests {
             Poll::Failed(reason) if reason.contains("no reason")
         ));
         assert!(matches!(poll_of(None, None), Poll::Pending(_)));
+    }
+
+    #[test]
+    fn failed_waits_name_the_operation_and_keep_the_reason() {
+        let failed = Error::Aws {
+            service: "aws",
+            operation: "wait",
+            code: None,
+            message: "account assignment failed: quota".into(),
+            request_id: None,
+        };
+        let (summary, detail, _) =
+            as_operation_failure(failed, "CreateAccountAssignment").into_parts(Default::default());
+        assert_eq!(summary, "AWS sso-admin CreateAccountAssignment failed");
+        assert!(
+            detail.contains("FAILED") && detail.contains("quota"),
+            "{detail}"
+        );
+        let timeout = Error::Timeout {
+            what: "x".into(),
+            last_status: "IN_PROGRESS".into(),
+        };
+        assert!(matches!(
+            as_operation_failure(timeout, "CreateAccountAssignment"),
+            Error::Timeout { .. }
+        ));
     }
 
     #[test]
