@@ -717,9 +717,9 @@ impl GrantResource {
             &request.approved_by,
             env(VERIFIED_APPROVERS_ENV).as_deref(),
         ) {
-            let error = problem_error(problem);
             let mut event = audit_event("grant.create", &state, result::FAILURE);
-            event.error = error.to_string();
+            event.error = format!("{problem}: {}", problem.hint());
+            let error = problem_error(problem);
             warn_audit(ctx, event, "refused grant", diags).await;
             return Err(error);
         }
