@@ -3,6 +3,7 @@
 
 use tests::{tftest, Aws, Tf};
 
+mod docs;
 mod grant;
 mod iam_env_group;
 mod plugin;

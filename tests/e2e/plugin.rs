@@ -89,10 +89,9 @@ fn start_under_shell() -> (std::process::Child, i32, u16) {
 fn alive(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .map(|stat| {
-            !stat
-                .split_whitespace()
+            stat.split_whitespace()
                 .nth(2)
-                .is_some_and(|state| state == "Z")
+                .is_none_or(|state| state != "Z")
         })
         .unwrap_or(false)
 }

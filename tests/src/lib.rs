@@ -10,6 +10,8 @@
 //! - [`tftest!`] runs a body once per Terraform version.
 
 pub mod aws;
+pub mod docgen;
+pub mod examples;
 pub mod moto;
 pub mod terraform;
 pub mod tools;

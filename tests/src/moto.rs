@@ -48,6 +48,7 @@ impl Moto {
                     &port.to_string(),
                 ])
                 .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+                .env("MOTO_PORT", port.to_string())
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
@@ -65,7 +66,7 @@ impl Moto {
                     eprintln!("moto on port {port} exited ({status}); retrying: {err}");
                     break;
                 }
-                if http_get(port, "/moto-api/").is_some() {
+                if http_get(port, "/moto-api/").is_some() && owns_listener(child.id(), port) {
                     // Drain stderr in the background so moto never blocks on it.
                     if let Some(mut stderr) = child.stderr.take() {
                         std::thread::spawn(move || {
@@ -106,6 +107,36 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// True when process `pid` holds the socket listening on `port`: a readiness
+/// answer alone may come from another test's moto on the same port.
+fn owns_listener(pid: u32, port: u16) -> bool {
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
+        return false;
+    };
+    let wanted = format!(":{port:04X}");
+    let inodes: Vec<String> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // local_address, state 0A = LISTEN, inode
+            (fields.len() > 9 && fields[1].ends_with(&wanted) && fields[3] == "0A")
+                .then(|| fields[9].to_string())
+        })
+        .collect();
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+        .filter_map(|link| {
+            link.to_str()?
+                .strip_prefix("socket:[")?
+                .strip_suffix(']')
+                .map(str::to_string)
+        })
+        .any(|inode| inodes.contains(&inode))
 }
 
 fn free_port() -> u16 {

@@ -89,6 +89,9 @@ fn build_provider(repo: &Path) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let output = Command::new(cargo)
         .current_dir(repo)
+        // Inherited from the test process, it would change ring's build-script
+        // fingerprint and make the next `cargo test` rebuild half the tree.
+        .env_remove("CARGO_MANIFEST_DIR")
         .args([
             "build",
             "--quiet",
@@ -107,10 +110,11 @@ fn build_provider(repo: &Path) -> PathBuf {
     );
     String::from_utf8_lossy(&output.stdout)
         .lines()
+        .rev()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|message| message["reason"] == "compiler-artifact")
         .filter_map(|message| message["executable"].as_str().map(PathBuf::from))
-        .last()
+        .next()
         .expect("cargo reported the provider executable")
 }
 

@@ -320,12 +320,9 @@ mod tests {
         for id in [
             "906700e5-1234-4abc-8def-0123456789ab",
             "9067b2a1c3-906700e5-1234-4abc-8def-0123456789ab",
-            "A1B2C3D4-5678-90AB-CDEF-EXAMPLE11111".replace("EXAMPLE", "0000000"),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        {
-            assert!(looks_like_identity_store_id(&id), "{id}");
+            "A1B2C3D4-5678-90AB-CDEF-000000011111",
+        ] {
+            assert!(looks_like_identity_store_id(id), "{id}");
         }
         for name in [
             "alice@example.com",
