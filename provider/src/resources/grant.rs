@@ -1339,11 +1339,11 @@ fn whole_seconds(duration: Duration) -> time::Duration {
 /// The grant's target as the audit log names it.
 fn target(state: &GrantState) -> String {
     format!(
-        "{} {}: {} in {}",
+        "{} {} in {} with {}",
         text(&state.principal_type),
         text(&state.principal),
-        text(&state.permission_set),
-        text(&state.account_id)
+        text(&state.account_id),
+        text(&state.permission_set)
     )
 }
 

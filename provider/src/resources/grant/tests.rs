@@ -372,7 +372,7 @@ fn audit_events_carry_the_grant_facts() {
     assert_eq!(event.resource_type, "jit_grant");
     assert_eq!(
         event.target,
-        "USER alice@example.com: JIT-S3FullAccess in 123456789012"
+        "USER alice@example.com in 123456789012 with JIT-S3FullAccess"
     );
     assert_eq!(event.actor, "alice@example.com");
     assert_eq!(event.approvers, ["manager@example.com"]);
