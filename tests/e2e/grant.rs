@@ -786,50 +786,51 @@ tftest!(grant_high_risk_verified, |tf, aws| {
 
 tftest!(grant_overlap, |tf, aws| {
     let fx = fixtures(aws);
-    // Two workspaces grant alice the same access: found by lease prefix.
-    let first = grant("g", "alice", "JIT-S3FullAccess", "1h", "");
-    let second = grant("g", "alice", "JIT-S3FullAccess", "30m", "");
-    let other = tf.sibling("second");
-    tf.write_main(&[&tf.provider(&policy("")), &first]);
-    other.write_main(&[&tf.provider(&policy("")), &second]);
+    let provider = tf.provider(&policy(""));
+    let long = grant("long", "alice", "JIT-S3FullAccess", "1h", "");
+    let short = grant("short", "alice", "JIT-S3FullAccess", "30m", "");
+    let name = |tf: &Tf, grant: &str| {
+        attrs(tf, grant)["schedule_name"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+
+    // Two grants of the same access in one apply (created in parallel).
+    tf.write_main(&[&provider, &long, &short]);
     tf.init();
-    other.init();
     tf.apply();
-    other.apply();
-    let long = attrs(tf, "g")["schedule_name"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let short = attrs(&other, "g")["schedule_name"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (long_lease, short_lease) = (name(tf, "long"), name(tf, "short"));
     // One assignment (AWS keeps one; moto would store two), both leased,
     // only the latest expiry enabled.
     assert_eq!(assigned(aws, &fx, "JIT-S3FullAccess"), [fx.user("alice")]);
     let leases = schedules(aws);
     assert_eq!(leases.len(), 2);
-    assert!(enabled(&leases[&long]) && !enabled(&leases[&short]));
+    assert!(enabled(&leases[&long_lease]) && !enabled(&leases[&short_lease]));
 
     // The earlier grant ends first: access stays, the later lease rules.
-    other.destroy();
+    tf.write_main(&[&provider, &long]);
+    tf.apply();
     assert_eq!(assigned(aws, &fx, "JIT-S3FullAccess"), [fx.user("alice")]);
     let leases = schedules(aws);
-    assert_eq!(leases.keys().collect::<Vec<_>>(), [&long]);
-    assert!(enabled(&leases[&long]));
+    assert_eq!(leases.keys().collect::<Vec<_>>(), [&long_lease]);
+    assert!(enabled(&leases[&long_lease]));
+
+    // Another workspace grants the same access: found by lease prefix.
+    let other = tf.sibling("second");
+    other.write_main(&[&provider, &short]);
+    other.init();
+    other.apply();
+    let other_lease = name(&other, "short");
+    assert!(!enabled(&schedules(aws)[&other_lease]));
+    assert_eq!(assigned(aws, &fx, "JIT-S3FullAccess"), [fx.user("alice")]);
 
     // The later grant ends first: access stays, the earlier lease is enabled.
-    other.apply();
-    let short = attrs(&other, "g")["schedule_name"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(!enabled(&schedules(aws)[&short]));
     tf.destroy();
     assert_eq!(assigned(aws, &fx, "JIT-S3FullAccess"), [fx.user("alice")]);
     let leases = schedules(aws);
-    assert_eq!(leases.keys().collect::<Vec<_>>(), [&short]);
-    assert!(enabled(&leases[&short]));
+    assert_eq!(leases.keys().collect::<Vec<_>>(), [&other_lease]);
+    assert!(enabled(&leases[&other_lease]));
     other.assert_plan_empty();
 
     // The last grant ends: access goes.

@@ -506,7 +506,8 @@ mod tests {
     #[test]
     fn reconcile_enables_the_latest_first_then_disables_the_rest() {
         let now = datetime!(2024-05-01 12:10 UTC);
-        let cases: Vec<(Vec<LeaseView>, Vec<(&str, bool)>)> = vec![
+        type Case<'a> = (Vec<LeaseView>, Vec<(&'a str, bool)>);
+        let cases: Vec<Case<'_>> = vec![
             // Nothing live: nothing to do.
             (vec![lease("a", 5, true, false)], vec![]),
             // Already right.

@@ -15,6 +15,7 @@ mod schedule;
 mod tests;
 
 use std::collections::HashMap;
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -131,6 +132,9 @@ pub struct GrantResource {
     shared: Shared,
     directory: Directory,
     group_ready: OnceCell<()>,
+    /// One lock per assignment key: grants of the same access in one apply
+    /// run in parallel, and their lease bookkeeping must not interleave.
+    locks: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl GrantResource {
@@ -140,6 +144,12 @@ impl GrantResource {
             shared: shared.clone(),
             ..Self::default()
         }
+    }
+
+    /// The lock of one assignment key in this process.
+    fn key_lock(&self, key: &AssignmentKey) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(locks.entry(key.hash()).or_default())
     }
 }
 
@@ -387,6 +397,11 @@ impl Resource for GrantResource {
         let successor = match planned_private_state {
             Value::Value(handover) => Some(handover.successor_key),
             _ => None,
+        };
+        let lock = key_of(&prior_state).map(|key| self.key_lock(&key));
+        let _guard = match &lock {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
         };
         match revoke(ctx, &prior_state, successor.as_deref(), diags).await {
             Ok(()) => Some(()),
@@ -724,6 +739,8 @@ impl GrantResource {
             return Err(error);
         }
 
+        let lock = self.key_lock(&resolved.key);
+        let _guard = lock.lock().await;
         let principals = assigned_principals(ctx, &resolved.key).await?;
         let assigned = is_assigned(&principals, &resolved.key);
         let others = list_leases(ctx, &resolved.key).await?;
@@ -772,6 +789,7 @@ impl GrantResource {
         if let Some(view) = views.last_mut() {
             view.enabled = enabled;
         }
+        tracing::debug!(lease = %name, enabled, shared = assigned, "lease created");
 
         if !assigned {
             if let Err(error) = create_assignment(ctx, &resolved.key).await {
