@@ -758,7 +758,11 @@ impl GrantResource {
             event.error = format!("{error} ({done})");
             (error, event)
         };
-        ensure_group(ctx, &self.group_ready).await?;
+        if let Err(error) = ensure_group(ctx, &self.group_ready).await {
+            let (error, event) = fail(error, "nothing was created");
+            warn_audit(ctx, event, "failed grant", diags).await;
+            return Err(error);
+        }
         let mut views: Vec<LeaseView> = others.iter().map(|l| l.view.clone()).collect();
         let ours = LeaseView {
             name: name.clone(),
@@ -1000,7 +1004,7 @@ async fn refresh(
         ),
         Status::Overdue => diags.warning(
             format!("Grant {label} is overdue"),
-            format!("The access should have ended at `{}` but is still assigned: the server-side expiry failed (check the revoker role and `expiry_dead_letter_queue_arn`). Destroy the grant to remove it now.", text(&state.expires_at)),
+            format!("The access should have ended at `{}` but is still assigned: the server-side expiry has not run yet or failed (check the revoker role and `expiry_dead_letter_queue_arn`). Destroy the grant to remove it now.", text(&state.expires_at)),
             AttributePath::default(),
         ),
     }
