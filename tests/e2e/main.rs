@@ -6,4 +6,5 @@ use tests::{tftest, Aws, Tf};
 mod docs;
 mod grant;
 mod iam_env_group;
+mod identity_center;
 mod plugin;

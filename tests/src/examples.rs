@@ -633,8 +633,12 @@ fn prepare(work: &Path, relative: &Path, version: TfVersion) -> Result<(), Strin
     {
         let script = std::fs::read_to_string(&import_script).map_err(|e| e.to_string())?;
         let commands = import_commands(&script).map_err(|e| format!("import.sh {e}"))?;
+        // import.sh may show alternative ids for one address (by id, by
+        // name); a configuration may import each address only once.
+        let mut seen = std::collections::BTreeSet::new();
         let blocks: Vec<String> = commands
             .iter()
+            .filter(|c| seen.insert(c.address.clone()))
             .map(|c| {
                 format!(
                     "import {{\n  to = {}\n  id = {}\n}}\n",

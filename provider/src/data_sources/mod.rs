@@ -1,5 +1,7 @@
 //! Data sources, one file each.
 
+pub mod identity_center_group;
+pub mod identity_center_user;
 pub mod revoker_role_policy;
 pub mod role_policy;
 
@@ -21,6 +23,18 @@ pub fn all(shared: &Shared) -> HashMap<String, Box<dyn DynamicDataSource>> {
     all.insert(
         "role_policy".into(),
         Box::new(role_policy::RolePolicyDataSource),
+    );
+    all.insert(
+        "identity_center_group".into(),
+        Box::new(identity_center_group::IdentityCenterGroupDataSource::new(
+            shared,
+        )),
+    );
+    all.insert(
+        "identity_center_user".into(),
+        Box::new(identity_center_user::IdentityCenterUserDataSource::new(
+            shared,
+        )),
     );
     all
 }

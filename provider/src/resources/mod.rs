@@ -4,6 +4,10 @@
 pub mod env_access;
 pub mod grant;
 pub mod iam_env_group;
+pub mod identity_center;
+pub mod identity_center_group;
+pub mod identity_center_group_membership;
+pub mod identity_center_user;
 
 use std::collections::HashMap;
 
@@ -18,6 +22,24 @@ pub fn all(shared: &Shared) -> HashMap<String, Box<dyn DynamicResource>> {
     all.insert(
         "iam_env_group".into(),
         Box::new(iam_env_group::IamEnvGroupResource::new(shared)),
+    );
+    all.insert(
+        "identity_center_group".into(),
+        Box::new(identity_center_group::IdentityCenterGroupResource::new(
+            shared,
+        )),
+    );
+    all.insert(
+        "identity_center_group_membership".into(),
+        Box::new(
+            identity_center_group_membership::IdentityCenterGroupMembershipResource::new(shared),
+        ),
+    );
+    all.insert(
+        "identity_center_user".into(),
+        Box::new(identity_center_user::IdentityCenterUserResource::new(
+            shared,
+        )),
     );
     all
 }
