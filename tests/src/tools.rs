@@ -104,7 +104,10 @@ fn build_provider(repo: &Path) -> PathBuf {
     // `cargo test` rebuild half the tree.
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy().into_owned();
-        if PACKAGE_ENV_PREFIXES.iter().any(|prefix| key.starts_with(prefix)) {
+        if PACKAGE_ENV_PREFIXES
+            .iter()
+            .any(|prefix| key.starts_with(prefix))
+        {
             command.env_remove(key);
         }
     }

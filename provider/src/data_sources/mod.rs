@@ -3,6 +3,7 @@
 pub mod access_review;
 pub mod identity_center_group;
 pub mod identity_center_user;
+pub mod revoker_role_policy;
 pub mod role_policy;
 
 use std::collections::HashMap;
@@ -13,7 +14,7 @@ use crate::context::Shared;
 
 /// Every data source, by name without the `jit_` prefix.
 pub fn all(shared: &Shared) -> HashMap<String, Box<dyn DynamicDataSource>> {
-    let data_sources: [(&str, Box<dyn DynamicDataSource>); 4] = [
+    let data_sources: [(&str, Box<dyn DynamicDataSource>); 5] = [
         (
             "access_review",
             Box::new(access_review::AccessReviewDataSource::new(shared)),
@@ -27,6 +28,12 @@ pub fn all(shared: &Shared) -> HashMap<String, Box<dyn DynamicDataSource>> {
         (
             "identity_center_user",
             Box::new(identity_center_user::IdentityCenterUserDataSource::new(
+                shared,
+            )),
+        ),
+        (
+            "revoker_role_policy",
+            Box::new(revoker_role_policy::RevokerRolePolicyDataSource::new(
                 shared,
             )),
         ),

@@ -2,6 +2,7 @@
 //! `configure` fills.
 
 pub mod env_access;
+pub mod grant;
 pub mod iam_env_group;
 pub mod iam_env_user;
 pub mod identity_center;
@@ -17,7 +18,8 @@ use crate::context::Shared;
 
 /// Every resource, by name without the `jit_` prefix.
 pub fn all(shared: &Shared) -> HashMap<String, Box<dyn DynamicResource>> {
-    let resources: [(&str, Box<dyn DynamicResource>); 5] = [
+    let resources: [(&str, Box<dyn DynamicResource>); 6] = [
+        ("grant", Box::new(grant::GrantResource::new(shared))),
         (
             "iam_env_group",
             Box::new(iam_env_group::IamEnvGroupResource::new(shared)),

@@ -1,0 +1,420 @@
+//! `data "jit_revoker_role_policy"`: the trust and permission policies of
+//! the role EventBridge Scheduler assumes to end grants (`revoker_role_arn`),
+//! least-privilege by construction: only Scheduler, only for our schedule
+//! group, may assume it, and it may only delete account assignments and read
+//! their deletion status (plus publish expiry notices to one topic).
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tf_provider::schema::Schema;
+use tf_provider::value::{Value, ValueEmpty};
+use tf_provider::{DataSource, Diagnostics};
+
+use crate::config::{check_arn, is_schedule_group_name};
+use crate::context::Shared;
+use crate::error::{attr, Error};
+use crate::policy::{Actions, Effect, PolicyDocument, Resources, Statement};
+use crate::schema::*;
+use crate::values::known_str;
+
+/// Data source state.
+#[derive(Serialize, Deserialize, Default, Debug, Clone)]
+#[serde(default)]
+pub struct RevokerRolePolicyState {
+    /// Account that owns the schedule group.
+    pub account_id: Value<String>,
+    /// ARN of the schedule group.
+    pub id: Value<String>,
+    /// Identity Center instance whose assignments may be deleted.
+    pub identity_center_instance_arn: Value<String>,
+    /// Topic expiry notices are published to.
+    pub notification_topic_arn: Value<String>,
+    /// Permission policy JSON.
+    pub permission_policy_json: Value<String>,
+    /// Region of the schedule group.
+    pub region: Value<String>,
+    /// Schedule group name.
+    pub schedule_group: Value<String>,
+    /// Trust policy JSON.
+    pub trust_policy_json: Value<String>,
+}
+
+/// The data source.
+#[derive(Debug, Default)]
+pub struct RevokerRolePolicyDataSource {
+    shared: Shared,
+}
+
+impl RevokerRolePolicyDataSource {
+    /// A data source using the provider's shared context (for defaults).
+    pub fn new(shared: &Shared) -> Self {
+        Self {
+            shared: shared.clone(),
+        }
+    }
+}
+
+/// Validated inputs of the two policies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokerInputs {
+    /// 12 digits.
+    pub account_id: String,
+    /// e.g. `eu-west-1`.
+    pub region: String,
+    /// Schedule group name.
+    pub schedule_group: String,
+    /// Instance ARN, or `None` for every instance of the account.
+    pub instance_arn: Option<String>,
+    /// Notification topic, when expiry notices are scheduled.
+    pub topic_arn: Option<String>,
+}
+
+#[async_trait]
+impl DataSource for RevokerRolePolicyDataSource {
+    type State<'a> = RevokerRolePolicyState;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(schema(
+            0,
+            block(
+                "The trust policy and permission policy of the revoker role (`revoker_role_arn`) that EventBridge Scheduler assumes to end `jit_grant` access at expiry. Only `scheduler.amazonaws.com` may assume it, and only on behalf of the grants' schedule group (`aws:SourceAccount`, `aws:SourceArn`); it may only delete account assignments and read their deletion status, plus publish the expiry notice to the notification topic when one is set. Pure: no AWS call unless the Identity Center instance must be discovered.",
+                [
+                    ("account_id", required_str("Account id (12 digits) that owns the schedule group.")),
+                    ("id", computed_str("ARN of the schedule group, the `aws:SourceArn` of the trust policy.")),
+                    ("identity_center_instance_arn", optional_computed_str("Identity Center instance whose assignments the role may delete. Default: the provider's `identity_center_instance_arn`, else the discovered instance.")),
+                    ("notification_topic_arn", optional_computed_str("SNS topic the expiry notices go to; adds `sns:Publish` on it. Default: the provider's `notification_topic_arn`.")),
+                    ("permission_policy_json", computed_str("The role's permission policy: `sso:DeleteAccountAssignment` and `sso:DescribeAccountAssignmentDeletionStatus` on the instance (and `sns:Publish` on the topic).")),
+                    ("region", optional_computed_str("Region of the schedule group. Default: the provider's region.")),
+                    ("schedule_group", optional_computed_str("Schedule group of the leases. Default: the provider's `schedule_group` (`jit-grants`).")),
+                    ("trust_policy_json", computed_str("The role's trust policy: `sts:AssumeRole` for `scheduler.amazonaws.com` with `aws:SourceAccount` and `aws:SourceArn` of the schedule group.")),
+                ],
+                [],
+            ),
+        ))
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        let errors = check(&config);
+        let ok = errors.is_empty();
+        for error in errors {
+            error.report(diags);
+        }
+        ok.then_some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        mut config: Self::State<'a>,
+        _provider_meta_state: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::State<'a>> {
+        let ctx = self.shared.get().map_err(|e| e.report(diags)).ok()?;
+        let errors = check(&config);
+        if !errors.is_empty() {
+            for error in errors {
+                error.report(diags);
+            }
+            return None;
+        }
+        let Some(account_id) = known_str(&config.account_id).map(str::to_string) else {
+            config.id = Value::Unknown;
+            config.trust_policy_json = Value::Unknown;
+            config.permission_policy_json = Value::Unknown;
+            return Some(config);
+        };
+        let Some(region) = known_str(&config.region)
+            .map(str::to_string)
+            .or_else(|| ctx.aws.region.clone())
+        else {
+            diags.error(
+                "No region for the schedule group",
+                "Set `region`, or a region in the provider block.",
+                attr("region"),
+            );
+            return None;
+        };
+        let schedule_group = known_str(&config.schedule_group)
+            .map(str::to_string)
+            .unwrap_or_else(|| ctx.config.schedule_group.clone());
+        let instance_arn = match known_str(&config.identity_center_instance_arn) {
+            Some(arn) => arn.to_string(),
+            None => match ctx.identity_center().await {
+                Ok(center) => center.instance_arn.clone(),
+                Err(error) => {
+                    error.report(diags);
+                    return None;
+                }
+            },
+        };
+        let topic_arn = known_str(&config.notification_topic_arn)
+            .map(str::to_string)
+            .or_else(|| ctx.config.notification_topic_arn.clone());
+        let inputs = RevokerInputs {
+            account_id,
+            region,
+            schedule_group,
+            instance_arn: Some(instance_arn),
+            topic_arn,
+        };
+        let permission = match permission_policy(&inputs) {
+            Ok(document) => document,
+            Err(error) => {
+                error.report(diags);
+                return None;
+            }
+        };
+        config.id = Value::Value(schedule_group_arn(&inputs));
+        config.trust_policy_json = Value::Value(trust_policy(&inputs));
+        config.permission_policy_json = Value::Value(permission);
+        config.region = Value::Value(inputs.region);
+        config.schedule_group = Value::Value(inputs.schedule_group);
+        config.identity_center_instance_arn = inputs.instance_arn.map_or(Value::Null, Value::Value);
+        config.notification_topic_arn = inputs.topic_arn.map_or(Value::Null, Value::Value);
+        Some(config)
+    }
+}
+
+fn check(state: &RevokerRolePolicyState) -> Vec<Error> {
+    let mut errors = Vec::new();
+    if let Some(account) = known_str(&state.account_id) {
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            errors.push(Error::invalid(
+                attr("account_id"),
+                "Invalid AWS account id",
+                format!("`{account}` is not 12 digits, e.g. `123456789012`."),
+            ));
+        }
+    }
+    if let Some(group) = known_str(&state.schedule_group) {
+        if !is_schedule_group_name(group) {
+            errors.push(Error::invalid(
+                attr("schedule_group"),
+                "Invalid schedule group name",
+                format!("`{group}` must be 1 to 64 letters, digits, `-`, `_` or `.`."),
+            ));
+        }
+    }
+    for (name, service, value) in [
+        (
+            "identity_center_instance_arn",
+            "sso",
+            &state.identity_center_instance_arn,
+        ),
+        (
+            "notification_topic_arn",
+            "sns",
+            &state.notification_topic_arn,
+        ),
+    ] {
+        if let Some(arn) = known_str(value) {
+            if let Err(problem) = check_arn(arn, service) {
+                errors.push(Error::invalid(
+                    attr(name),
+                    format!("Malformed ARN in `{name}`"),
+                    format!("`{arn}` {problem}."),
+                ));
+            }
+        }
+    }
+    errors
+}
+
+/// The AWS partition of a region.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// `arn:<partition>:scheduler:<region>:<account>:schedule-group/<group>`.
+pub fn schedule_group_arn(inputs: &RevokerInputs) -> String {
+    format!(
+        "arn:{}:scheduler:{}:{}:schedule-group/{}",
+        partition(&inputs.region),
+        inputs.region,
+        inputs.account_id,
+        inputs.schedule_group
+    )
+}
+
+/// Only Scheduler, acting for our schedule group in our account.
+pub fn trust_policy(inputs: &RevokerInputs) -> String {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "SchedulerForJitGrants",
+            "Effect": "Allow",
+            "Principal": { "Service": "scheduler.amazonaws.com" },
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {
+                    "aws:SourceAccount": inputs.account_id,
+                    "aws:SourceArn": schedule_group_arn(inputs),
+                }
+            }
+        }]
+    })
+    .to_string()
+}
+
+/// Delete assignments and read deletion status on one instance, and
+/// publish expiry notices to one topic.
+pub fn permission_policy(inputs: &RevokerInputs) -> Result<String, Error> {
+    let partition = partition(&inputs.region);
+    let (instance, instance_id) = match &inputs.instance_arn {
+        Some(arn) => (
+            arn.clone(),
+            arn.rsplit('/').next().unwrap_or("*").to_string(),
+        ),
+        None => (format!("arn:{partition}:sso:::instance/*"), "*".to_string()),
+    };
+    let mut statements = vec![
+        Statement::new(
+            "DeleteExpiredAssignments",
+            Effect::Allow,
+            Actions::Action(vec!["sso:DeleteAccountAssignment".to_string()]),
+            Resources::Resource(vec![
+                instance.clone(),
+                format!("arn:{partition}:sso:::permissionSet/{instance_id}/*"),
+                format!("arn:{partition}:sso:::account/*"),
+            ]),
+        ),
+        Statement::new(
+            "ReadDeletionStatus",
+            Effect::Allow,
+            Actions::Action(vec![
+                "sso:DescribeAccountAssignmentDeletionStatus".to_string()
+            ]),
+            Resources::Resource(vec![instance]),
+        ),
+    ];
+    if let Some(topic) = &inputs.topic_arn {
+        statements.push(Statement::new(
+            "PublishExpiryNotice",
+            Effect::Allow,
+            Actions::Action(vec!["sns:Publish".to_string()]),
+            Resources::Resource(vec![topic.clone()]),
+        ));
+    }
+    PolicyDocument::new(statements)
+        .map(|document| document.to_json())
+        .map_err(|problem| {
+            Error::invalid(
+                attr("identity_center_instance_arn"),
+                "Cannot build the revoker policy",
+                problem.hint(),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs() -> RevokerInputs {
+        RevokerInputs {
+            account_id: "123456789012".into(),
+            region: "eu-west-1".into(),
+            schedule_group: "jit-grants".into(),
+            instance_arn: Some("arn:aws:sso:::instance/ssoins-1111111111111111".into()),
+            topic_arn: None,
+        }
+    }
+
+    #[test]
+    fn trust_is_scheduler_for_our_group_only() {
+        let trust: serde_json::Value = serde_json::from_str(&trust_policy(&inputs())).unwrap();
+        let statements = trust["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 1);
+        let statement = &statements[0];
+        assert_eq!(statement["Effect"], "Allow");
+        assert_eq!(statement["Action"], "sts:AssumeRole");
+        assert_eq!(
+            statement["Principal"],
+            json!({"Service": "scheduler.amazonaws.com"})
+        );
+        assert_eq!(
+            statement["Condition"]["StringEquals"]["aws:SourceArn"],
+            "arn:aws:scheduler:eu-west-1:123456789012:schedule-group/jit-grants"
+        );
+        assert_eq!(
+            statement["Condition"]["StringEquals"]["aws:SourceAccount"],
+            "123456789012"
+        );
+    }
+
+    #[test]
+    fn permissions_are_delete_and_status_only() {
+        let policy: serde_json::Value =
+            serde_json::from_str(&permission_policy(&inputs()).unwrap()).unwrap();
+        let actions: Vec<String> = policy["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["Action"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "sso:DeleteAccountAssignment",
+                "sso:DescribeAccountAssignmentDeletionStatus"
+            ]
+        );
+        let text = policy.to_string();
+        assert!(
+            text.contains("permissionSet/ssoins-1111111111111111/*"),
+            "{text}"
+        );
+        assert!(!text.contains("\"*\""), "no wildcard resource: {text}");
+
+        let with_topic = RevokerInputs {
+            topic_arn: Some("arn:aws:sns:eu-west-1:123456789012:jit-access".into()),
+            instance_arn: None,
+            ..inputs()
+        };
+        let policy = permission_policy(&with_topic).unwrap();
+        assert!(policy.contains("sns:Publish"));
+        assert!(policy.contains("arn:aws:sns:eu-west-1:123456789012:jit-access"));
+        assert!(policy.contains("arn:aws:sso:::instance/*"));
+    }
+
+    #[test]
+    fn partitions_follow_the_region() {
+        assert_eq!(partition("eu-west-1"), "aws");
+        assert_eq!(partition("cn-north-1"), "aws-cn");
+        assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
+        let china = RevokerInputs {
+            region: "cn-north-1".into(),
+            ..inputs()
+        };
+        assert!(schedule_group_arn(&china).starts_with("arn:aws-cn:scheduler:cn-north-1:"));
+    }
+
+    #[test]
+    fn bad_inputs_name_their_attribute() {
+        let state = RevokerRolePolicyState {
+            account_id: Value::Value("12345".into()),
+            schedule_group: Value::Value("bad group".into()),
+            notification_topic_arn: Value::Value("arn:aws:sqs:eu-west-1:123456789012:q".into()),
+            ..Default::default()
+        };
+        let paths: Vec<_> = check(&state)
+            .into_iter()
+            .map(|e| e.into_parts(Default::default()).2)
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                attr("account_id"),
+                attr("schedule_group"),
+                attr("notification_topic_arn")
+            ]
+        );
+    }
+}
