@@ -3,6 +3,7 @@
 
 pub mod env_access;
 pub mod iam_env_group;
+pub mod user_block;
 
 use std::collections::HashMap;
 
@@ -16,6 +17,10 @@ pub fn all(shared: &Shared) -> HashMap<String, Box<dyn DynamicResource>> {
     all.insert(
         "iam_env_group".into(),
         Box::new(iam_env_group::IamEnvGroupResource::new(shared)),
+    );
+    all.insert(
+        "user_block".into(),
+        Box::new(user_block::UserBlockResource::new(shared)),
     );
     all
 }
