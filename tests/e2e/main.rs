@@ -5,3 +5,4 @@ use tests::{tftest, Aws, Tf};
 
 mod iam_env_group;
 mod plugin;
+mod user_block;
