@@ -896,7 +896,9 @@ fn check_cognito(block: &CognitoBlock, errors: &mut Vec<Error>) -> Option<Target
         Value::Null => Some(DEFAULT_BLOCK_ATTRIBUTE),
         other => known_str(other),
     };
-    if attribute.is_some_and(|a| !valid_attribute(a)) || blank(&block.block_attribute) {
+    if attribute.is_some_and(|a| !valid_attribute(a))
+        || matches!(&block.block_attribute, Value::Value(a) if a.trim().is_empty())
+    {
         errors.push(Error::invalid(
             cognito_path("block_attribute"),
             "Invalid block attribute",
