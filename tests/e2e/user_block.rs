@@ -58,7 +58,13 @@ fn cognito_pool(aws: &Aws, name: &str, schema: bool, client_writes: &[&str]) -> 
                 .build(),
         );
     }
-    let id = aws.run(create.send()).unwrap().user_pool.unwrap().id.unwrap();
+    let id = aws
+        .run(create.send())
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
     let mut client = c
         .create_user_pool_client()
         .user_pool_id(&id)
@@ -177,14 +183,23 @@ tftest!(user_block_cognito_lifecycle, |tf, aws| {
     assert!(state["access_keys_deactivated"].is_null() && state["groups_removed"].is_null());
     assert!(state["blocked_at"].as_str().unwrap().ends_with('Z'));
     let marker = state["marker"].as_str().unwrap().to_string();
-    assert!(marker.starts_with("jit-user-block-") && marker.len() == 31, "{marker}");
+    assert!(
+        marker.starts_with("jit-user-block-") && marker.len() == 31,
+        "{marker}"
+    );
     let (enabled, flag, sub) = cognito_user_state(aws, &pool, "mallory");
     assert_eq!(state["user_id"], sub);
     assert!(!enabled);
     assert_eq!(flag.as_deref(), Some(marker.as_str()));
     // Refresh tokens stop at once (global sign-out); sign-in fails (disabled).
-    assert_eq!(refresh(aws, &pool, &token), Err("NotAuthorizedException".into()));
-    assert_eq!(sign_in(aws, &pool, "mallory"), Err("NotAuthorizedException".into()));
+    assert_eq!(
+        refresh(aws, &pool, &token),
+        Err("NotAuthorizedException".into())
+    );
+    assert_eq!(
+        sign_in(aws, &pool, "mallory"),
+        Err("NotAuthorizedException".into())
+    );
     let blocked = events(tf, "user_block.block");
     assert_eq!(blocked.len(), 1);
     assert_eq!(blocked[0]["target"], id);
@@ -197,11 +212,8 @@ tftest!(user_block_cognito_lifecycle, |tf, aws| {
     tf.assert_plan_empty();
 
     // Editing reason and ticket updates in place and never restores.
-    let edited = block(
-        &target,
-        "  ticket     = \"SEC-7\"",
-    )
-    .replace("Account compromise", "Credential stuffing");
+    let edited = block(&target, "  ticket     = \"SEC-7\"")
+        .replace("Account compromise", "Credential stuffing");
     tf.write_main(&[&tf.provider(""), &edited]);
     assert_eq!(
         tf.plan_changes().actions_for("jit_user_block.b"),
@@ -319,90 +331,96 @@ tftest!(user_block_cognito_lifecycle, |tf, aws| {
     );
 });
 
-tftest!(user_block_cognito_previous_flag_and_moved_attribute, |tf, aws| {
-    let pool = cognito_pool(aws, &format!("{}-flag", tf.prefix), true, &[]);
-    let c = &aws.clients.cognito;
-    aws.run(
-        c.add_custom_attributes()
-            .user_pool_id(&pool.id)
-            .custom_attributes(
-                SchemaAttributeType::builder()
-                    .name("blocked")
-                    .attribute_data_type(AttributeDataType::String)
-                    .mutable(true)
-                    .build(),
-            )
-            .send(),
-    )
-    .unwrap();
-    cognito_user(aws, &pool, "eve");
-    // The app had flagged and disabled the user itself before the block.
-    aws.run(
-        c.admin_update_user_attributes()
-            .user_pool_id(&pool.id)
-            .username("eve")
-            .user_attributes(
-                AttributeType::builder()
-                    .name(FLAG)
-                    .value("fraud-review")
-                    .build()
-                    .unwrap(),
-            )
-            .send(),
-    )
-    .unwrap();
-    aws.run(
-        c.admin_disable_user()
-            .user_pool_id(&pool.id)
-            .username("eve")
-            .send(),
-    )
-    .unwrap();
-    let target = cognito_target(&pool.id, "eve");
-    tf.write_main(&[&tf.provider(""), &block(&target, "")]);
-    tf.init();
-    tf.apply();
-    let state = tf.resource("jit_user_block.b");
-    assert_eq!(state["user_was_enabled"], false);
-    assert_eq!(state["previous_flag_value"], "fraud-review");
-
-    // Changing block_attribute moves the flag in place: set first, then the
-    // old attribute gets its earlier value back.
-    let moved = target.replace(
-        "    username",
-        "    block_attribute = \"custom:blocked\"\n    username",
-    );
-    tf.write_main(&[&tf.provider(""), &block(&moved, "")]);
-    assert_eq!(
-        tf.plan_changes().actions_for("jit_user_block.b"),
-        vec!["update"]
-    );
-    tf.apply();
-    let out = aws
-        .run(
-            c.admin_get_user()
+tftest!(
+    user_block_cognito_previous_flag_and_moved_attribute,
+    |tf, aws| {
+        let pool = cognito_pool(aws, &format!("{}-flag", tf.prefix), true, &[]);
+        let c = &aws.clients.cognito;
+        aws.run(
+            c.add_custom_attributes()
+                .user_pool_id(&pool.id)
+                .custom_attributes(
+                    SchemaAttributeType::builder()
+                        .name("blocked")
+                        .attribute_data_type(AttributeDataType::String)
+                        .mutable(true)
+                        .build(),
+                )
+                .send(),
+        )
+        .unwrap();
+        cognito_user(aws, &pool, "eve");
+        // The app had flagged and disabled the user itself before the block.
+        aws.run(
+            c.admin_update_user_attributes()
+                .user_pool_id(&pool.id)
+                .username("eve")
+                .user_attributes(
+                    AttributeType::builder()
+                        .name(FLAG)
+                        .value("fraud-review")
+                        .build()
+                        .unwrap(),
+                )
+                .send(),
+        )
+        .unwrap();
+        aws.run(
+            c.admin_disable_user()
                 .user_pool_id(&pool.id)
                 .username("eve")
                 .send(),
         )
         .unwrap();
-    let value = |name: &str| {
-        out.user_attributes()
-            .iter()
-            .find(|a| a.name() == name)
-            .and_then(|a| a.value().map(str::to_string))
-    };
-    assert_eq!(value("custom:blocked"), Some(state["marker"].as_str().unwrap().to_string()));
-    assert_eq!(value(FLAG).as_deref(), Some("fraud-review"));
-    assert!(tf.resource("jit_user_block.b")["previous_flag_value"].is_null());
-    tf.assert_plan_empty();
+        let target = cognito_target(&pool.id, "eve");
+        tf.write_main(&[&tf.provider(""), &block(&target, "")]);
+        tf.init();
+        tf.apply();
+        let state = tf.resource("jit_user_block.b");
+        assert_eq!(state["user_was_enabled"], false);
+        assert_eq!(state["previous_flag_value"], "fraud-review");
 
-    // Restore: the user stays disabled (it was before), the flag is cleared.
-    tf.destroy();
-    let (enabled, flag, _) = cognito_user_state(aws, &pool, "eve");
-    assert!(!enabled);
-    assert_eq!(flag.as_deref(), Some("fraud-review"));
-});
+        // Changing block_attribute moves the flag in place: set first, then the
+        // old attribute gets its earlier value back.
+        let moved = target.replace(
+            "    username",
+            "    block_attribute = \"custom:blocked\"\n    username",
+        );
+        tf.write_main(&[&tf.provider(""), &block(&moved, "")]);
+        assert_eq!(
+            tf.plan_changes().actions_for("jit_user_block.b"),
+            vec!["update"]
+        );
+        tf.apply();
+        let out = aws
+            .run(
+                c.admin_get_user()
+                    .user_pool_id(&pool.id)
+                    .username("eve")
+                    .send(),
+            )
+            .unwrap();
+        let value = |name: &str| {
+            out.user_attributes()
+                .iter()
+                .find(|a| a.name() == name)
+                .and_then(|a| a.value().map(str::to_string))
+        };
+        assert_eq!(
+            value("custom:blocked"),
+            Some(state["marker"].as_str().unwrap().to_string())
+        );
+        assert_eq!(value(FLAG).as_deref(), Some("fraud-review"));
+        assert!(tf.resource("jit_user_block.b")["previous_flag_value"].is_null());
+        tf.assert_plan_empty();
+
+        // Restore: the user stays disabled (it was before), the flag is cleared.
+        tf.destroy();
+        let (enabled, flag, _) = cognito_user_state(aws, &pool, "eve");
+        assert!(!enabled);
+        assert_eq!(flag.as_deref(), Some("fraud-review"));
+    }
+);
 
 // ---------------------------------------------------------------------------
 // IAM fixtures: a user with a console password, two groups and two access
@@ -439,7 +457,8 @@ fn iam_user(aws: &Aws, prefix: &str) -> IamUser {
         .map(|g| format!("{prefix}-{g}"))
         .collect();
     for group in &groups {
-        aws.run(iam.create_group().group_name(group).send()).unwrap();
+        aws.run(iam.create_group().group_name(group).send())
+            .unwrap();
         aws.run(
             iam.add_user_to_group()
                 .group_name(group)
@@ -558,7 +577,10 @@ tftest!(user_block_iam_lifecycle, |tf, aws| {
     let state = tf.resource("jit_user_block.b");
     assert_eq!(state["id"], id);
     assert_eq!(state["status"], "BLOCKED");
-    assert_eq!(state["access_keys_deactivated"], serde_json::json!([user.active_key]));
+    assert_eq!(
+        state["access_keys_deactivated"],
+        serde_json::json!([user.active_key])
+    );
     let mut removed: Vec<String> = serde_json::from_value(state["groups_removed"].clone()).unwrap();
     removed.sort();
     assert_eq!(removed, groups);
@@ -574,7 +596,10 @@ tftest!(user_block_iam_lifecycle, |tf, aws| {
     assert_blocked(aws, &user, &marker);
     let blocked = events(tf, "user_block.block");
     assert_eq!(blocked.len(), 1);
-    assert_eq!(blocked[0]["details"]["access_keys_deactivated"], user.active_key.as_str());
+    assert_eq!(
+        blocked[0]["details"]["access_keys_deactivated"],
+        user.active_key.as_str()
+    );
     assert_eq!(blocked[0]["result"], "success");
     // 2. Plan after apply is empty.
     tf.assert_plan_empty();
@@ -596,7 +621,12 @@ tftest!(user_block_iam_lifecycle, |tf, aws| {
 
     // Blocking an already-blocked user: a forced replacement in the default
     // order hands the block over (no restore in between) and keeps the record.
-    tf.ok(&["apply", "-auto-approve", "-no-color", "-replace=jit_user_block.b"]);
+    tf.ok(&[
+        "apply",
+        "-auto-approve",
+        "-no-color",
+        "-replace=jit_user_block.b",
+    ]);
     assert!(events(tf, "user_block.restore").is_empty());
     let handover = events(tf, "user_block.handover");
     assert_eq!(handover.len(), 1);
@@ -604,7 +634,10 @@ tftest!(user_block_iam_lifecycle, |tf, aws| {
     let state = tf.resource("jit_user_block.b");
     let marker = state["marker"].as_str().unwrap().to_string();
     assert_ne!(handover[0]["details"]["replaced_marker"], marker.as_str());
-    assert_eq!(state["access_keys_deactivated"], serde_json::json!([user.active_key]));
+    assert_eq!(
+        state["access_keys_deactivated"],
+        serde_json::json!([user.active_key])
+    );
     assert_eq!(state["groups_removed"].as_array().unwrap().len(), 2);
     assert_blocked(aws, &user, &marker);
     tf.assert_plan_empty();
@@ -702,7 +735,11 @@ tftest!(user_block_iam_lifecycle, |tf, aws| {
     )
     .unwrap();
     let out = tf.ok(&["destroy", "-auto-approve", "-no-color", "-refresh=false"]);
-    assert!(out.all().contains("Block marker not in place"), "{}", out.all());
+    assert!(
+        out.all().contains("Block marker not in place"),
+        "{}",
+        out.all()
+    );
     assert_eq!(snapshot(aws, &user.name).keys.len(), 2);
     assert!(!tf.has_resource("jit_user_block.b"));
 });
@@ -719,9 +756,22 @@ tftest!(user_block_create_before_destroy_takes_over, |tf, aws| {
         .to_string();
     // The new block takes the marker over before the old one is destroyed:
     // no gap, and the old destroy restores nothing.
-    let out = tf.ok(&["apply", "-auto-approve", "-no-color", "-replace=jit_user_block.b"]);
-    assert!(out.all().contains("Earlier block taken over"), "{}", out.all());
-    assert!(out.all().contains("Block marker not in place"), "{}", out.all());
+    let out = tf.ok(&[
+        "apply",
+        "-auto-approve",
+        "-no-color",
+        "-replace=jit_user_block.b",
+    ]);
+    assert!(
+        out.all().contains("Earlier block taken over"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.all().contains("Block marker not in place"),
+        "{}",
+        out.all()
+    );
     let marker = tf.resource("jit_user_block.b")["marker"]
         .as_str()
         .unwrap()
@@ -730,7 +780,10 @@ tftest!(user_block_create_before_destroy_takes_over, |tf, aws| {
     assert_blocked(aws, &user, &marker);
     let restores = events(tf, "user_block.restore");
     assert_eq!(restores.len(), 1);
-    assert!(restores[0]["details"]["steps_done"].as_str().unwrap().is_empty());
+    assert!(restores[0]["details"]["steps_done"]
+        .as_str()
+        .unwrap()
+        .is_empty());
     tf.destroy();
 });
 
@@ -764,20 +817,32 @@ tftest!(user_block_bad_input, |tf, aws| {
     assert!(diag.code.contains("user_pool_id"), "{diag:?}");
 
     let bare = cognito_pool(aws, &format!("{}-bare", tf.prefix), false, &[]);
-    tf.write_main(&[&tf.provider(""), &block(&cognito_target(&bare.id, "mallory"), "")]);
-    let diag = tf.plan_fails().error("Block attribute not in the pool schema");
+    tf.write_main(&[
+        &tf.provider(""),
+        &block(&cognito_target(&bare.id, "mallory"), ""),
+    ]);
+    let diag = tf
+        .plan_fails()
+        .error("Block attribute not in the pool schema");
     assert!(diag.detail.contains("add-custom-attributes"), "{diag:?}");
 
     let open = cognito_pool(aws, &format!("{}-open", tf.prefix), true, &[FLAG]);
-    tf.write_main(&[&tf.provider(""), &block(&cognito_target(&open.id, "mallory"), "")]);
-    let diag = tf.plan_fails().error("App clients may write the block attribute");
+    tf.write_main(&[
+        &tf.provider(""),
+        &block(&cognito_target(&open.id, "mallory"), ""),
+    ]);
+    let diag = tf
+        .plan_fails()
+        .error("App clients may write the block attribute");
     assert!(diag.detail.contains("`web`"), "{diag:?}");
 
     tf.write_main(&[
         &tf.provider(""),
         &block(
-            &cognito_target("eu-west-1_AbCdEf123", "mallory")
-                .replace("    username", "    block_attribute = \"email\"\n    username"),
+            &cognito_target("eu-west-1_AbCdEf123", "mallory").replace(
+                "    username",
+                "    block_attribute = \"email\"\n    username",
+            ),
             "",
         ),
     ]);

@@ -273,6 +273,7 @@ pub enum Observed {
 pub struct UserBlockResource {
     shared: Shared,
     handoff: Handoff<UserBlockState>,
+    pool_checks: cognito::PoolChecks,
 }
 
 impl UserBlockResource {
@@ -281,6 +282,7 @@ impl UserBlockResource {
         Self {
             shared: shared.clone(),
             handoff: Handoff::default(),
+            pool_checks: cognito::PoolChecks::default(),
         }
     }
 }
@@ -420,6 +422,7 @@ impl Resource for UserBlockResource {
                 report_all(errors, diags);
                 return None;
             }
+            self.pool_checks.passed(&c.pool_id, &c.attribute);
         }
         plan_new(&mut planned, target.as_ref());
         meter.log("plan_create");
@@ -491,7 +494,19 @@ impl Resource for UserBlockResource {
         let parked = self.handoff.take_for_create(&target.user_key());
         let inherited = parked.as_ref().and_then(inherited_from);
         let marker = new_marker();
-        let progress = run_block(ctx, &meter, &target, &marker, inherited.as_ref()).await;
+        let pool_checked = match &target {
+            Target::Cognito(c) => self.pool_checks.fresh(&c.pool_id, &c.attribute),
+            Target::Iam(_) => false,
+        };
+        let progress = run_block(
+            ctx,
+            &meter,
+            &target,
+            &marker,
+            inherited.as_ref(),
+            pool_checked,
+        )
+        .await;
 
         let mut state = planned_state.clone();
         if progress.marker_placed {
@@ -588,7 +603,7 @@ impl Resource for UserBlockResource {
                 record: record_of(&prior_state),
                 marker: marker.clone(),
             };
-            let progress = run_block(ctx, &meter, &target, &marker, Some(&inherited)).await;
+            let progress = run_block(ctx, &meter, &target, &marker, Some(&inherited), false).await;
             flatten_record(&mut state, &target, &progress.record);
             let failure = failure_text(&progress.errors);
             if failure.is_some() {
@@ -1152,9 +1167,10 @@ async fn run_block(
     target: &Target,
     marker: &str,
     inherited: Option<&Inherited>,
+    pool_checked: bool,
 ) -> Progress {
     match target {
-        Target::Cognito(c) => cognito::block(ctx, meter, c, marker, inherited).await,
+        Target::Cognito(c) => cognito::block(ctx, meter, c, marker, inherited, pool_checked).await,
         Target::Iam(user) => iam::block(ctx, meter, user, marker, inherited).await,
     }
 }

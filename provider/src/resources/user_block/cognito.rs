@@ -3,8 +3,12 @@
 //! the flag back as it was.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use aws_sdk_cognitoidentityprovider::types::{AttributeDataType, AttributeType};
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeDataType, AttributeType, SchemaAttributeType,
+};
 use tokio::task::JoinSet;
 
 use super::meter::Meter;
@@ -17,6 +21,36 @@ use crate::error::Error;
 
 /// Page size of `ListUserPoolClients` (AWS's maximum).
 const CLIENTS_PAGE: i32 = 60;
+
+/// How long a passed pool check counts for the create that follows the
+/// apply-time plan in the same process.
+const POOL_CHECK_FRESH: Duration = Duration::from_secs(60);
+
+/// Pool checks that passed in this process: the apply-time plan checks the
+/// pool moments before the create, which then need not ask AWS again.
+#[derive(Debug, Default)]
+pub struct PoolChecks(Mutex<HashMap<(String, String), Instant>>);
+
+impl PoolChecks {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Instant>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Notes that `attribute` of `pool_id` passed the checks now.
+    pub fn passed(&self, pool_id: &str, attribute: &str) {
+        self.lock()
+            .insert((pool_id.to_string(), attribute.to_string()), Instant::now());
+    }
+
+    /// True when the checks passed within [`POOL_CHECK_FRESH`].
+    pub fn fresh(&self, pool_id: &str, attribute: &str) -> bool {
+        self.lock()
+            .get(&(pool_id.to_string(), attribute.to_string()))
+            .is_some_and(|at| at.elapsed() < POOL_CHECK_FRESH)
+    }
+}
 
 /// A Cognito user as the block needs it.
 #[derive(Debug, Clone)]
@@ -88,35 +122,48 @@ async fn schema_problems(
         )
         .await
         .map_err(|error| pool_error(error, pool_id))?;
+    let attributes = described
+        .user_pool()
+        .map(|pool| pool.schema_attributes())
+        .unwrap_or_default();
+    Ok(schema_problem(attributes, pool_id, attribute))
+}
+
+/// Why the pool's schema cannot carry the flag, if it cannot. AWS names
+/// custom attributes `custom:<name>` in `DescribeUserPool`; the short name is
+/// accepted too.
+pub fn schema_problem(
+    attributes: &[SchemaAttributeType],
+    pool_id: &str,
+    attribute: &str,
+) -> Option<Error> {
     let short = attribute.strip_prefix("custom:").unwrap_or(attribute);
-    let found = described.user_pool().and_then(|pool| {
-        pool.schema_attributes()
-            .iter()
-            .find(|a| matches!(a.name(), Some(name) if name == attribute || name == short))
-    });
+    let found = attributes
+        .iter()
+        .find(|a| matches!(a.name(), Some(name) if name == attribute || name == short));
     let path = cognito_path("block_attribute");
     let Some(found) = found else {
-        return Ok(Some(Error::invalid(
+        return Some(Error::invalid(
             path,
             "Block attribute not in the pool schema",
             format!(
                 "Pool `{pool_id}` has no custom attribute `{attribute}`. Add it as a mutable String, e.g. `aws cognito-idp add-custom-attributes --user-pool-id {pool_id} --custom-attributes Name={short},AttributeDataType=String,Mutable=true` (or a `schema` block in `aws_cognito_user_pool`), and make the app refuse users whose `{attribute}` is set."
             ),
-        )));
+        ));
     };
     if found.attribute_data_type() != Some(&AttributeDataType::String) {
-        return Ok(Some(Error::invalid(
+        return Some(Error::invalid(
             path,
             "Block attribute is not a String",
             format!("`{attribute}` of pool `{pool_id}` must be of type String to hold the block marker; add a String custom attribute and name it here."),
-        )));
+        ));
     }
     if found.mutable() == Some(false) {
-        return Ok(Some(Error::invalid(
+        return Some(Error::invalid(
             path,
             "Block attribute is immutable",
             format!("`{attribute}` of pool `{pool_id}` cannot be changed after sign-up; add a mutable String custom attribute and name it here."),
-        )));
+        ));
     }
     let bounds = found.string_attribute_constraints();
     let max = bounds
@@ -126,13 +173,13 @@ async fn schema_problems(
         .and_then(|b| b.min_length())
         .and_then(|m| m.parse::<usize>().ok());
     if max.is_some_and(|max| max < MARKER_LEN) || min.is_some_and(|min| min > MARKER_LEN) {
-        return Ok(Some(Error::invalid(
+        return Some(Error::invalid(
             path,
             "Block attribute too short for the marker",
             format!("`{attribute}` of pool `{pool_id}` must accept values of {MARKER_LEN} characters (the block's marker); widen its length constraints or use another attribute."),
-        )));
+        ));
     }
-    Ok(None)
+    None
 }
 
 /// Names of the app clients whose write attributes include `attribute`.
@@ -249,10 +296,18 @@ pub async fn block(
     target: &CognitoTarget,
     marker: &str,
     inherited: Option<&Inherited>,
+    pool_checked: bool,
 ) -> Progress {
     let mut progress = Progress::default();
+    let checks = async {
+        if pool_checked {
+            Vec::new()
+        } else {
+            check_pool(ctx, meter, &target.pool_id, &target.attribute).await
+        }
+    };
     let (checks, lookup) = tokio::join!(
-        check_pool(ctx, meter, &target.pool_id, &target.attribute),
+        checks,
         find_user(ctx, meter, &target.pool_id, &target.username)
     );
     if !checks.is_empty() {
