@@ -857,13 +857,18 @@ tftest!(user_block_bad_input, |tf, aws| {
     assert!(!tf.has_resource("jit_user_block.b"));
 });
 
-tftest!(user_block_unknown_inputs_plan, |tf, aws| {
-    // The user name is known only after another resource is applied.
+tftest!(user_block_unknown_inputs_and_failing_audit, |tf, aws| {
+    // The user name is known only after another resource is applied, and
+    // the SNS topic of the audit log does not exist: the block and the
+    // restore complete anyway, each with a warning.
     let name = format!("{}-arn", tf.prefix);
     aws.run(aws.iam().create_user().user_name(&name).send())
         .unwrap();
+    let provider = tf.provider(
+        "  notification_topic_arn = \"arn:aws:sns:eu-west-1:123456789012:missing-topic\"",
+    );
     tf.write_main(&[
-        &tf.provider(""),
+        &provider,
         &format!(
             "\nresource \"jit_iam_env_group\" \"g\" {{\n  name_prefix = \"{p}\"\n  environment = \"dev\"\n  role        = \"developer\"\n}}\n",
             p = tf.prefix
@@ -877,9 +882,26 @@ tftest!(user_block_unknown_inputs_plan, |tf, aws| {
     let plan = tf.plan_changes();
     assert_eq!(plan.actions_for("jit_user_block.b"), vec!["create"]);
     assert_eq!(plan.after("jit_user_block.b")["status"], "BLOCKED");
-    tf.apply();
+    let out = tf.apply();
+    assert!(
+        out.all().contains("Audit event not written"),
+        "{}",
+        out.all()
+    );
     assert_eq!(tf.resource("jit_user_block.b")["id"], format!("iam:{name}"));
+    let marker = tf.resource("jit_user_block.b")["marker"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(snapshot(aws, &name).policies, vec![marker]);
+    // The file part of the audit log still has the event.
+    assert_eq!(events(tf, "user_block.block").len(), 1);
     tf.assert_plan_empty();
-    tf.destroy();
+    let out = tf.destroy();
+    assert!(
+        out.all().contains("Audit event not written"),
+        "{}",
+        out.all()
+    );
     assert!(snapshot(aws, &name).policies.is_empty());
 });
