@@ -573,6 +573,7 @@ impl Resource for UserBlockResource {
         };
         let id = target.id();
         let marker = text(&prior_state.marker).to_string();
+        let mut record = record_of(&prior_state);
         let mut state = planned_state;
 
         if let Target::Cognito(c) = &target {
@@ -583,7 +584,9 @@ impl Resource for UserBlockResource {
                 let previous = known_str(&prior_state.previous_flag_value);
                 match cognito::move_flag(ctx, &meter, c, &from, &marker, previous).await {
                     Ok(now_previous) => {
-                        state.previous_flag_value = now_previous.map_or(Value::Null, Value::Value);
+                        state.previous_flag_value =
+                            now_previous.clone().map_or(Value::Null, Value::Value);
+                        record.previous_flag_value = now_previous;
                     }
                     Err(errors) => {
                         report_all(errors, diags);
@@ -600,7 +603,7 @@ impl Resource for UserBlockResource {
             );
         if reblock {
             let inherited = Inherited {
-                record: record_of(&prior_state),
+                record,
                 marker: marker.clone(),
             };
             let progress = run_block(ctx, &meter, &target, &marker, Some(&inherited), false).await;

@@ -98,6 +98,38 @@ pub async fn find_user(
     }))
 }
 
+/// The document of the block's policy (`Some(None)`: not attached), or
+/// `None` when the user is gone. Two calls, made together.
+async fn marker_document(
+    ctx: &Ctx,
+    meter: &Meter,
+    user_name: &str,
+    marker: &str,
+) -> Result<Option<Option<String>>, Error> {
+    let iam = &ctx.aws.iam;
+    let (user, policy) = tokio::join!(
+        meter.call("iam", "GetUser", iam.get_user().user_name(user_name).send()),
+        meter.call(
+            "iam",
+            "GetUserPolicy",
+            iam.get_user_policy()
+                .user_name(user_name)
+                .policy_name(marker)
+                .send()
+        )
+    );
+    match user {
+        Err(error) if error.is_not_found() => return Ok(None),
+        Err(error) => return Err(error),
+        Ok(_) => {}
+    }
+    match policy {
+        Ok(out) => Ok(Some(Some(out.policy_document))),
+        Err(error) if error.is_not_found() => Ok(Some(None)),
+        Err(error) => Err(error),
+    }
+}
+
 /// Deny policy first, then keys, then groups. Policies of earlier blocks of
 /// the user are removed once this block's policy is in place.
 pub async fn block(
@@ -273,8 +305,8 @@ pub async fn restore(
     groups: &[String],
 ) -> Restored {
     let mut restored = Restored::default();
-    let user = match find_user(ctx, meter, user_name, Some(marker)).await {
-        Ok(Some(user)) => user,
+    let document = match marker_document(ctx, meter, user_name, marker).await {
+        Ok(Some(document)) => document,
         Ok(None) => {
             restored.warnings.push((
                 "Blocked user no longer exists".to_string(),
@@ -287,7 +319,7 @@ pub async fn restore(
             return restored;
         }
     };
-    if user.marker_document.is_none() {
+    if document.is_none() {
         let mut left = Vec::new();
         if !keys.is_empty() {
             left.push(format!("access keys {}", quoted(keys)));
