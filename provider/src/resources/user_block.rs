@@ -508,17 +508,13 @@ impl Resource for UserBlockResource {
         )
         .await;
 
-        let mut state = planned_state.clone();
-        if progress.marker_placed {
-            state.blocked_at = Value::Value(audit::now_rfc3339());
-            state.marker = Value::Value(marker.clone());
-            state.status = Value::Value(if progress.errors.is_empty() {
-                status::BLOCKED.into()
-            } else {
-                status::INCOMPLETE.into()
-            });
-            flatten_record(&mut state, &target, &progress.record);
-        }
+        let state = placed_state(
+            planned_state.clone(),
+            &target,
+            &marker,
+            &progress,
+            audit::now_rfc3339(),
+        );
         let action = if inherited.is_some() {
             "user_block.handover"
         } else {
@@ -546,11 +542,7 @@ impl Resource for UserBlockResource {
         if !progress.errors.is_empty() {
             diags.error(
                 format!("Block incomplete: `{id}`"),
-                format!(
-                    "Done: {}. Failed: {}. The user is blocked as far as listed (marker `{marker}` is in place); run apply again to finish: the block is replaced without a gap.",
-                    done_text(&progress.done),
-                    failure.unwrap_or_default()
-                ),
+                incomplete_detail(&progress.done, &failure.unwrap_or_default(), &marker),
                 target.user_path(),
             );
         }
@@ -1140,6 +1132,38 @@ pub fn flatten_record(state: &mut UserBlockState, target: &Target, record: &Reco
                 .map_or(Value::Null, Value::Value);
         }
     }
+}
+
+/// The state of a new block once its steps ran: the marker and the record
+/// when the marker was placed, `INCOMPLETE` when a later step failed.
+pub fn placed_state(
+    planned: UserBlockState,
+    target: &Target,
+    marker: &str,
+    progress: &Progress,
+    now: String,
+) -> UserBlockState {
+    let mut state = planned;
+    if progress.marker_placed {
+        state.blocked_at = Value::Value(now);
+        state.marker = Value::Value(marker.to_string());
+        state.status = Value::Value(if progress.errors.is_empty() {
+            status::BLOCKED.into()
+        } else {
+            status::INCOMPLETE.into()
+        });
+        flatten_record(&mut state, target, &progress.record);
+    }
+    state
+}
+
+/// The detail of a block that failed part-way: what was done, what failed,
+/// and that the user is blocked as far as listed.
+pub fn incomplete_detail(done: &[String], failure: &str, marker: &str) -> String {
+    format!(
+        "Done: {}. Failed: {failure}. The user is blocked as far as listed (marker `{marker}` is in place); run apply again to finish: the block is replaced without a gap.",
+        done_text(done)
+    )
 }
 
 /// A parked block as the base of the block that replaces it.

@@ -390,6 +390,60 @@ fn a_parked_block_kept_in_place_takes_the_planned_inputs() {
 }
 
 #[test]
+fn a_block_failing_part_way_is_stored_as_incomplete_with_its_steps() {
+    let planned = iam_state("mallory");
+    let target = Target::Iam("mallory".into());
+    let marker = "jit-user-block-0123456789abcdef";
+    let progress = Progress {
+        record: Record {
+            user_id: "AIDA1".into(),
+            keys_deactivated: vec!["AKIA1".into()],
+            ..Default::default()
+        },
+        done: vec![
+            format!("attached deny-all policy `{marker}`"),
+            "deactivated access key `AKIA1`".into(),
+        ],
+        errors: vec![Error::Aws {
+            service: "iam",
+            operation: "RemoveUserFromGroup",
+            code: Some("ServiceFailure".into()),
+            message: "try again".into(),
+            request_id: None,
+        }],
+        marker_placed: true,
+        ..Default::default()
+    };
+    let state = placed_state(planned.clone(), &target, marker, &progress, "now".into());
+    assert_eq!(state.status, s(status::INCOMPLETE));
+    assert_eq!(state.marker, s(marker));
+    assert_eq!(
+        state.access_keys_deactivated,
+        str_list(["AKIA1".to_string()])
+    );
+    assert_eq!(state.groups_removed, str_list([]));
+    let detail = incomplete_detail(
+        &progress.done,
+        &failure_text(&progress.errors).unwrap(),
+        marker,
+    );
+    assert!(detail.starts_with(&format!(
+        "Done: attached deny-all policy `{marker}`; deactivated access key `AKIA1`. Failed: AWS iam RemoveUserFromGroup failed"
+    )));
+    assert!(detail.contains("run apply again"));
+
+    // Nothing placed: nothing to store.
+    let nothing = Progress {
+        errors: progress.errors,
+        ..Default::default()
+    };
+    assert_eq!(
+        placed_state(planned.clone(), &target, marker, &nothing, "now".into()),
+        planned
+    );
+}
+
+#[test]
 fn failure_messages_list_what_was_done() {
     assert_eq!(done_text(&[]), "nothing");
     assert_eq!(
