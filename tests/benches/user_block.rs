@@ -34,7 +34,9 @@ use std::time::{Duration, Instant};
 use aws_sdk_cognitoidentityprovider::types::{
     AttributeDataType, ExplicitAuthFlowsType, MessageActionType, SchemaAttributeType,
 };
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::StatusType;
+use terraform_provider_jit::aws::aws_error;
 use tests::tools::{tools, PROVIDER_HOST, PROVIDER_NAMESPACE, PROVIDER_TYPE};
 use tests::{Aws, Moto, Tf, TfVersion};
 
@@ -43,7 +45,7 @@ const DELAYS_MS: [u64; 3] = [0, 50, 200];
 /// Longest a proxied call may take before the proxy gives up on it.
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
 
-fn main() {
+fn main() -> Result<(), String> {
     let runs: usize = std::env::var("JIT_BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -55,40 +57,43 @@ fn main() {
     };
     let moto = Moto::start();
     let aws = Aws::new(&moto.endpoint());
-    let mirror = provider_mirror();
+    let mirror = provider_mirror()?;
     let started = Instant::now();
 
     let mut rows = Vec::new();
     for kind in [Kind::Cognito, Kind::Iam] {
         let mut tf = working_dir(version, &moto, &mirror, kind);
-        let pool = (kind == Kind::Cognito).then(|| cognito_pool(&aws, &tf.prefix));
+        let pool = match kind {
+            Kind::Cognito => Some(cognito_pool(&aws, &tf.prefix)?),
+            Kind::Iam => None,
+        };
         tf.write_main(&[
             &tf.provider(""),
             &config(kind, "placeholder", pool.as_deref()),
         ]);
         tf.init();
         for delay in DELAYS_MS {
-            let proxy = Proxy::start(moto.port(), Duration::from_millis(delay));
+            let proxy = Proxy::start(moto.port(), Duration::from_millis(delay))?;
             tf.endpoint = proxy.endpoint();
             let mut block = Vec::new();
             let mut restore = Vec::new();
             for run in 0..runs {
                 let user = format!("{}-u{delay}-{run}", tf.prefix);
                 match (kind, &pool) {
-                    (Kind::Cognito, Some(pool)) => cognito_user(&aws, pool, &user),
-                    _ => iam_user(&aws, &user),
+                    (Kind::Cognito, Some(pool)) => cognito_user(&aws, pool, &user)?,
+                    _ => iam_user(&aws, &user)?,
                 }
                 tf.write_main(&[&tf.provider(""), &config(kind, &user, pool.as_deref())]);
                 block.push(measure(
                     &tf,
                     &proxy,
                     &["apply", "-auto-approve", "-no-color"],
-                ));
+                )?);
                 restore.push(measure(
                     &tf,
                     &proxy,
                     &["destroy", "-auto-approve", "-no-color"],
-                ));
+                )?);
             }
             rows.push(Row::median(kind, "block (apply)", delay, block));
             rows.push(Row::median(kind, "restore (destroy)", delay, restore));
@@ -97,6 +102,12 @@ fn main() {
         let _ = std::fs::remove_dir_all(&tf.dir);
     }
     print_table(version, runs, &rows, started.elapsed());
+    Ok(())
+}
+
+/// A failed step of the benchmark, with what it was.
+fn fail(what: &str) -> impl Fn(String) -> String + '_ {
+    move |error| format!("{what}: {error}")
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -131,7 +142,7 @@ fn config(kind: Kind, user: &str, pool: Option<&str>) -> String {
 // Terraform working directories.
 
 /// The provider binary to measure, in a mirror of its own.
-fn provider_mirror() -> PathBuf {
+fn provider_mirror() -> Result<PathBuf, String> {
     let binary = std::env::var_os("JIT_BENCH_PROVIDER")
         .map(PathBuf::from)
         .unwrap_or_else(|| tools().provider_binary.clone());
@@ -143,11 +154,12 @@ fn provider_mirror() -> PathBuf {
         .join(PROVIDER_TYPE)
         .join(version)
         .join("linux_amd64");
-    std::fs::create_dir_all(&dir).expect("mirror directory");
+    std::fs::create_dir_all(&dir).map_err(|e| fail("mirror directory")(e.to_string()))?;
     let target = dir.join(format!("terraform-provider-{PROVIDER_TYPE}_v{version}"));
     let _ = std::fs::remove_file(&target);
-    std::fs::copy(&binary, &target).expect("copy the provider into the bench mirror");
-    mirror
+    std::fs::copy(&binary, &target)
+        .map_err(|e| fail("copy the provider into the bench mirror")(e.to_string()))?;
+    Ok(mirror)
 }
 
 fn working_dir(version: TfVersion, moto: &Moto, mirror: &std::path::Path, kind: Kind) -> Tf {
@@ -187,20 +199,22 @@ struct Sample {
     provider_life: Duration,
 }
 
-fn measure(tf: &Tf, proxy: &Proxy, args: &[&str]) -> Sample {
+fn measure(tf: &Tf, proxy: &Proxy, args: &[&str]) -> Result<Sample, String> {
     proxy.reset();
     let started = Instant::now();
     let out = tf.run_env(args, &[("TF_LOG", "trace")]);
     let wall = started.elapsed();
-    assert!(out.success(), "`{}` failed:\n{}", out.command, out.stdout);
+    if !out.success() {
+        return Err(format!("`{}` failed:\n{}", out.command, out.stdout));
+    }
     let (aws_calls, aws_time) = proxy.totals();
-    Sample {
+    Ok(Sample {
         wall,
         aws_calls,
         aws_time,
         provider_ops: provider_ops(&out.stderr),
         provider_life: provider_life(&out.stderr),
-    }
+    })
 }
 
 /// Sum of `own_us` over the provider's `jit_user_block timing` lines.
@@ -319,10 +333,20 @@ fn print_table(version: TfVersion, runs: usize, rows: &[Row], total: Duration) {
 // ---------------------------------------------------------------------------
 // Fixtures, straight at moto.
 
-fn cognito_pool(aws: &Aws, prefix: &str) -> String {
+/// An SDK result, its error as AWS's code and message.
+fn sdk<T, E, R>(operation: &'static str, result: Result<T, SdkError<E, R>>) -> Result<T, String>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    result.map_err(|error| aws_error("bench", operation, error).to_string())
+}
+
+fn cognito_pool(aws: &Aws, prefix: &str) -> Result<String, String> {
     let c = &aws.clients.cognito;
-    let pool = aws
-        .run(
+    let created = sdk(
+        "CreateUserPool",
+        aws.run(
             c.create_user_pool()
                 .pool_name(format!("{prefix}-bench"))
                 .schema(
@@ -333,71 +357,86 @@ fn cognito_pool(aws: &Aws, prefix: &str) -> String {
                         .build(),
                 )
                 .send(),
-        )
-        .expect("create pool")
+        ),
+    )?;
+    let pool = created
         .user_pool
         .and_then(|p| p.id)
-        .expect("pool id");
-    aws.run(
-        c.create_user_pool_client()
-            .user_pool_id(&pool)
-            .client_name("web")
-            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-            .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-            .write_attributes("email")
-            .send(),
-    )
-    .expect("create client");
-    pool
+        .ok_or("CreateUserPool returned no pool id")?;
+    sdk(
+        "CreateUserPoolClient",
+        aws.run(
+            c.create_user_pool_client()
+                .user_pool_id(&pool)
+                .client_name("web")
+                .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+                .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+                .write_attributes("email")
+                .send(),
+        ),
+    )?;
+    Ok(pool)
 }
 
-fn cognito_user(aws: &Aws, pool: &str, user: &str) {
-    aws.run(
-        aws.clients
-            .cognito
-            .admin_create_user()
-            .user_pool_id(pool)
-            .username(user)
-            .message_action(MessageActionType::Suppress)
-            .send(),
+fn cognito_user(aws: &Aws, pool: &str, user: &str) -> Result<(), String> {
+    sdk(
+        "AdminCreateUser",
+        aws.run(
+            aws.clients
+                .cognito
+                .admin_create_user()
+                .user_pool_id(pool)
+                .username(user)
+                .message_action(MessageActionType::Suppress)
+                .send(),
+        ),
     )
-    .expect("create Cognito user");
+    .map(|_| ())
 }
 
-fn iam_user(aws: &Aws, user: &str) {
+/// An IAM user in two groups with two access keys, one of them inactive.
+fn iam_user(aws: &Aws, user: &str) -> Result<(), String> {
     let iam = aws.iam();
-    aws.run(iam.create_user().user_name(user).send())
-        .expect("create IAM user");
+    sdk(
+        "CreateUser",
+        aws.run(iam.create_user().user_name(user).send()),
+    )?;
     for group in ["ops", "dev"] {
         let group = format!("{user}-{group}");
-        aws.run(iam.create_group().group_name(&group).send())
-            .expect("create group");
-        aws.run(
-            iam.add_user_to_group()
-                .group_name(&group)
-                .user_name(user)
-                .send(),
-        )
-        .expect("add to group");
+        sdk(
+            "CreateGroup",
+            aws.run(iam.create_group().group_name(&group).send()),
+        )?;
+        sdk(
+            "AddUserToGroup",
+            aws.run(
+                iam.add_user_to_group()
+                    .group_name(&group)
+                    .user_name(user)
+                    .send(),
+            ),
+        )?;
     }
     let mut keys = Vec::new();
     for _ in 0..2 {
-        let key = aws
-            .run(iam.create_access_key().user_name(user).send())
-            .expect("create key")
-            .access_key
-            .map(|k| k.access_key_id)
-            .expect("key id");
-        keys.push(key);
+        let created = sdk(
+            "CreateAccessKey",
+            aws.run(iam.create_access_key().user_name(user).send()),
+        )?;
+        keys.extend(created.access_key.map(|k| k.access_key_id));
     }
-    aws.run(
-        iam.update_access_key()
-            .user_name(user)
-            .access_key_id(&keys[1])
-            .status(StatusType::Inactive)
-            .send(),
+    let inactive = keys.get(1).ok_or("CreateAccessKey returned no key id")?;
+    sdk(
+        "UpdateAccessKey",
+        aws.run(
+            iam.update_access_key()
+                .user_name(user)
+                .access_key_id(inactive)
+                .status(StatusType::Inactive)
+                .send(),
+        ),
     )
-    .expect("deactivate key");
+    .map(|_| ())
 }
 
 // ---------------------------------------------------------------------------
@@ -420,9 +459,13 @@ struct Proxy {
 }
 
 impl Proxy {
-    fn start(upstream: u16, delay: Duration) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("proxy port");
-        let port = listener.local_addr().expect("proxy address").port();
+    fn start(upstream: u16, delay: Duration) -> Result<Self, String> {
+        let listener =
+            TcpListener::bind("127.0.0.1:0").map_err(|e| fail("proxy port")(e.to_string()))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| fail("proxy address")(e.to_string()))?
+            .port();
         let stats = Arc::new(Mutex::new(Stats::default()));
         let stop = Arc::new(AtomicBool::new(false));
         let (thread_stats, thread_stop) = (stats.clone(), stop.clone());
@@ -438,7 +481,7 @@ impl Proxy {
                 });
             }
         });
-        Self { port, stats, stop }
+        Ok(Self { port, stats, stop })
     }
 
     fn endpoint(&self) -> String {
