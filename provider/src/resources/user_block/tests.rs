@@ -10,6 +10,8 @@ use tf_provider::value::Value;
 use tf_provider::AttributePath;
 
 use super::*;
+use crate::error::attr;
+use crate::values::str_list;
 
 fn s(text: &str) -> Value<String> {
     Value::Value(text.into())
