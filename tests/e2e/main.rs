@@ -10,3 +10,4 @@ mod iam_env_group;
 mod iam_env_user;
 mod identity_center;
 mod plugin;
+mod user_block;

@@ -9,6 +9,7 @@ pub mod identity_center;
 pub mod identity_center_group;
 pub mod identity_center_group_membership;
 pub mod identity_center_user;
+pub mod user_block;
 
 use std::collections::HashMap;
 
@@ -18,7 +19,7 @@ use crate::context::Shared;
 
 /// Every resource, by name without the `jit_` prefix.
 pub fn all(shared: &Shared) -> HashMap<String, Box<dyn DynamicResource>> {
-    let resources: [(&str, Box<dyn DynamicResource>); 6] = [
+    let resources: [(&str, Box<dyn DynamicResource>); 7] = [
         ("grant", Box::new(grant::GrantResource::new(shared))),
         (
             "iam_env_group",
@@ -47,6 +48,10 @@ pub fn all(shared: &Shared) -> HashMap<String, Box<dyn DynamicResource>> {
             Box::new(identity_center_user::IdentityCenterUserResource::new(
                 shared,
             )),
+        ),
+        (
+            "user_block",
+            Box::new(user_block::UserBlockResource::new(shared)),
         ),
     ];
     resources

@@ -1,0 +1,26 @@
+# Block a user of a Cognito-backed application. The pool's schema must have
+# the flag attribute (a mutable String), no app client may write it, and the
+# application must refuse, server-side, every user whose flag is set.
+resource "jit_user_block" "mallory_app" {
+  cognito {
+    user_pool_id    = "eu-west-1_AbCdEf123"
+    username        = "mallory"
+    block_attribute = "custom:access_revoked"
+  }
+
+  reason     = "Account compromise"
+  blocked_by = "secops@example.com"
+  ticket     = "SEC-7"
+}
+
+# Block an IAM user: an inline deny-all policy first, then its active access
+# keys deactivated and its groups left. Destroy restores exactly that.
+resource "jit_user_block" "mallory_iam" {
+  iam {
+    user_name = "mallory"
+  }
+
+  reason     = "Account compromise"
+  blocked_by = "secops@example.com"
+  ticket     = "SEC-7"
+}

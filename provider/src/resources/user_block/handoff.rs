@@ -1,0 +1,87 @@
+//! Replacement without a gap.
+//!
+//! When Terraform replaces a block of the same user in the default order
+//! (destroy, then create: after a taint, `-replace`, or a failed block), a
+//! restore followed by a new block would leave the user unblocked for a
+//! moment. The destroy half of a replacement receives the private state
+//! `plan_create` produced, which names the planned user; when that is the
+//! block's own user, destroy parks the block here instead of restoring it,
+//! and the create half (same provider process, same apply) takes it over:
+//! it inherits the record, so the final restore is still exact.
+//!
+//! With `create_before_destroy` the create comes first and takes over the
+//! marker itself; it is noted here, so that the destroy that follows
+//! restores nothing (its marker is gone) instead of parking.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+/// Blocks parked by a destroy, and users blocked by a create, in this process.
+#[derive(Debug, Default)]
+pub struct Handoff<T> {
+    inner: Mutex<Inner<T>>,
+}
+
+#[derive(Debug)]
+struct Inner<T> {
+    parked: HashMap<String, T>,
+    created: HashSet<String>,
+}
+
+impl<T> Default for Inner<T> {
+    fn default() -> Self {
+        Self {
+            parked: HashMap::new(),
+            created: HashSet::new(),
+        }
+    }
+}
+
+impl<T> Handoff<T> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner<T>> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Parks a block of `user` for the create that follows.
+    pub fn park(&self, user: &str, block: T) {
+        self.lock().parked.insert(user.to_string(), block);
+    }
+
+    /// Takes the block parked for `user`, and notes that `user` was blocked
+    /// by a create in this process.
+    pub fn take_for_create(&self, user: &str) -> Option<T> {
+        let mut inner = self.lock();
+        inner.created.insert(user.to_string());
+        inner.parked.remove(user)
+    }
+
+    /// True when a create in this process already blocked `user`
+    /// (`create_before_destroy` order).
+    pub fn created(&self, user: &str) -> bool {
+        self.lock().created.contains(user)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_order_parks_then_hands_over_once() {
+        let handoff = Handoff::default();
+        assert!(!handoff.created("iam:mallory"));
+        handoff.park("iam:mallory", 7);
+        assert_eq!(handoff.take_for_create("iam:mallory"), Some(7));
+        assert_eq!(handoff.take_for_create("iam:mallory"), None);
+    }
+
+    #[test]
+    fn create_first_is_remembered_for_the_destroy() {
+        let handoff: Handoff<u8> = Handoff::default();
+        assert_eq!(handoff.take_for_create("iam:mallory"), None);
+        assert!(handoff.created("iam:mallory"));
+        assert!(!handoff.created("iam:eve"));
+    }
+}

@@ -1,0 +1,674 @@
+//! Blocking an IAM user: an inline deny-all policy named for the block (the
+//! marker), then its active access keys deactivated, then its group
+//! memberships removed. The console login profile is kept, so a restore
+//! needs no new password.
+
+use std::future::Future;
+
+use aws_sdk_iam::types::StatusType;
+use tokio::task::JoinSet;
+
+use super::meter::Meter;
+use super::{is_marker, Inherited, Observed, Progress, Record, Restored};
+use crate::context::Ctx;
+use crate::error::Error;
+use crate::policy::normalize_policy_json;
+
+/// The block's inline policy: it denies every action, console and API
+/// (including `GetSessionToken` credentials), at once.
+pub const DENY_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"JitUserBlock","Effect":"Deny","Action":"*","Resource":"*"}]}"#;
+
+/// An IAM user as the block needs it.
+#[derive(Debug, Clone, Default)]
+pub struct User {
+    /// The immutable user id (`AIDA…`).
+    pub user_id: String,
+    /// Inline policy names.
+    pub policies: Vec<String>,
+    /// Access keys: id and whether active.
+    pub keys: Vec<(String, bool)>,
+    /// Group names.
+    pub groups: Vec<String>,
+    /// The document of the block's own policy, when asked for and present.
+    pub marker_document: Option<String>,
+}
+
+impl User {
+    /// Ids of the active access keys.
+    pub fn active_keys(&self) -> Vec<String> {
+        self.keys
+            .iter()
+            .filter(|(_, active)| *active)
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+}
+
+/// The user with its policies, active keys and groups (and the marker
+/// policy's document when `marker` is given); `None` when the user is gone.
+pub async fn find_user(
+    ctx: &Ctx,
+    meter: &Meter,
+    user_name: &str,
+    marker: Option<&str>,
+) -> Result<Option<User>, Error> {
+    let iam = &ctx.aws.iam;
+    let get_user = meter.call("iam", "GetUser", iam.get_user().user_name(user_name).send());
+    let marker_document = async {
+        let Some(marker) = marker else {
+            return Ok(None);
+        };
+        let result = meter
+            .call(
+                "iam",
+                "GetUserPolicy",
+                iam.get_user_policy()
+                    .user_name(user_name)
+                    .policy_name(marker)
+                    .send(),
+            )
+            .await;
+        match result {
+            Ok(out) => Ok(Some(out.policy_document)),
+            Err(error) if error.is_not_found() => Ok(None),
+            Err(error) => Err(error),
+        }
+    };
+    let (user, policies, keys, groups, document) = tokio::join!(
+        get_user,
+        list_policies(ctx, meter, user_name),
+        list_keys(ctx, meter, user_name),
+        list_groups(ctx, meter, user_name),
+        marker_document
+    );
+    let user_id = match user {
+        Ok(out) => out.user.map(|u| u.user_id).unwrap_or_default(),
+        Err(error) if error.is_not_found() => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    Ok(Some(User {
+        user_id,
+        policies: gone_is_empty(policies)?,
+        keys: match keys {
+            Err(error) if error.is_not_found() => Vec::new(),
+            other => other?,
+        },
+        groups: gone_is_empty(groups)?,
+        marker_document: document?,
+    }))
+}
+
+/// The document of the block's policy (`Some(None)`: not attached), or
+/// `None` when the user is gone. Two calls, made together.
+async fn marker_document(
+    ctx: &Ctx,
+    meter: &Meter,
+    user_name: &str,
+    marker: &str,
+) -> Result<Option<Option<String>>, Error> {
+    let iam = &ctx.aws.iam;
+    let (user, policy) = tokio::join!(
+        meter.call("iam", "GetUser", iam.get_user().user_name(user_name).send()),
+        meter.call(
+            "iam",
+            "GetUserPolicy",
+            iam.get_user_policy()
+                .user_name(user_name)
+                .policy_name(marker)
+                .send()
+        )
+    );
+    match user {
+        Err(error) if error.is_not_found() => return Ok(None),
+        Err(error) => return Err(error),
+        Ok(_) => {}
+    }
+    match policy {
+        Ok(out) => Ok(Some(Some(out.policy_document))),
+        Err(error) if error.is_not_found() => Ok(Some(None)),
+        Err(error) => Err(error),
+    }
+}
+
+/// Deny policy first, then keys, then groups. Policies of earlier blocks of
+/// the user are removed once this block's policy is in place.
+pub async fn block(
+    ctx: &Ctx,
+    meter: &Meter,
+    user_name: &str,
+    marker: &str,
+    inherited: Option<&Inherited>,
+) -> Progress {
+    let mut progress = Progress::default();
+    let user = match find_user(ctx, meter, user_name, None).await {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            progress.errors.push(Error::invalid(
+                super::iam_path("user_name"),
+                "User not found",
+                format!("There is no IAM user `{user_name}` in this account; check `user_name`."),
+            ));
+            return progress;
+        }
+        Err(error) => {
+            progress.errors.push(error);
+            return progress;
+        }
+    };
+    progress.record.user_id = user.user_id.clone();
+    match inherited.filter(|i| i.record.user_id.is_empty() || i.record.user_id == user.user_id) {
+        Some(inherited) => {
+            progress.record.keys_deactivated = inherited.record.keys_deactivated.clone();
+            progress.record.groups_removed = inherited.record.groups_removed.clone();
+        }
+        None if inherited.is_some() => progress.warnings.push((
+            "Earlier block record dropped".to_string(),
+            "the earlier block was of a user that no longer exists under this name; its record was dropped".to_string(),
+        )),
+        None => {}
+    }
+
+    let put = meter
+        .call(
+            "iam",
+            "PutUserPolicy",
+            ctx.aws
+                .iam
+                .put_user_policy()
+                .user_name(user_name)
+                .policy_name(marker)
+                .policy_document(DENY_ALL)
+                .send(),
+        )
+        .await;
+    if let Err(error) = put {
+        // A re-block whose policy is still there remains blocked by it.
+        progress.marker_placed = user.policies.iter().any(|p| p == marker);
+        progress.errors.push(error);
+        return progress;
+    }
+    progress.marker_placed = true;
+    if !user.policies.iter().any(|p| p == marker) {
+        progress
+            .done
+            .push(format!("attached deny-all policy `{marker}`"));
+    }
+
+    let earlier: Vec<String> = user
+        .policies
+        .iter()
+        .filter(|p| is_marker(p) && *p != marker)
+        .cloned()
+        .collect();
+    for policy in earlier {
+        let deleted = meter
+            .call(
+                "iam",
+                "DeleteUserPolicy",
+                ctx.aws
+                    .iam
+                    .delete_user_policy()
+                    .user_name(user_name)
+                    .policy_name(&policy)
+                    .send(),
+            )
+            .await;
+        match deleted {
+            Ok(_) => {}
+            Err(error) if error.is_not_found() => {}
+            Err(error) => {
+                progress.errors.push(error);
+                return progress;
+            }
+        }
+        if inherited.is_none_or(|i| i.marker != policy) {
+            progress.warnings.push(("Earlier block taken over".to_string(), format!("the user was already blocked by policy `{policy}`, which is not in this state; this block took it over. What that block changed (keys, groups) is not in this block's record: see its `user_block.block` audit event")));
+        }
+        progress
+            .done
+            .push(format!("removed earlier block policy `{policy}`"));
+        progress.took_over.push(policy);
+    }
+
+    let (keys, failed) = for_each(user.active_keys(), |key| {
+        let (client, meter, user_name) =
+            (ctx.aws.iam.clone(), meter.clone(), user_name.to_string());
+        async move {
+            meter
+                .call(
+                    "iam",
+                    "UpdateAccessKey",
+                    client
+                        .update_access_key()
+                        .user_name(user_name)
+                        .access_key_id(key)
+                        .status(StatusType::Inactive)
+                        .send(),
+                )
+                .await
+                .map(|_| true)
+        }
+    })
+    .await;
+    for key in keys {
+        progress
+            .done
+            .push(format!("deactivated access key `{key}`"));
+        push_unique(&mut progress.record.keys_deactivated, key);
+    }
+    if !failed.is_empty() {
+        progress.errors.extend(failed);
+        return progress;
+    }
+
+    let (groups, failed) = for_each(user.groups, |group| {
+        let (client, meter, user_name) =
+            (ctx.aws.iam.clone(), meter.clone(), user_name.to_string());
+        async move {
+            let removed = meter
+                .call(
+                    "iam",
+                    "RemoveUserFromGroup",
+                    client
+                        .remove_user_from_group()
+                        .user_name(user_name)
+                        .group_name(group)
+                        .send(),
+                )
+                .await;
+            match removed {
+                Ok(_) => Ok(true),
+                // Not a member any more, or the group is gone: nothing to record.
+                Err(error) if error.is_not_found() => Ok(false),
+                Err(error) => Err(error),
+            }
+        }
+    })
+    .await;
+    for group in groups {
+        progress.done.push(format!("removed from group `{group}`"));
+        push_unique(&mut progress.record.groups_removed, group);
+    }
+    progress.errors.extend(failed);
+    progress
+}
+
+/// Reactivates the recorded keys, re-adds the recorded groups, and removes
+/// the deny policy last, so a restore that fails part-way leaves the user
+/// blocked and can be run again.
+pub async fn restore(
+    ctx: &Ctx,
+    meter: &Meter,
+    user_name: &str,
+    marker: &str,
+    keys: &[String],
+    groups: &[String],
+) -> Restored {
+    let mut restored = Restored::default();
+    let document = match marker_document(ctx, meter, user_name, marker).await {
+        Ok(Some(document)) => document,
+        Ok(None) => {
+            restored.warnings.push((
+                "Blocked user no longer exists".to_string(),
+                format!("IAM user `{user_name}` no longer exists: nothing to restore"),
+            ));
+            return restored;
+        }
+        Err(error) => {
+            restored.errors.push(error);
+            return restored;
+        }
+    };
+    if document.is_none() {
+        let mut left = Vec::new();
+        if !keys.is_empty() {
+            left.push(format!("access keys {}", quoted(keys)));
+        }
+        if !groups.is_empty() {
+            left.push(format!("groups {}", quoted(groups)));
+        }
+        restored.warnings.push((
+            "Block marker not in place".to_string(),
+            format!(
+                "policy `{marker}` is no longer attached (removed, or taken over by a newer block): nothing was restored{}",
+                if left.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {} stay as they are", left.join(" and "))
+                }
+            ),
+        ));
+        return restored;
+    }
+
+    let (keys_done, failed) = for_each(keys.to_vec(), |key| {
+        let (client, meter, user_name) =
+            (ctx.aws.iam.clone(), meter.clone(), user_name.to_string());
+        async move {
+            let updated = meter
+                .call(
+                    "iam",
+                    "UpdateAccessKey",
+                    client
+                        .update_access_key()
+                        .user_name(user_name)
+                        .access_key_id(key)
+                        .status(StatusType::Active)
+                        .send(),
+                )
+                .await;
+            match updated {
+                Ok(_) => Ok(true),
+                Err(error) if error.is_not_found() => Ok(false),
+                Err(error) => Err(error),
+            }
+        }
+    })
+    .await;
+    for key in keys.iter().filter(|k| !keys_done.contains(k)) {
+        if failed.is_empty() {
+            restored.warnings.push((
+                "Access key deleted meanwhile".to_string(),
+                format!(
+                    "access key `{key}` was deleted after the block, so it was not reactivated"
+                ),
+            ));
+        }
+    }
+    restored.done.extend(
+        keys_done
+            .into_iter()
+            .map(|key| format!("reactivated access key `{key}`")),
+    );
+    if !failed.is_empty() {
+        restored.errors.extend(failed);
+        return restored;
+    }
+
+    let (groups_done, failed) = for_each(groups.to_vec(), |group| {
+        let (client, meter, user_name) =
+            (ctx.aws.iam.clone(), meter.clone(), user_name.to_string());
+        async move {
+            let added = meter
+                .call(
+                    "iam",
+                    "AddUserToGroup",
+                    client
+                        .add_user_to_group()
+                        .user_name(user_name)
+                        .group_name(group)
+                        .send(),
+                )
+                .await;
+            match added {
+                Ok(_) => Ok(true),
+                Err(error) if error.is_not_found() => Ok(false),
+                Err(error) => Err(error),
+            }
+        }
+    })
+    .await;
+    for group in groups.iter().filter(|g| !groups_done.contains(g)) {
+        if failed.is_empty() {
+            restored.warnings.push((
+                "Group deleted meanwhile".to_string(),
+                format!(
+                    "group `{group}` was deleted after the block, so the user was not re-added"
+                ),
+            ));
+        }
+    }
+    restored.done.extend(
+        groups_done
+            .into_iter()
+            .map(|group| format!("re-added to group `{group}`")),
+    );
+    if !failed.is_empty() {
+        restored.errors.extend(failed);
+        return restored;
+    }
+
+    let deleted = meter
+        .call(
+            "iam",
+            "DeleteUserPolicy",
+            ctx.aws
+                .iam
+                .delete_user_policy()
+                .user_name(user_name)
+                .policy_name(marker)
+                .send(),
+        )
+        .await;
+    match deleted {
+        Ok(_) => restored
+            .done
+            .push(format!("removed deny-all policy `{marker}`")),
+        Err(error) if error.is_not_found() => {}
+        Err(error) => restored.errors.push(error),
+    }
+    restored
+}
+
+/// What AWS shows of the block now.
+pub async fn observe(
+    ctx: &Ctx,
+    meter: &Meter,
+    user_name: &str,
+    marker: &str,
+    record: &Record,
+) -> Result<Observed, Error> {
+    let Some(user) = find_user(ctx, meter, user_name, Some(marker)).await? else {
+        return Ok(Observed::UserGone);
+    };
+    Ok(observed(&user, marker, record))
+}
+
+/// [`observe`] on a user already read (with its marker document). Something
+/// of the block is left while its policy is attached, a key it deactivated
+/// is still inactive, or a group it removed still lacks the user.
+pub fn observed(user: &User, marker: &str, record: &Record) -> Observed {
+    let mut undone = Vec::new();
+    match &user.marker_document {
+        None => undone.push(format!("policy `{marker}` was removed")),
+        Some(document) if !denies_all(document) => {
+            undone.push(format!("policy `{marker}` no longer denies everything"))
+        }
+        Some(_) => {}
+    }
+    let active = user.active_keys();
+    undone.extend(
+        active
+            .iter()
+            .map(|key| format!("access key `{key}` is active")),
+    );
+    undone.extend(
+        user.groups
+            .iter()
+            .map(|group| format!("the user is in group `{group}`")),
+    );
+    let key_still_off = record
+        .keys_deactivated
+        .iter()
+        .any(|key| user.keys.iter().any(|(id, on)| id == key && !on));
+    let group_still_left = record
+        .groups_removed
+        .iter()
+        .any(|group| !user.groups.contains(group));
+    Observed::User {
+        user_id: user.user_id.clone(),
+        undone,
+        left: user.marker_document.is_some() || key_still_off || group_still_left,
+    }
+}
+
+/// True when `document` is the block's deny-all policy (in any encoding).
+pub fn denies_all(document: &str) -> bool {
+    matches!(
+        (normalize_policy_json(document), normalize_policy_json(DENY_ALL)),
+        (Ok(actual), Ok(expected)) if actual == expected
+    )
+}
+
+/// For import: the block's marker policy and the user.
+pub async fn discover(ctx: &Ctx, meter: &Meter, user_name: &str) -> Result<(String, User), Error> {
+    let Some(user) = find_user(ctx, meter, user_name, None).await? else {
+        return Err(Error::NotFound {
+            what: format!("IAM user `{user_name}`"),
+        });
+    };
+    let markers: Vec<&String> = user.policies.iter().filter(|p| is_marker(p)).collect();
+    match markers.as_slice() {
+        [marker] => Ok(((*marker).clone(), user.clone())),
+        [] => Err(Error::NotFound {
+            what: format!("a jit block policy on IAM user `{user_name}`"),
+        }),
+        _ => Err(Error::invalid(
+            Default::default(),
+            "Several block policies",
+            format!(
+                "User `{user_name}` carries several block policies ({}); remove the extra ones by hand, then import again.",
+                quoted(&markers.iter().map(|m| m.to_string()).collect::<Vec<_>>())
+            ),
+        )),
+    }
+}
+
+/// Runs `op` for every item concurrently; returns the items whose `op`
+/// answered `true` (in input order) and the errors.
+async fn for_each<F, Fut>(items: Vec<String>, op: F) -> (Vec<String>, Vec<Error>)
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<bool, Error>> + Send + 'static,
+{
+    let mut tasks = JoinSet::new();
+    for (index, item) in items.iter().enumerate() {
+        let call = op(item.clone());
+        tasks.spawn(async move { (index, call.await) });
+    }
+    let mut done = Vec::new();
+    let mut errors = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((index, Ok(true))) => done.push(index),
+            Ok((_, Ok(false))) => {}
+            Ok((_, Err(error))) => errors.push(error),
+            Err(error) => errors.push(Error::Aws {
+                service: "iam",
+                operation: "task",
+                code: None,
+                message: format!("the request task failed: {error}"),
+                request_id: None,
+            }),
+        }
+    }
+    done.sort_unstable();
+    (
+        done.into_iter()
+            .filter_map(|i| items.get(i).cloned())
+            .collect(),
+        errors,
+    )
+}
+
+async fn list_policies(ctx: &Ctx, meter: &Meter, user_name: &str) -> Result<Vec<String>, Error> {
+    let mut names = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = meter
+            .call(
+                "iam",
+                "ListUserPolicies",
+                ctx.aws
+                    .iam
+                    .list_user_policies()
+                    .user_name(user_name)
+                    .set_marker(marker.take())
+                    .send(),
+            )
+            .await?;
+        names.extend(page.policy_names);
+        match page.marker.filter(|_| page.is_truncated) {
+            Some(next) => marker = Some(next),
+            None => return Ok(names),
+        }
+    }
+}
+
+async fn list_keys(
+    ctx: &Ctx,
+    meter: &Meter,
+    user_name: &str,
+) -> Result<Vec<(String, bool)>, Error> {
+    let mut keys = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = meter
+            .call(
+                "iam",
+                "ListAccessKeys",
+                ctx.aws
+                    .iam
+                    .list_access_keys()
+                    .user_name(user_name)
+                    .set_marker(marker.take())
+                    .send(),
+            )
+            .await?;
+        keys.extend(page.access_key_metadata.iter().filter_map(|k| {
+            k.access_key_id()
+                .map(|id| (id.to_string(), k.status() == Some(&StatusType::Active)))
+        }));
+        match page.marker.filter(|_| page.is_truncated) {
+            Some(next) => marker = Some(next),
+            None => return Ok(keys),
+        }
+    }
+}
+
+async fn list_groups(ctx: &Ctx, meter: &Meter, user_name: &str) -> Result<Vec<String>, Error> {
+    let mut groups = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = meter
+            .call(
+                "iam",
+                "ListGroupsForUser",
+                ctx.aws
+                    .iam
+                    .list_groups_for_user()
+                    .user_name(user_name)
+                    .set_marker(marker.take())
+                    .send(),
+            )
+            .await?;
+        groups.extend(page.groups.iter().map(|g| g.group_name().to_string()));
+        match page.marker.filter(|_| page.is_truncated) {
+            Some(next) => marker = Some(next),
+            None => return Ok(groups),
+        }
+    }
+}
+
+/// A list call that failed because the user is gone counts as empty (the
+/// `GetUser` beside it reports the user as gone).
+fn gone_is_empty(result: Result<Vec<String>, Error>) -> Result<Vec<String>, Error> {
+    match result {
+        Err(error) if error.is_not_found() => Ok(Vec::new()),
+        other => other,
+    }
+}
+
+fn push_unique(list: &mut Vec<String>, item: String) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
+fn quoted(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

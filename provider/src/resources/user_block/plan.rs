@@ -1,0 +1,439 @@
+//! The pure part of `jit_user_block`: input validation, ids, planning, and
+//! the record as stored in state.
+
+use tf_provider::value::Value;
+use tf_provider::{AttributePath, Diagnostics};
+
+use super::{
+    report_all, status, CognitoBlock, CognitoTarget, IamBlock, Inherited, Progress, Record, Target,
+    UserBlockState, DEFAULT_BLOCK_ATTRIBUTE, MARKER_LEN, MARKER_PREFIX,
+};
+use crate::audit;
+use crate::error::{attr, Error};
+use crate::values::{known_str, known_str_list, str_list, text};
+
+/// Parses an import id (the resource id).
+pub fn parse_id(id: &str) -> Result<(String, Option<String>), Error> {
+    let bad = || {
+        Error::invalid(
+            AttributePath::default(),
+            "Cannot import this block",
+            format!("`{id}` is not a block id: use `iam:<user_name>` or `cognito:<user_pool_id>:<username>`, e.g. `cognito:eu-west-1_AbCdEf123:mallory`."),
+        )
+    };
+    if let Some(user) = id.strip_prefix("iam:") {
+        return if valid_iam_name(user) {
+            Ok((user.to_string(), None))
+        } else {
+            Err(bad())
+        };
+    }
+    let rest = id.strip_prefix("cognito:").ok_or_else(bad)?;
+    let (pool, username) = rest.split_once(':').ok_or_else(bad)?;
+    if valid_pool_id(pool) && valid_username(username) {
+        Ok((username.to_string(), Some(pool.to_string())))
+    } else {
+        Err(bad())
+    }
+}
+
+/// Path of an attribute inside the `cognito` block.
+pub fn cognito_path(name: &'static str) -> AttributePath {
+    attr("cognito").index(0).attribute(name)
+}
+
+/// Path of an attribute inside the `iam` block.
+pub fn iam_path(name: &'static str) -> AttributePath {
+    attr("iam").index(0).attribute(name)
+}
+
+/// True for a block marker `jit-user-block-<16 hex>`.
+pub fn is_marker(value: &str) -> bool {
+    value.strip_prefix(MARKER_PREFIX).is_some_and(|hex| {
+        hex.len() == MARKER_LEN - MARKER_PREFIX.len() && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+pub(super) fn new_marker() -> String {
+    format!("{MARKER_PREFIX}{}", audit::random_id())
+}
+
+/// Validates the shape of every known input; the target when all are known.
+pub fn check(state: &UserBlockState) -> (Option<Target>, Vec<Error>) {
+    let mut errors = Vec::new();
+    for (name, value, example) in [
+        ("reason", &state.reason, "Account compromise"),
+        ("blocked_by", &state.blocked_by, "secops@example.com"),
+    ] {
+        if blank(value) {
+            errors.push(Error::invalid(
+                AttributePath::new(name),
+                format!("Empty `{name}`"),
+                format!(
+                    "Set `{name}`, e.g. `{example}`: every block and restore is audited with it."
+                ),
+            ));
+        }
+    }
+    if matches!(&state.ticket, Value::Value(ticket) if ticket.trim().is_empty()) {
+        errors.push(Error::invalid(
+            attr("ticket"),
+            "Empty `ticket`",
+            "Remove `ticket` or set it to the incident or change id, e.g. `SEC-7`.",
+        ));
+    }
+    let target = match (&state.cognito, &state.iam) {
+        (Value::Value(_), Value::Value(_)) => {
+            errors.push(Error::invalid(
+                iam_path("user_name"),
+                "Choose one of `cognito` and `iam`",
+                "A block is about one user: keep either the `cognito` block or the `iam` block, and write a second `jit_user_block` for the other user.",
+            ));
+            None
+        }
+        (Value::Null, Value::Null) => {
+            errors.push(Error::invalid(
+                AttributePath::default(),
+                "No user to block",
+                "Add a `cognito { user_pool_id = \"…\", username = \"…\" }` block or an `iam { user_name = \"…\" }` block.",
+            ));
+            None
+        }
+        (Value::Value(cognito), _) => check_cognito(cognito, &mut errors),
+        (_, Value::Value(iam)) => check_iam(iam, &mut errors),
+        _ => None,
+    };
+    (target.filter(|_| errors.is_empty()), errors)
+}
+
+pub(super) fn check_cognito(block: &CognitoBlock, errors: &mut Vec<Error>) -> Option<Target> {
+    let pool = known_str(&block.user_pool_id);
+    if pool.is_some_and(|p| !valid_pool_id(p)) || blank(&block.user_pool_id) {
+        errors.push(Error::invalid(
+            cognito_path("user_pool_id"),
+            "Invalid user pool id",
+            format!(
+                "`{}` is not a user pool id such as `eu-west-1_AbCdEf123`.",
+                text(&block.user_pool_id)
+            ),
+        ));
+    }
+    let username = known_str(&block.username);
+    if username.is_some_and(|u| !valid_username(u)) || blank(&block.username) {
+        errors.push(Error::invalid(
+            cognito_path("username"),
+            "Invalid username",
+            format!(
+                "`{}` is not a Cognito user name: it must be 1 to 128 characters without spaces.",
+                text(&block.username)
+            ),
+        ));
+    }
+    let attribute = match &block.block_attribute {
+        Value::Null => Some(DEFAULT_BLOCK_ATTRIBUTE),
+        other => known_str(other),
+    };
+    if attribute.is_some_and(|a| !valid_attribute(a))
+        || matches!(&block.block_attribute, Value::Value(a) if a.trim().is_empty())
+    {
+        errors.push(Error::invalid(
+            cognito_path("block_attribute"),
+            "Invalid block attribute",
+            format!("`{}` is not a custom attribute: use `custom:<name>` (name 1 to 20 characters), e.g. `{DEFAULT_BLOCK_ATTRIBUTE}`.", text(&block.block_attribute)),
+        ));
+    }
+    Some(Target::Cognito(CognitoTarget {
+        pool_id: pool?.to_string(),
+        username: username?.to_string(),
+        attribute: attribute?.to_string(),
+    }))
+}
+
+pub(super) fn check_iam(block: &IamBlock, errors: &mut Vec<Error>) -> Option<Target> {
+    let user = known_str(&block.user_name);
+    if user.is_some_and(|u| !valid_iam_name(u)) || blank(&block.user_name) {
+        errors.push(Error::invalid(
+            iam_path("user_name"),
+            "Invalid IAM user name",
+            format!(
+                "`{}` is not an IAM user name: 1 to 64 letters, digits or `+=,.@_-`.",
+                text(&block.user_name)
+            ),
+        ));
+    }
+    Some(Target::Iam(user?.to_string()))
+}
+
+/// Null or whitespace-only (unknown is not blank).
+pub(super) fn blank(value: &Value<String>) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Value(text) => text.trim().is_empty(),
+        Value::Unknown => false,
+    }
+}
+
+pub(super) fn valid_pool_id(pool: &str) -> bool {
+    pool.split_once('_').is_some_and(|(region, id)| {
+        !region.is_empty()
+            && !id.is_empty()
+            && region
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && id.chars().all(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+pub(super) fn valid_username(name: &str) -> bool {
+    (1..=128).contains(&name.chars().count()) && !name.chars().any(char::is_whitespace)
+}
+
+pub(super) fn valid_iam_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+}
+
+pub(super) fn valid_attribute(attribute: &str) -> bool {
+    attribute.strip_prefix("custom:").is_some_and(|name| {
+        (1..=20).contains(&name.chars().count()) && !name.chars().any(char::is_whitespace)
+    })
+}
+
+/// The target of a stored state (inputs are known there).
+pub(super) fn target_of(state: &UserBlockState) -> Option<Target> {
+    check(state)
+        .0
+        .or_else(|| match (&state.cognito, &state.iam) {
+            // Stored states may carry blank audit inputs (after import).
+            (Value::Value(c), _) => Some(Target::Cognito(CognitoTarget {
+                pool_id: known_str(&c.user_pool_id)?.to_string(),
+                username: known_str(&c.username)?.to_string(),
+                attribute: known_str(&c.block_attribute)
+                    .unwrap_or(DEFAULT_BLOCK_ATTRIBUTE)
+                    .to_string(),
+            })),
+            (_, Value::Value(i)) => Some(Target::Iam(known_str(&i.user_name)?.to_string())),
+            _ => None,
+        })
+}
+
+pub(super) fn known_target(state: &UserBlockState, diags: &mut Diagnostics) -> Option<Target> {
+    let (target, errors) = check(state);
+    if !errors.is_empty() {
+        report_all(errors, diags);
+        return None;
+    }
+    if target.is_none() {
+        diags.root_error(
+            "Block target unknown at apply",
+            "`cognito` or `iam` still has unknown values; apply the resources they depend on first.",
+        );
+    }
+    target
+}
+
+/// The Cognito flag attribute of a state, when it has a `cognito` block.
+pub(super) fn flag_attribute(state: &UserBlockState) -> Option<&str> {
+    match &state.cognito {
+        Value::Value(c) => Some(known_str(&c.block_attribute).unwrap_or(DEFAULT_BLOCK_ATTRIBUTE)),
+        _ => None,
+    }
+}
+
+pub(super) fn default_attribute(state: &mut UserBlockState) {
+    if let Value::Value(c) = &mut state.cognito {
+        if c.block_attribute.is_null() {
+            c.block_attribute = Value::Value(DEFAULT_BLOCK_ATTRIBUTE.into());
+        }
+    }
+}
+
+/// Inputs whose change blocks a different user.
+pub fn replacement_paths(prior: &UserBlockState, planned: &UserBlockState) -> Vec<AttributePath> {
+    match (&prior.cognito, &planned.cognito, &prior.iam, &planned.iam) {
+        (Value::Value(before), Value::Value(after), _, _) => {
+            let mut paths = Vec::new();
+            if before.user_pool_id != after.user_pool_id {
+                paths.push(cognito_path("user_pool_id"));
+            }
+            if before.username != after.username {
+                paths.push(cognito_path("username"));
+            }
+            paths
+        }
+        (_, _, Value::Value(before), Value::Value(after))
+            if before.user_name != after.user_name =>
+        {
+            vec![iam_path("user_name")]
+        }
+        (_, _, Value::Value(_), Value::Value(_)) => Vec::new(),
+        _ => vec![attr("cognito"), attr("iam")],
+    }
+}
+
+/// Computed values of a new block: only what is certain.
+pub fn plan_new(planned: &mut UserBlockState, target: Option<&Target>) {
+    planned.id = target.map_or(Value::Unknown, |t| Value::Value(t.id()));
+    planned.blocked_at = Value::Unknown;
+    planned.marker = Value::Unknown;
+    planned.user_id = Value::Unknown;
+    planned.status = Value::Value(status::BLOCKED.into());
+    let (iam, cognito) = match (&planned.cognito, &planned.iam) {
+        (Value::Value(_), _) => (false, true),
+        (_, Value::Value(_)) => (true, false),
+        _ => (true, true),
+    };
+    planned.access_keys_deactivated = unknown_if(iam);
+    planned.groups_removed = unknown_if(iam);
+    planned.user_was_enabled = unknown_if(cognito);
+    planned.previous_flag_value = unknown_if(cognito);
+}
+
+/// Unknown when the block kind needs the attribute, else null.
+pub(super) fn unknown_if<T>(needed: bool) -> Value<T> {
+    if needed {
+        Value::Unknown
+    } else {
+        Value::Null
+    }
+}
+
+/// Computed values of a block that stays: the prior ones, except that a
+/// partly undone or incomplete block is planned to be blocked again (IAM
+/// may record more keys and groups then) and a moved Cognito flag may find
+/// another previous value.
+pub fn plan_kept(planned: &mut UserBlockState, prior: &UserBlockState, target: Option<&Target>) {
+    planned.id = prior.id.clone();
+    planned.blocked_at = prior.blocked_at.clone();
+    planned.marker = prior.marker.clone();
+    planned.user_id = prior.user_id.clone();
+    planned.status = prior.status.clone();
+    planned.access_keys_deactivated = prior.access_keys_deactivated.clone();
+    planned.groups_removed = prior.groups_removed.clone();
+    planned.user_was_enabled = prior.user_was_enabled;
+    planned.previous_flag_value = prior.previous_flag_value.clone();
+    if matches!(text(&prior.status), status::UNBLOCKED | status::INCOMPLETE) {
+        planned.status = Value::Value(status::BLOCKED.into());
+        if matches!(target, Some(Target::Iam(_))) {
+            planned.access_keys_deactivated = Value::Unknown;
+            planned.groups_removed = Value::Unknown;
+        }
+    }
+    if let Some(Target::Cognito(c)) = target {
+        if Some(c.attribute.as_str()) != flag_attribute(prior) {
+            planned.previous_flag_value = Value::Unknown;
+        }
+    }
+}
+
+/// The record a state holds.
+pub fn record_of(state: &UserBlockState) -> Record {
+    Record {
+        user_id: text(&state.user_id).to_string(),
+        keys_deactivated: known_str_list(&state.access_keys_deactivated).unwrap_or_default(),
+        groups_removed: known_str_list(&state.groups_removed).unwrap_or_default(),
+        user_was_enabled: state.user_was_enabled.as_ref_option().copied(),
+        previous_flag_value: known_str(&state.previous_flag_value).map(str::to_string),
+    }
+}
+
+/// Writes a record into the computed attributes of its kind.
+pub fn flatten_record(state: &mut UserBlockState, target: &Target, record: &Record) {
+    state.user_id = Value::Value(record.user_id.clone());
+    match target {
+        Target::Iam(_) => {
+            state.access_keys_deactivated = str_list(record.keys_deactivated.clone());
+            state.groups_removed = str_list(record.groups_removed.clone());
+            state.user_was_enabled = Value::Null;
+            state.previous_flag_value = Value::Null;
+        }
+        Target::Cognito(_) => {
+            state.access_keys_deactivated = Value::Null;
+            state.groups_removed = Value::Null;
+            state.user_was_enabled = Value::Value(record.user_was_enabled.unwrap_or(false));
+            state.previous_flag_value = record
+                .previous_flag_value
+                .clone()
+                .map_or(Value::Null, Value::Value);
+        }
+    }
+}
+
+/// The state of a new block once its steps ran: the marker and the record
+/// when the marker was placed, `INCOMPLETE` when a later step failed.
+pub fn placed_state(
+    planned: UserBlockState,
+    target: &Target,
+    marker: &str,
+    progress: &Progress,
+    now: String,
+) -> UserBlockState {
+    let mut state = planned;
+    if progress.marker_placed {
+        state.blocked_at = Value::Value(now);
+        state.marker = Value::Value(marker.to_string());
+        state.status = Value::Value(if progress.errors.is_empty() {
+            status::BLOCKED.into()
+        } else {
+            status::INCOMPLETE.into()
+        });
+        flatten_record(&mut state, target, &progress.record);
+    }
+    state
+}
+
+/// The detail of a block that failed part-way: what was done, what failed,
+/// and that the user is blocked as far as listed.
+pub fn incomplete_detail(done: &[String], failure: &str, marker: &str) -> String {
+    format!(
+        "Done: {}. Failed: {failure}. The user is blocked as far as listed (marker `{marker}` is in place); run apply again to finish: the block is replaced without a gap.",
+        done_text(done)
+    )
+}
+
+/// A parked block as the base of the block that replaces it.
+pub(super) fn inherited_from(parked: &UserBlockState) -> Option<Inherited> {
+    let marker = known_str(&parked.marker)?;
+    Some(Inherited {
+        record: record_of(parked),
+        marker: marker.to_string(),
+    })
+}
+
+/// A parked (still placed) block, stored under the planned inputs.
+pub(super) fn adopt(parked: UserBlockState, planned: UserBlockState) -> UserBlockState {
+    UserBlockState {
+        reason: planned.reason,
+        ticket: planned.ticket,
+        blocked_by: planned.blocked_by,
+        ..parked
+    }
+}
+
+pub(super) fn failure_text(errors: &[Error]) -> Option<String> {
+    (!errors.is_empty()).then(|| {
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}
+
+pub(super) fn done_text(done: &[String]) -> String {
+    if done.is_empty() {
+        "nothing".to_string()
+    } else {
+        done.join("; ")
+    }
+}
+
+pub(super) fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}

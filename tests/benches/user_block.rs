@@ -1,0 +1,575 @@
+//! Benchmark (not a test): wall time of `terraform apply` of one
+//! `jit_user_block` (and of the `terraform destroy` that restores it), for a
+//! Cognito and an IAM user, with every AWS call delayed by 0, 50 and 200 ms
+//! by a small proxy on loopback between the provider and moto.
+//!
+//! Columns:
+//! - `wall`: the Terraform command, end to end (median of the runs);
+//! - `aws calls` / `aws time`: requests through the proxy, and the time at
+//!   least one was in flight (the AWS round trips, delay included);
+//! - `provider ops`: the provider's own share inside the resource's
+//!   operations, from its `jit_user_block timing` spans: time in plan,
+//!   create, read, destroy minus the time they waited on AWS;
+//! - `provider life`: the rest of the provider's share, from Terraform's
+//!   `TF_LOG=trace` timestamps (ms resolution): each plugin process from
+//!   start to handshake, `ConfigureProvider` to the provider's "provider
+//!   configured" line, and `Close` to exit (Terraform starts the provider
+//!   four times per apply);
+//! - `rest`: wall − aws time − provider ops − provider life: Terraform
+//!   itself.
+//!
+//! Run: `cargo bench -p tests --bench user_block` (add `--profile dev` to
+//! skip the release build of the benchmark itself; the provider measured is
+//! the debug build the e2e harness uses, unless `JIT_BENCH_PROVIDER` names
+//! another binary). `JIT_BENCH_RUNS` (1–10, default 3) sets the runs per
+//! cell; `JIT_BENCH_TF=1.0.3` uses Terraform 1.0.3 instead of 1.15.5.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeDataType, ExplicitAuthFlowsType, MessageActionType, SchemaAttributeType,
+};
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_iam::types::StatusType;
+use terraform_provider_jit::aws::aws_error;
+use tests::tools::{tools, PROVIDER_HOST, PROVIDER_NAMESPACE, PROVIDER_TYPE};
+use tests::{Aws, Moto, Tf, TfVersion};
+
+/// Delays per AWS call, in milliseconds.
+const DELAYS_MS: [u64; 3] = [0, 50, 200];
+/// Longest a proxied call may take before the proxy gives up on it.
+const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn main() -> Result<(), String> {
+    let runs: usize = std::env::var("JIT_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .clamp(1, 10);
+    let version = match std::env::var("JIT_BENCH_TF").as_deref() {
+        Ok("1.0.3") => TfVersion::Oldest,
+        _ => TfVersion::Latest,
+    };
+    let moto = Moto::start();
+    let aws = Aws::new(&moto.endpoint());
+    let mirror = provider_mirror()?;
+    let started = Instant::now();
+
+    let mut rows = Vec::new();
+    for kind in [Kind::Cognito, Kind::Iam] {
+        let mut tf = working_dir(version, &moto, &mirror, kind);
+        let pool = match kind {
+            Kind::Cognito => Some(cognito_pool(&aws, &tf.prefix)?),
+            Kind::Iam => None,
+        };
+        tf.write_main(&[
+            &tf.provider(""),
+            &config(kind, "placeholder", pool.as_deref()),
+        ]);
+        tf.init();
+        for delay in DELAYS_MS {
+            let proxy = Proxy::start(moto.port(), Duration::from_millis(delay))?;
+            tf.endpoint = proxy.endpoint();
+            let mut block = Vec::new();
+            let mut restore = Vec::new();
+            for run in 0..runs {
+                let user = format!("{}-u{delay}-{run}", tf.prefix);
+                match (kind, &pool) {
+                    (Kind::Cognito, Some(pool)) => cognito_user(&aws, pool, &user)?,
+                    _ => iam_user(&aws, &user)?,
+                }
+                tf.write_main(&[&tf.provider(""), &config(kind, &user, pool.as_deref())]);
+                block.push(measure(
+                    &tf,
+                    &proxy,
+                    &["apply", "-auto-approve", "-no-color"],
+                )?);
+                restore.push(measure(
+                    &tf,
+                    &proxy,
+                    &["destroy", "-auto-approve", "-no-color"],
+                )?);
+            }
+            rows.push(Row::median(kind, "block (apply)", delay, block));
+            rows.push(Row::median(kind, "restore (destroy)", delay, restore));
+            proxy.stop();
+        }
+        let _ = std::fs::remove_dir_all(&tf.dir);
+    }
+    print_table(version, runs, &rows, started.elapsed());
+    Ok(())
+}
+
+/// A failed step of the benchmark, with what it was.
+fn fail(what: &str) -> impl Fn(String) -> String + '_ {
+    move |error| format!("{what}: {error}")
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Cognito,
+    Iam,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Cognito => "cognito",
+            Self::Iam => "iam",
+        }
+    }
+}
+
+fn config(kind: Kind, user: &str, pool: Option<&str>) -> String {
+    let target = match kind {
+        Kind::Cognito => format!(
+            "  cognito {{\n    user_pool_id = \"{}\"\n    username     = \"{user}\"\n  }}",
+            pool.unwrap_or_default()
+        ),
+        Kind::Iam => format!("  iam {{\n    user_name = \"{user}\"\n  }}"),
+    };
+    format!(
+        "\nresource \"jit_user_block\" \"b\" {{\n{target}\n  reason     = \"Benchmark\"\n  blocked_by = \"bench@example.com\"\n}}\n"
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Terraform working directories.
+
+/// The provider binary to measure, in a mirror of its own.
+fn provider_mirror() -> Result<PathBuf, String> {
+    let binary = std::env::var_os("JIT_BENCH_PROVIDER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| tools().provider_binary.clone());
+    let mirror = tools().work_root.join("bench-mirror");
+    let version = terraform_provider_jit::VERSION;
+    let dir = mirror
+        .join(PROVIDER_HOST)
+        .join(PROVIDER_NAMESPACE)
+        .join(PROVIDER_TYPE)
+        .join(version)
+        .join("linux_amd64");
+    std::fs::create_dir_all(&dir).map_err(|e| fail("mirror directory")(e.to_string()))?;
+    let target = dir.join(format!("terraform-provider-{PROVIDER_TYPE}_v{version}"));
+    let _ = std::fs::remove_file(&target);
+    std::fs::copy(&binary, &target)
+        .map_err(|e| fail("copy the provider into the bench mirror")(e.to_string()))?;
+    Ok(mirror)
+}
+
+fn working_dir(version: TfVersion, moto: &Moto, mirror: &std::path::Path, kind: Kind) -> Tf {
+    let dir = tools().work_root.join(format!(
+        "bench-user-block-{}-{}",
+        kind.name(),
+        std::process::id()
+    ));
+    let mut tf = Tf::new(
+        version,
+        dir,
+        moto,
+        &format!("b{:x}", std::process::id() % 4096),
+    );
+    let address = format!("{PROVIDER_HOST}/{PROVIDER_NAMESPACE}/{PROVIDER_TYPE}");
+    tf.write(
+        "terraformrc",
+        &format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"{address}\"]\n  }}\n  direct {{\n    exclude = [\"{address}\"]\n  }}\n}}\n",
+            mirror.display()
+        ),
+    );
+    // The audit log file is written; who applied comes from here, not STS.
+    tf.set_env("JIT_APPLIED_BY", "bench");
+    tf
+}
+
+// ---------------------------------------------------------------------------
+// One measured Terraform command.
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Sample {
+    wall: Duration,
+    aws_calls: u32,
+    aws_time: Duration,
+    provider_ops: Duration,
+    provider_life: Duration,
+}
+
+fn measure(tf: &Tf, proxy: &Proxy, args: &[&str]) -> Result<Sample, String> {
+    proxy.reset();
+    let started = Instant::now();
+    let out = tf.run_env(args, &[("TF_LOG", "trace")]);
+    let wall = started.elapsed();
+    if !out.success() {
+        return Err(format!("`{}` failed:\n{}", out.command, out.stdout));
+    }
+    let (aws_calls, aws_time) = proxy.totals();
+    Ok(Sample {
+        wall,
+        aws_calls,
+        aws_time,
+        provider_ops: provider_ops(&out.stderr),
+        provider_life: provider_life(&out.stderr),
+    })
+}
+
+/// Sum of `own_us` over the provider's `jit_user_block timing` lines.
+fn provider_ops(log: &str) -> Duration {
+    let micros: u64 = log
+        .lines()
+        .filter(|line| line.contains("jit_user_block timing"))
+        .filter_map(|line| {
+            line.split_whitespace()
+                .find_map(|field| field.strip_prefix("own_us="))
+                .and_then(|v| v.trim_matches('"').parse::<u64>().ok())
+        })
+        .sum();
+    Duration::from_micros(micros)
+}
+
+/// Provider process time outside the operations, from Terraform's log:
+/// start to handshake, configure, close to exit.
+fn provider_life(log: &str) -> Duration {
+    let mut total = 0u64;
+    let (mut started, mut configuring, mut closing) = (None, None, None);
+    let mut last = 0u64;
+    let mut wraps = 0u64;
+    for line in log.lines() {
+        let Some(at) = timestamp_ms(line) else {
+            continue;
+        };
+        // Past midnight the time of day starts again.
+        if at + wraps < last {
+            wraps += 86_400_000;
+        }
+        let at = at + wraps;
+        last = at;
+        let since = |start: &mut Option<u64>| start.take().map_or(0, |s| at.saturating_sub(s));
+        if line.contains("provider: starting plugin:") {
+            started = Some(at);
+        } else if line.contains("provider: using plugin:") {
+            total += since(&mut started);
+        } else if line.contains("GRPCProvider.v6: ConfigureProvider") {
+            configuring = Some(at);
+        } else if line.contains(": provider configured:") {
+            total += since(&mut configuring);
+        } else if line.contains("GRPCProvider.v6: Close") {
+            closing = Some(at);
+        } else if line.contains("provider: plugin process exited:") {
+            total += since(&mut closing);
+        }
+    }
+    Duration::from_millis(total)
+}
+
+/// Milliseconds since midnight of a Terraform log line
+/// (`2026-11-23T13:21:17.252Z [DEBUG] ...`).
+fn timestamp_ms(line: &str) -> Option<u64> {
+    let time = line.get(11..23)?;
+    if line.get(10..11) != Some("T") || line.get(23..24) != Some("Z") {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| time.get(range)?.parse::<u64>().ok();
+    Some(((number(0..2)? * 60 + number(3..5)?) * 60 + number(6..8)?) * 1000 + number(9..12)?)
+}
+
+struct Row {
+    kind: Kind,
+    op: &'static str,
+    delay_ms: u64,
+    median: Sample,
+}
+
+impl Row {
+    fn median(kind: Kind, op: &'static str, delay_ms: u64, mut samples: Vec<Sample>) -> Self {
+        samples.sort_by_key(|s| s.wall);
+        let median = samples.get(samples.len() / 2).copied().unwrap_or_default();
+        Self {
+            kind,
+            op,
+            delay_ms,
+            median,
+        }
+    }
+}
+
+fn print_table(version: TfVersion, runs: usize, rows: &[Row], total: Duration) {
+    let ms = |d: Duration| format!("{:.0}", d.as_secs_f64() * 1000.0);
+    println!(
+        "\njit_user_block: Terraform {}, moto behind a delaying proxy, median of {runs} run(s) (all times ms)\n",
+        version.as_str()
+    );
+    println!(
+        "| kind    | operation         | delay/call | wall  | aws calls | aws time | provider ops | provider life | provider total | rest  |"
+    );
+    println!(
+        "|---------|-------------------|-----------:|------:|----------:|---------:|-------------:|--------------:|---------------:|------:|"
+    );
+    for row in rows {
+        let s = row.median;
+        let provider = s.provider_ops + s.provider_life;
+        let rest = s.wall.saturating_sub(s.aws_time).saturating_sub(provider);
+        println!(
+            "| {:<7} | {:<17} | {:>10} | {:>5} | {:>9} | {:>8} | {:>12} | {:>13} | {:>14} | {:>5} |",
+            row.kind.name(),
+            row.op,
+            row.delay_ms,
+            ms(s.wall),
+            s.aws_calls,
+            ms(s.aws_time),
+            ms(s.provider_ops),
+            ms(s.provider_life),
+            ms(provider),
+            ms(rest),
+        );
+    }
+    println!("\nbenchmark took {:.0} s", total.as_secs_f64());
+}
+
+// ---------------------------------------------------------------------------
+// Fixtures, straight at moto.
+
+/// An SDK result, its error as AWS's code and message.
+fn sdk<T, E, R>(operation: &'static str, result: Result<T, SdkError<E, R>>) -> Result<T, String>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    result.map_err(|error| aws_error("bench", operation, error).to_string())
+}
+
+fn cognito_pool(aws: &Aws, prefix: &str) -> Result<String, String> {
+    let c = &aws.clients.cognito;
+    let created = sdk(
+        "CreateUserPool",
+        aws.run(
+            c.create_user_pool()
+                .pool_name(format!("{prefix}-bench"))
+                .schema(
+                    SchemaAttributeType::builder()
+                        .name("access_revoked")
+                        .attribute_data_type(AttributeDataType::String)
+                        .mutable(true)
+                        .build(),
+                )
+                .send(),
+        ),
+    )?;
+    let pool = created
+        .user_pool
+        .and_then(|p| p.id)
+        .ok_or("CreateUserPool returned no pool id")?;
+    sdk(
+        "CreateUserPoolClient",
+        aws.run(
+            c.create_user_pool_client()
+                .user_pool_id(&pool)
+                .client_name("web")
+                .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+                .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+                .write_attributes("email")
+                .send(),
+        ),
+    )?;
+    Ok(pool)
+}
+
+fn cognito_user(aws: &Aws, pool: &str, user: &str) -> Result<(), String> {
+    sdk(
+        "AdminCreateUser",
+        aws.run(
+            aws.clients
+                .cognito
+                .admin_create_user()
+                .user_pool_id(pool)
+                .username(user)
+                .message_action(MessageActionType::Suppress)
+                .send(),
+        ),
+    )
+    .map(|_| ())
+}
+
+/// An IAM user in two groups with two access keys, one of them inactive.
+fn iam_user(aws: &Aws, user: &str) -> Result<(), String> {
+    let iam = aws.iam();
+    sdk(
+        "CreateUser",
+        aws.run(iam.create_user().user_name(user).send()),
+    )?;
+    for group in ["ops", "dev"] {
+        let group = format!("{user}-{group}");
+        sdk(
+            "CreateGroup",
+            aws.run(iam.create_group().group_name(&group).send()),
+        )?;
+        sdk(
+            "AddUserToGroup",
+            aws.run(
+                iam.add_user_to_group()
+                    .group_name(&group)
+                    .user_name(user)
+                    .send(),
+            ),
+        )?;
+    }
+    let mut keys = Vec::new();
+    for _ in 0..2 {
+        let created = sdk(
+            "CreateAccessKey",
+            aws.run(iam.create_access_key().user_name(user).send()),
+        )?;
+        keys.extend(created.access_key.map(|k| k.access_key_id));
+    }
+    let inactive = keys.get(1).ok_or("CreateAccessKey returned no key id")?;
+    sdk(
+        "UpdateAccessKey",
+        aws.run(
+            iam.update_access_key()
+                .user_name(user)
+                .access_key_id(inactive)
+                .status(StatusType::Inactive)
+                .send(),
+        ),
+    )
+    .map(|_| ())
+}
+
+// ---------------------------------------------------------------------------
+// The delaying proxy: one thread per connection, one request per
+// connection (moto closes after each answer), each request held for the
+// delay before it is forwarded.
+
+#[derive(Debug, Default)]
+struct Stats {
+    calls: u32,
+    in_flight: u32,
+    since: Option<Instant>,
+    busy: Duration,
+}
+
+struct Proxy {
+    port: u16,
+    stats: Arc<Mutex<Stats>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Proxy {
+    fn start(upstream: u16, delay: Duration) -> Result<Self, String> {
+        let listener =
+            TcpListener::bind("127.0.0.1:0").map_err(|e| fail("proxy port")(e.to_string()))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| fail("proxy address")(e.to_string()))?
+            .port();
+        let stats = Arc::new(Mutex::new(Stats::default()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (thread_stats, thread_stop) = (stats.clone(), stop.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if thread_stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                let stats = thread_stats.clone();
+                std::thread::spawn(move || {
+                    let _ = forward(client, upstream, delay, &stats);
+                });
+            }
+        });
+        Ok(Self { port, stats, stop })
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Stats> {
+        self.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn reset(&self) {
+        *self.lock() = Stats::default();
+    }
+
+    /// (calls, time with at least one call in flight).
+    fn totals(&self) -> (u32, Duration) {
+        let stats = self.lock();
+        (stats.calls, stats.busy)
+    }
+
+    fn stop(self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+fn forward(
+    client: TcpStream,
+    upstream: u16,
+    delay: Duration,
+    stats: &Mutex<Stats>,
+) -> std::io::Result<()> {
+    let mut reader = BufReader::new(client.try_clone()?);
+    let mut head = Vec::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        if line == "\r\n" {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(value) = lower.strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap_or(0);
+        }
+        if !lower.starts_with("connection:") {
+            head.extend_from_slice(line.as_bytes());
+        }
+    }
+    head.extend_from_slice(b"Connection: close\r\n\r\n");
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+
+    enter(stats);
+    std::thread::sleep(delay);
+    let answer = (|| {
+        let mut moto = TcpStream::connect(("127.0.0.1", upstream))?;
+        moto.set_read_timeout(Some(UPSTREAM_TIMEOUT))?;
+        moto.write_all(&head)?;
+        moto.write_all(&body)?;
+        let mut answer = Vec::new();
+        moto.read_to_end(&mut answer)?;
+        Ok::<_, std::io::Error>(answer)
+    })();
+    leave(stats);
+    let mut client = client;
+    client.write_all(&answer?)?;
+    client.shutdown(Shutdown::Both)
+}
+
+fn enter(stats: &Mutex<Stats>) {
+    let mut stats = stats.lock().unwrap_or_else(|e| e.into_inner());
+    if stats.in_flight == 0 {
+        stats.since = Some(Instant::now());
+    }
+    stats.in_flight += 1;
+    stats.calls += 1;
+}
+
+fn leave(stats: &Mutex<Stats>) {
+    let mut stats = stats.lock().unwrap_or_else(|e| e.into_inner());
+    stats.in_flight = stats.in_flight.saturating_sub(1);
+    if stats.in_flight == 0 {
+        if let Some(since) = stats.since.take() {
+            stats.busy += since.elapsed();
+        }
+    }
+}
