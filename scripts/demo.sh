@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# The demo: set up, build the provider, start the local AWS emulator, then
-# terraform init / plan / apply examples/quickstart and print its outputs.
+# The demo: set up, build the provider, start the local AWS emulator (moto),
+# then terraform init / plan / apply, each part on a fresh emulator:
+#   1. examples/quickstart: standing groups of dev, staging and prod;
+#   2. environments/staging through modules/env-access;
+#   3. examples/demo/access: an Identity Center user, a one-hour grant with
+#      its expiry lease, and an IAM user blocked, then restored.
 # Everything runs on this machine; the emulator is stopped at the end.
 set -euo pipefail
 
@@ -42,17 +46,60 @@ export JIT_AUDIT_LOG="$WORK/audit.jsonl"
 export AWS_EC2_METADATA_DISABLED=true
 TF="$REPO/.tools/bin/terraform-1.15.5"
 cp -r examples/quickstart "$WORK/quickstart"
-cd "$WORK/quickstart"
 
 run() {
     echo
     echo "\$ terraform $*"
     "$TF" "$@"
 }
+part() {
+    echo
+    echo "================================================================"
+    echo "demo.sh: $*"
+    echo "================================================================"
+}
+reset_emulator() {
+    "$PY" -c 'import os, urllib.request as u; u.urlopen(u.Request(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/reset", method="POST"))' 
+}
+PY="$REPO/.tools/venv/bin/python"
+
+part "1/3 quickstart: standing groups of dev, staging and prod from the policy library"
+cd "$WORK/quickstart"
 run init -no-color
 run plan -no-color -var "endpoint_url=$AWS_ENDPOINT_URL" -out=tfplan
 run apply -no-color tfplan
-run output -no-color
+run plan -no-color -detailed-exitcode -var "endpoint_url=$AWS_ENDPOINT_URL"
+
+part "2/3 environments/staging through modules/env-access (its terraform.tfvars.example)"
+reset_emulator
+mkdir -p "$WORK/env"
+cp -r "$REPO/environments" "$REPO/modules" "$WORK/env/"
+cd "$WORK/env/environments/staging"
+cp terraform.tfvars.example terraform.tfvars
+# Point the committed provider block at the emulator without editing it.
+printf 'provider "jit" {\n  endpoint_url = "%s"\n}\n' "$AWS_ENDPOINT_URL" > provider_override.tf
+run init -no-color
+run apply -no-color -auto-approve
+run output -no-color access_review_findings
+run plan -no-color -detailed-exitcode
+
+part "3/3 onboard a user, grant one hour of access that AWS removes at expiry, block and restore an IAM user"
+reset_emulator
+"$PY" "$REPO/scripts/demo_fixtures.py" setup
+"$PY" "$REPO/scripts/demo_fixtures.py" show-iam
+cp -r "$REPO/examples/demo/access" "$WORK/access"
+cd "$WORK/access"
+run init -no-color
+run apply -no-color -auto-approve -var "endpoint_url=$AWS_ENDPOINT_URL"
+"$PY" "$REPO/scripts/demo_fixtures.py" show-iam
+"$PY" "$REPO/scripts/demo_fixtures.py" show-sso
 run plan -no-color -detailed-exitcode -var "endpoint_url=$AWS_ENDPOINT_URL"
 echo
-echo "demo.sh: applied; the plan after apply is empty. State: $WORK/quickstart/terraform.tfstate"
+echo "demo.sh: restore mallory (the block is removed from the configuration)"
+run apply -no-color -auto-approve -var "endpoint_url=$AWS_ENDPOINT_URL" -var block_mallory=false
+"$PY" "$REPO/scripts/demo_fixtures.py" show-iam
+echo
+echo "demo.sh: the audit log every change wrote ($JIT_AUDIT_LOG):"
+cut -c1-200 "$JIT_AUDIT_LOG"
+echo
+echo "demo.sh: done; every plan after apply was empty."

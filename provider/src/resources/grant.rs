@@ -586,7 +586,7 @@ impl GrantResource {
         let Some(request) = Request::from_state(planned) else {
             return Ok((Value::Null, Vec::new()));
         };
-        let resolved = self
+        let resolved = match self
             .resolve(
                 ctx,
                 &request.principal_type,
@@ -594,7 +594,23 @@ impl GrantResource {
                 &request.account_id,
                 &request.permission_set,
             )
-            .await?;
+            .await
+        {
+            Ok(resolved) => resolved,
+            // A principal onboarded in the same change (a
+            // `jit_identity_center_user` in this plan) does not exist yet:
+            // the principal checks run again at apply, where a missing
+            // principal is an error and nothing is granted.
+            Err(Error::Invalid { path, hint, .. }) if path == attr("principal") => {
+                diags.warning(
+                    format!("Principal `{}` of the grant does not exist yet", request.principal),
+                    format!("{hint} If it is created in this apply, the grant's principal and approver checks run at apply; otherwise the apply fails and grants nothing."),
+                    attr("principal"),
+                );
+                return Ok((Value::Null, Vec::new()));
+            }
+            Err(error) => return Err(error),
+        };
         planned.principal_id = Value::Value(resolved.principal.id.clone());
         let mut problems = self.policy_problems(ctx, &request, &resolved).await?;
 
