@@ -1007,3 +1007,37 @@ tftest!(grant_failed_assignment, |tf, aws| {
         .unwrap()
         .contains(INJECTED_FAILURE));
 });
+
+tftest!(grant_to_user_onboarded_in_the_same_apply, |tf, aws| {
+    let fx = fixtures(aws);
+    // The user does not exist at plan: the plan warns, the apply resolves
+    // the principal after the user is created and grants.
+    let onboard = "\nresource \"jit_identity_center_user\" \"erin\" {\n  user_name   = \"erin@example.com\"\n  given_name  = \"Erin\"\n  family_name = \"Example\"\n  email       = \"erin@example.com\"\n}\n";
+    let erin_grant = "\nresource \"jit_grant\" \"erin\" {\n  principal      = jit_identity_center_user.erin.user_name\n  account_id     = \"123456789012\"\n  permission_set = \"JIT-S3FullAccess\"\n  duration       = \"1h\"\n  reason         = \"First day: read the onboarding bucket\"\n  requested_by   = \"erin@example.com\"\n}\n";
+    tf.write_main(&[&tf.provider(&policy("")), onboard, erin_grant]);
+    tf.init();
+    let plan = tf.plan_json();
+    plan.warning("Principal `erin@example.com` of the grant does not exist yet");
+    tf.apply();
+    let erin = tf.resource("jit_identity_center_user.erin");
+    let state = tf.resource("jit_grant.erin");
+    assert_eq!(state["principal_id"], erin["user_id"]);
+    assert_eq!(state["status"], "ACTIVE");
+    assert!(assigned(aws, &fx, "JIT-S3FullAccess")
+        .contains(&erin["user_id"].as_str().unwrap().to_string()));
+    tf.assert_plan_empty();
+
+    // A principal that never comes into existence is refused at apply and
+    // nothing is granted.
+    tf.write_main(&[
+        &tf.provider(&policy("")),
+        onboard,
+        erin_grant,
+        &grant("ghost", "ghost", "JIT-S3FullAccess", "1h", ""),
+    ]);
+    let failed = tf.apply_fails();
+    failed.error("Principal not found");
+    assert!(!tf.has_resource("jit_grant.ghost"));
+    tf.destroy();
+    assert!(assigned(aws, &fx, "JIT-S3FullAccess").is_empty());
+});
