@@ -226,3 +226,31 @@ tftest!(role_policy_data_source, |tf, _aws| {
         .code
         .contains("role"));
 });
+
+tftest!(provider_assume_role_is_used_for_every_call, |tf, aws| {
+    // The provider assumes the role (STS at the same endpoint), then calls
+    // IAM with the role's credentials: the group lands in the account.
+    let name = format!("{}-dev-developer", tf.prefix);
+    tf.write_main(&[
+        &tf.provider("  assume_role {\n    role_arn     = \"arn:aws:iam::123456789012:role/platform-apply\"\n    session_name = \"ci-apply\"\n  }"),
+        &group(tf, "dev", "developer", ""),
+    ]);
+    tf.init();
+    tf.apply();
+    assert!(aws
+        .run(aws.iam().get_group().group_name(&name).send())
+        .is_ok());
+    tf.assert_plan_empty();
+    tf.destroy();
+
+    // A malformed role ARN is a plan error on the attribute inside the block.
+    tf.write_main(&[
+        &tf.provider("  assume_role {\n    role_arn = \"platform-apply\"\n  }"),
+        &group(tf, "dev", "developer", ""),
+    ]);
+    let out = tf.plan_fails();
+    assert!(out
+        .error("Malformed ARN in `assume_role.role_arn`")
+        .code
+        .contains("role_arn"));
+});
