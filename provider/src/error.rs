@@ -158,6 +158,27 @@ impl Error {
     }
 }
 
+/// Reports every error; `Some(())` when there were none, so a caller can
+/// write `report_all(errors, diags)?`.
+pub fn report_all(errors: Vec<Error>, diags: &mut Diagnostics) -> Option<()> {
+    if errors.is_empty() {
+        return Some(());
+    }
+    for error in errors {
+        error.report(diags);
+    }
+    None
+}
+
+/// Treats "already gone" as done: a delete succeeds when the object is
+/// missing (AWS answers not-found; moto sometimes answers 200).
+pub fn gone_ok(outcome: Result<(), Error>) -> Result<(), Error> {
+    match outcome {
+        Err(error) if error.is_not_found() => Ok(()),
+        other => other,
+    }
+}
+
 /// Builds attribute paths: `attr("cognito").index(0).attribute("username")`.
 pub fn attr(name: &'static str) -> AttributePath {
     AttributePath::new(name)
@@ -199,6 +220,31 @@ mod tests {
         assert!(detail.contains("EntityAlreadyExists"));
         assert!(detail.contains("already exists"));
         assert!(detail.contains("`abc`"));
+    }
+
+    #[test]
+    fn report_all_reports_each_error_and_says_whether_there_were_any() {
+        let mut diags = Diagnostics::default();
+        assert_eq!(report_all(Vec::new(), &mut diags), Some(()));
+        let errors = vec![Error::NotConfigured, Error::NotFound { what: "x".into() }];
+        assert_eq!(report_all(errors, &mut diags), None);
+        assert_eq!(diags.errors.len(), 2);
+    }
+
+    #[test]
+    fn missing_objects_count_as_deleted() {
+        let aws = |code: &str| Error::Aws {
+            service: "identitystore",
+            operation: "DeleteUser",
+            code: Some(code.into()),
+            message: String::new(),
+            request_id: None,
+        };
+        // Real AWS answers ResourceNotFoundException; moto answers 200 (Ok).
+        assert!(gone_ok(Err(aws("ResourceNotFoundException"))).is_ok());
+        assert!(gone_ok(Ok(())).is_ok());
+        assert!(gone_ok(Err(aws("AccessDeniedException"))).is_err());
+        assert!(gone_ok(Err(Error::NotConfigured)).is_err());
     }
 
     #[test]

@@ -29,7 +29,7 @@ use tokio::sync::OnceCell;
 use crate::audit::{result, AuditEvent, AuditSink};
 use crate::config::{check_arn, Risk};
 use crate::context::{Ctx, Shared};
-use crate::error::{attr, Error};
+use crate::error::{attr, report_all, Error};
 use crate::policy::grant::{
     check_approvers, check_break_glass, check_duration, check_reason, check_session_duration,
     check_verified, derive_status, unverified_approvers, ApprovalRule, GrantProblem, Observation,
@@ -1351,12 +1351,6 @@ fn first_error(errors: Vec<Error>, diags: &mut Diagnostics) -> Option<Error> {
     let first = errors.next()?;
     report_all(errors.collect(), diags);
     Some(first)
-}
-
-fn report_all(errors: Vec<Error>, diags: &mut Diagnostics) {
-    for error in errors {
-        error.report(diags);
-    }
 }
 
 fn env(name: &str) -> Option<String> {

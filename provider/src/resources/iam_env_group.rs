@@ -11,7 +11,7 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::aws::{aws_error, wait::retry_when};
 use crate::context::{Ctx, Shared};
-use crate::error::{attr, Error};
+use crate::error::{attr, gone_ok, report_all, Error};
 use crate::policy::{
     group_name, infer_conditions, normalize_policy_json, parse_group_name, validate_name_prefix,
     PolicyDocument,
@@ -460,10 +460,6 @@ async fn put_policy(ctx: &Ctx, name: &str, policy: &PolicyDocument) -> Result<()
 /// attached managed policies. Each step tolerates "already gone".
 async fn delete_group(ctx: &Ctx, name: &str) -> Result<(), Error> {
     let iam = &ctx.aws.iam;
-    let gone_ok = |result: Result<(), Error>| match result {
-        Err(error) if error.is_not_found() => Ok(()),
-        other => other,
-    };
     let members = match iam.get_group().group_name(name).send().await {
         Ok(output) => output.users,
         Err(error) => {
@@ -529,12 +525,6 @@ async fn delete_group(ctx: &Ctx, name: &str) -> Result<(), Error> {
             .map(|_| ())
             .map_err(|e| aws_error("iam", "DeleteGroup", e)),
     )
-}
-
-fn report_all(errors: Vec<Error>, diags: &mut Diagnostics) {
-    for error in errors {
-        error.report(diags);
-    }
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use tracing::instrument::WithSubscriber;
 use crate::audit::{result, AuditSink};
 use crate::aws::{aws_error, wait::retry_when};
 use crate::context::{Ctx, Shared};
-use crate::error::{attr, Error};
+use crate::error::{attr, gone_ok, report_all, Error};
 use crate::policy::{group_name, validate_name_prefix, Environment, PolicyError, Role};
 use crate::resources::env_access::parse_environment;
 use crate::schema::*;
@@ -1204,13 +1204,6 @@ async fn update_tags(ctx: &Ctx, name: &str, prior: &StrMap, planned: &StrMap) ->
     Ok(())
 }
 
-fn gone_ok(result: Result<(), Error>) -> Result<(), Error> {
-    match result {
-        Err(error) if error.is_not_found() => Ok(()),
-        other => other,
-    }
-}
-
 /// An error after some steps succeeded: says what was done.
 fn partial_failure(diags: &mut Diagnostics, done: &[String], error: Error) {
     let (summary, detail, path) = error.into_parts(AttributePath::default());
@@ -1240,12 +1233,6 @@ async fn audit(
     event.details.insert("steps".to_string(), done.join("; "));
     if let Err(error) = ctx.audit.write(event).await {
         error.report_warning(format!("Audit event for `{name}` not written"), diags);
-    }
-}
-
-fn report_all(errors: Vec<Error>, diags: &mut Diagnostics) {
-    for error in errors {
-        error.report(diags);
     }
 }
 

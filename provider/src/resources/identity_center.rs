@@ -214,16 +214,6 @@ fn with_status(error: Error, status: Option<u16>) -> Error {
     }
 }
 
-/// Treats "already gone" as done: deletes succeed when the object is
-/// missing, whether AWS answers `ResourceNotFoundException` (AWS) or 200
-/// (moto).
-pub fn gone_ok(outcome: Result<(), Error>) -> Result<(), Error> {
-    match outcome {
-        Err(error) if error.is_not_found() => Ok(()),
-        other => other,
-    }
-}
-
 /// One user as the identity store describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FoundUser {
@@ -748,21 +738,6 @@ mod tests {
             with_status(coded, Some(409)).to_string(),
             "AWS identitystore CreateUser failed: Duplicate UserName"
         );
-    }
-
-    #[test]
-    fn missing_objects_count_as_deleted() {
-        let aws = |code: &str| Error::Aws {
-            service: "identitystore",
-            operation: "DeleteUser",
-            code: Some(code.into()),
-            message: String::new(),
-            request_id: None,
-        };
-        // Real AWS answers ResourceNotFoundException; moto answers 200 (Ok).
-        assert!(gone_ok(Err(aws("ResourceNotFoundException"))).is_ok());
-        assert!(gone_ok(Ok(())).is_ok());
-        assert!(gone_ok(Err(aws("AccessDeniedException"))).is_err());
     }
 
     #[test]

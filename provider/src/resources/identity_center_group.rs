@@ -11,10 +11,10 @@ use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::context::{Ctx, Shared};
-use crate::error::{attr, Error};
+use crate::error::{attr, gone_ok, report_all, Error};
 use crate::resources::identity_center::{
     audit_event, audit_result, check_not_reserved, check_text, find_group_by_id,
-    find_group_id_by_name, gone_ok, identity_store_id, import_hint, is_identity_id, store_error,
+    find_group_id_by_name, identity_store_id, import_hint, is_identity_id, store_error,
     text_document, FoundGroup,
 };
 use crate::schema::*;
@@ -447,16 +447,6 @@ async fn find_for_import(ctx: &Ctx, store: &str, id: &str) -> Result<FoundGroup,
             format!("No group has the id or name `{id}` in identity store `{store}`. Import by group id or by the exact group name."),
         )),
     }
-}
-
-fn report_all(errors: Vec<Error>, diags: &mut Diagnostics) -> Option<()> {
-    if errors.is_empty() {
-        return Some(());
-    }
-    for error in errors {
-        error.report(diags);
-    }
-    None
 }
 
 #[cfg(test)]

@@ -11,11 +11,10 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::audit::result;
 use crate::context::{Ctx, Shared};
-use crate::error::{attr, Error};
+use crate::error::{attr, gone_ok, report_all, Error};
 use crate::resources::identity_center::{
     audit_event, audit_result, check_text, find_group_by_id, find_membership_id, find_user_by_id,
-    gone_ok, identity_store_id, import_hint, is_identity_id, resolve_group, resolve_user,
-    store_error,
+    identity_store_id, import_hint, is_identity_id, resolve_group, resolve_user, store_error,
 };
 use crate::schema::*;
 use crate::values::{known_str, text};
@@ -488,16 +487,6 @@ fn flatten(mut state: MembershipState, store: &str, found: FoundMembership) -> M
     state.user_id = Value::Value(found.user_id);
     state.identity_store_id = Value::Value(store.to_string());
     state
-}
-
-fn report_all(errors: Vec<Error>, diags: &mut Diagnostics) -> Option<()> {
-    if errors.is_empty() {
-        return Some(());
-    }
-    for error in errors {
-        error.report(diags);
-    }
-    None
 }
 
 #[cfg(test)]

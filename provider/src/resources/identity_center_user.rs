@@ -11,11 +11,11 @@ use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::context::{Ctx, Shared};
-use crate::error::{attr, Error};
+use crate::error::{attr, gone_ok, report_all, Error};
 use crate::resources::identity_center::{
     audit_event, audit_result, check_email, check_text, check_user_name, default_display_name,
-    email_document, expand_email, find_user_by_id, find_user_id_by, gone_ok, identity_store_id,
-    import_hint, is_identity_id, store_error, text_document, FoundUser,
+    email_document, expand_email, find_user_by_id, find_user_id_by, identity_store_id, import_hint,
+    is_identity_id, store_error, text_document, FoundUser,
 };
 use crate::schema::*;
 use crate::values::{known_str, opt_str, text};
@@ -602,16 +602,6 @@ async fn find_for_import(ctx: &Ctx, store: &str, id: &str) -> Result<FoundUser, 
             format!("No user has the id or user name `{id}` in identity store `{store}`. Import by user id (`aws identitystore list-users --identity-store-id {store}`) or by user name."),
         )),
     }
-}
-
-fn report_all(errors: Vec<Error>, diags: &mut Diagnostics) -> Option<()> {
-    if errors.is_empty() {
-        return Some(());
-    }
-    for error in errors {
-        error.report(diags);
-    }
-    None
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ use tf_provider::{AttributePath, Diagnostics, Resource};
 
 use crate::audit::{self, AuditEvent, AuditSink};
 use crate::context::{Ctx, Shared};
-use crate::error::Error;
+use crate::error::{report_all, Error};
 use crate::schema::*;
 use crate::values::{known_str, text, StrList};
 
@@ -872,11 +872,5 @@ async fn audit_event(
 fn report_notes(notes: &[(String, String)], id: &str, diags: &mut Diagnostics) {
     for (summary, detail) in notes {
         diags.root_warning(format!("{summary}: `{id}`"), capitalize(detail));
-    }
-}
-
-fn report_all(errors: Vec<Error>, diags: &mut Diagnostics) {
-    for error in errors {
-        error.report(diags);
     }
 }

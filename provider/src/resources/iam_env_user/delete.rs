@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use tf_provider::AttributePath;
 
-use super::{delete_login_profile, gone_ok, remove_from_group};
+use super::{delete_login_profile, remove_from_group};
 use crate::aws::{aws_error, wait::retry_when};
 use crate::context::Ctx;
+use crate::error::gone_ok;
 use crate::error::{attr, Error};
 
 /// How long DeleteUser may still see removed memberships or credentials.
