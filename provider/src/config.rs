@@ -9,13 +9,13 @@ use tf_provider::value::Value;
 use tf_provider::AttributePath;
 
 use crate::codec;
-use crate::duration::parse_duration;
 use crate::error::{attr, Error};
+use crate::policy::arn::{check_arn, is_schedule_group_name};
+use crate::policy::duration::parse_duration;
+use crate::policy::grant_policy::{GrantPolicy, PermissionSetRule, Risk};
 
 /// Default expiry schedule group.
 pub const DEFAULT_SCHEDULE_GROUP: &str = "jit-grants";
-/// Default longest grant and longest permission-set session.
-pub const DEFAULT_MAX_DURATION: Duration = Duration::from_secs(3600);
 /// Env var naming the audit log file when `audit_log_path` is not set.
 pub const AUDIT_LOG_ENV: &str = "JIT_AUDIT_LOG";
 /// Env var the apply job sets to force verified approvals on.
@@ -93,33 +93,6 @@ pub struct PermissionSetState {
     pub approvers: Value<Vec<Value<String>>>,
 }
 
-/// Risk class of a permission set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Risk {
-    /// Auto-approved.
-    Low,
-    /// Needs an approver who is not the requester.
-    High,
-}
-
-impl Risk {
-    /// Parses `low` / `high`.
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "low" => Some(Self::Low),
-            "high" => Some(Self::High),
-            _ => None,
-        }
-    }
-    /// `low` / `high`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::High => "high",
-        }
-    }
-}
-
 /// Validated `assume_role`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssumeRole {
@@ -129,50 +102,6 @@ pub struct AssumeRole {
     pub session_name: Option<String>,
     /// External id.
     pub external_id: Option<String>,
-}
-
-/// Validated rules of one permission set.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PermissionSetRule {
-    /// Permission set name.
-    pub name: String,
-    /// Its risk.
-    pub risk: Risk,
-    /// Allowed approvers (empty: anyone but the requester).
-    pub approvers: Vec<String>,
-}
-
-/// Validated `grant_policy`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GrantPolicy {
-    /// Longest grant.
-    pub max_duration: Duration,
-    /// Longest permission-set session duration allowed.
-    pub max_session_duration: Duration,
-    /// Risk of unlisted permission sets.
-    pub default_risk: Risk,
-    /// Listed permission sets.
-    pub permission_sets: Vec<PermissionSetRule>,
-}
-
-impl Default for GrantPolicy {
-    fn default() -> Self {
-        Self {
-            max_duration: DEFAULT_MAX_DURATION,
-            max_session_duration: DEFAULT_MAX_DURATION,
-            default_risk: Risk::High,
-            permission_sets: Vec::new(),
-        }
-    }
-}
-
-impl GrantPolicy {
-    /// The rule for a permission set name, if listed.
-    pub fn rule(&self, permission_set_name: &str) -> Option<&PermissionSetRule> {
-        self.permission_sets
-            .iter()
-            .find(|rule| rule.name == permission_set_name)
-    }
 }
 
 /// The validated provider configuration.
@@ -473,37 +402,6 @@ fn parse_grant_policy(state: &GrantPolicyState) -> Result<GrantPolicy, Vec<Error
     } else {
         Err(errors)
     }
-}
-
-/// EventBridge Scheduler group names: 1-64 of `[0-9a-zA-Z-_.]`.
-pub fn is_schedule_group_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-}
-
-/// Checks `arn:<partition>:<service>:<region>:<account>:<resource>`.
-pub fn check_arn(value: &str, service: &str) -> Result<(), String> {
-    let parts: Vec<&str> = value.splitn(6, ':').collect();
-    if parts.len() != 6 || parts[0] != "arn" {
-        return Err("is not an ARN".to_string());
-    }
-    if !parts[1].starts_with("aws") {
-        return Err(format!("has an unknown partition `{}`", parts[1]));
-    }
-    if parts[2] != service {
-        return Err(format!("is a `{}` ARN, not `{service}`", parts[2]));
-    }
-    if parts[5].is_empty() {
-        return Err("has no resource part".to_string());
-    }
-    let account = parts[4];
-    if !account.is_empty() && (account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Err(format!("has account `{account}`, which is not 12 digits"));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

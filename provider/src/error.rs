@@ -46,12 +46,57 @@ pub enum Error {
         /// The last status seen.
         last_status: String,
     },
+    /// An operation stopped part-way: `detail` says what was and was not
+    /// done, and what to do.
+    #[error("{summary}: {detail}")]
+    Incomplete {
+        /// One-line summary.
+        summary: String,
+        /// What was done, what was not, and what to do.
+        detail: String,
+    },
+    /// Another error, about one attribute.
+    #[error("{source}")]
+    WithPath {
+        /// The attribute the error is about.
+        path: AttributePath,
+        /// The error.
+        #[source]
+        source: Box<Error>,
+    },
     /// The audit event could not be written.
     #[error("audit log: {0}")]
     Audit(String),
     /// A resource was used before the provider was configured.
     #[error("provider not configured")]
     NotConfigured,
+}
+
+/// Error codes that mean "this object does not exist".
+const NOT_FOUND_CODES: &[&str] = &[
+    "NoSuchEntity",
+    "ResourceNotFoundException",
+    "UserNotFoundException",
+    "NotFoundException",
+    "NotFound",
+];
+
+/// Error codes of throttling.
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+];
+
+/// True for AWS error codes meaning the object is gone.
+pub fn is_not_found_code(code: &str) -> bool {
+    NOT_FOUND_CODES.contains(&code)
+}
+
+/// True for AWS error codes meaning "slow down".
+pub fn is_throttling_code(code: &str) -> bool {
+    THROTTLING_CODES.contains(&code)
 }
 
 /// Convenience alias.
@@ -71,11 +116,28 @@ impl Error {
         }
     }
 
+    /// An operation that stopped part-way.
+    pub fn incomplete(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::Incomplete {
+            summary: summary.into(),
+            detail: detail.into(),
+        }
+    }
+
+    /// This error, reported on `path`.
+    pub fn at(self, path: AttributePath) -> Self {
+        Self::WithPath {
+            path,
+            source: Box::new(self),
+        }
+    }
+
     /// True when AWS (or a lookup) said the object does not exist.
     pub fn is_not_found(&self) -> bool {
         match self {
             Self::NotFound { .. } => true,
-            Self::Aws { code, .. } => code.as_deref().is_some_and(crate::aws::is_not_found_code),
+            Self::WithPath { source, .. } => source.is_not_found(),
+            Self::Aws { code, .. } => code.as_deref().is_some_and(is_not_found_code),
             _ => false,
         }
     }
@@ -84,6 +146,7 @@ impl Error {
     pub fn aws_code(&self) -> Option<&str> {
         match self {
             Self::Aws { code, .. } => code.as_deref(),
+            Self::WithPath { source, .. } => source.aws_code(),
             _ => None,
         }
     }
@@ -144,6 +207,11 @@ impl Error {
                 format!("The last status seen was `{last_status}`. Run the apply again; it resumes from what AWS reports."),
                 fallback,
             ),
+            Self::Incomplete { summary, detail } => (summary, detail, fallback),
+            Self::WithPath { path, source } => {
+                let (summary, detail, _) = source.into_parts(path.clone());
+                (summary, detail, path)
+            }
             Self::Audit(message) => (
                 "Audit event could not be written".to_string(),
                 format!("{message}. Fix the audit log path or SNS topic; nothing is granted without an audit record."),

@@ -7,10 +7,19 @@ use async_trait::async_trait;
 use tf_provider::schema::Schema;
 use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
+use crate::aws;
 use crate::config::{ConfigEnv, ProviderConfig, ProviderConfigState};
 use crate::context::{Ctx, Shared};
+use crate::data_sources::{
+    access_review, identity_center_group as group_lookup, identity_center_user as user_lookup,
+    revoker_role_policy, role_policy,
+};
+use crate::framework::resource;
+use crate::resources::{
+    grant, iam_env_group::IamEnvGroup, iam_env_user, identity_center_group,
+    identity_center_group_membership, identity_center_user, user_block,
+};
 use crate::schema::*;
-use crate::{aws, data_sources, resources};
 
 /// The provider, holding the context its resources share.
 #[derive(Default)]
@@ -72,15 +81,83 @@ impl Provider for JitProvider {
         &self,
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
-        Some(resources::all(&self.shared))
+        Some(resources(&self.shared))
     }
 
     fn get_data_sources(
         &self,
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
-        Some(data_sources::all(&self.shared))
+        Some(data_sources(&self.shared))
     }
+}
+
+/// Every resource, by name without the `jit_` prefix.
+pub fn resources(shared: &Shared) -> HashMap<String, Box<dyn DynamicResource>> {
+    let boxed = |name: &str, resource: Box<dyn DynamicResource>| (name.to_string(), resource);
+    [
+        resource::<IamEnvGroup>(shared),
+        boxed("grant", Box::new(grant::GrantResource::new(shared))),
+        boxed(
+            "iam_env_user",
+            Box::new(iam_env_user::IamEnvUserResource::new(shared)),
+        ),
+        boxed(
+            "identity_center_group",
+            Box::new(identity_center_group::IdentityCenterGroupResource::new(
+                shared,
+            )),
+        ),
+        boxed(
+            "identity_center_group_membership",
+            Box::new(
+                identity_center_group_membership::IdentityCenterGroupMembershipResource::new(
+                    shared,
+                ),
+            ),
+        ),
+        boxed(
+            "identity_center_user",
+            Box::new(identity_center_user::IdentityCenterUserResource::new(
+                shared,
+            )),
+        ),
+        boxed(
+            "user_block",
+            Box::new(user_block::UserBlockResource::new(shared)),
+        ),
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// Every data source, by name without the `jit_` prefix.
+pub fn data_sources(shared: &Shared) -> HashMap<String, Box<dyn DynamicDataSource>> {
+    let boxed =
+        |name: &str, data_source: Box<dyn DynamicDataSource>| (name.to_string(), data_source);
+    [
+        boxed(
+            "access_review",
+            Box::new(access_review::AccessReviewDataSource::new(shared)),
+        ),
+        boxed(
+            "identity_center_group",
+            Box::new(group_lookup::IdentityCenterGroupDataSource::new(shared)),
+        ),
+        boxed(
+            "identity_center_user",
+            Box::new(user_lookup::IdentityCenterUserDataSource::new(shared)),
+        ),
+        boxed(
+            "revoker_role_policy",
+            Box::new(revoker_role_policy::RevokerRolePolicyDataSource::new(
+                shared,
+            )),
+        ),
+        boxed("role_policy", Box::new(role_policy::RolePolicyDataSource)),
+    ]
+    .into_iter()
+    .collect()
 }
 
 /// The provider block's schema.

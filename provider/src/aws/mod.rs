@@ -1,6 +1,7 @@
 //! AWS access: one `SdkConfig` shared by a small client per service, the
 //! mapping of SDK errors to [`Error::Aws`], and bounded waits.
 
+pub mod iam;
 pub mod identity_center;
 pub mod wait;
 
@@ -14,33 +15,6 @@ use crate::error::Error;
 
 /// Attempts per call under adaptive retry (throttling backs off client-side).
 const MAX_ATTEMPTS: u32 = 5;
-
-/// Error codes that mean "this object does not exist".
-const NOT_FOUND_CODES: &[&str] = &[
-    "NoSuchEntity",
-    "ResourceNotFoundException",
-    "UserNotFoundException",
-    "NotFoundException",
-    "NotFound",
-];
-
-/// Error codes of throttling.
-const THROTTLING_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-];
-
-/// True for AWS error codes meaning the object is gone.
-pub fn is_not_found_code(code: &str) -> bool {
-    NOT_FOUND_CODES.contains(&code)
-}
-
-/// True for AWS error codes meaning "slow down".
-pub fn is_throttling_code(code: &str) -> bool {
-    THROTTLING_CODES.contains(&code)
-}
 
 /// One client per AWS service, all built from the same `SdkConfig`.
 #[derive(Clone, Debug)]

@@ -11,9 +11,9 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{DataSource, Diagnostics};
 
-use crate::config::{check_arn, is_schedule_group_name};
 use crate::context::Shared;
 use crate::error::{attr, Error};
+use crate::policy::arn::{check_arn, is_schedule_group_name};
 use crate::policy::{Actions, Effect, PolicyDocument, Resources, Statement};
 use crate::schema::*;
 use crate::values::known_str;

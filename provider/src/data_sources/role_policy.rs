@@ -7,7 +7,7 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{DataSource, Diagnostics};
 
-use crate::resources::env_access::EnvAccessInputs;
+use crate::inputs::env_access::EnvAccessInputs;
 use crate::schema::*;
 use crate::values::{text, StrList};
 

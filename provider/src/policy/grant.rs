@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::config::{GrantPolicy, Risk};
-use crate::duration::{format_duration, parse_duration};
+use super::duration::{format_duration, parse_duration};
+use super::grant_policy::{GrantPolicy, Risk};
 
 /// Shortest accepted `reason`, in characters (whitespace excluded).
 pub const MIN_REASON_CHARS: usize = 10;
@@ -577,7 +577,7 @@ pub fn derive_status(prior: Option<Status>, seen: Observation) -> Status {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::PermissionSetRule;
+    use crate::policy::grant_policy::PermissionSetRule;
     use time::macros::datetime;
 
     fn policy() -> GrantPolicy {

@@ -18,12 +18,15 @@
 //! let json = document.to_json();
 //! ```
 
+pub mod arn;
 mod cidr;
 mod conditions;
 mod document;
+pub mod duration;
 mod environment;
 mod error;
 pub mod grant;
+pub mod grant_policy;
 mod grants;
 pub mod lease;
 mod naming;

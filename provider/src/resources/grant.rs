@@ -27,14 +27,15 @@ use time::OffsetDateTime;
 use tokio::sync::OnceCell;
 
 use crate::audit::{result, AuditEvent, AuditSink};
-use crate::config::{check_arn, Risk};
 use crate::context::{Ctx, Shared};
 use crate::error::{attr, report_all, Error};
+use crate::policy::arn::check_arn;
 use crate::policy::grant::{
     check_approvers, check_break_glass, check_duration, check_reason, check_session_duration,
     check_verified, derive_status, unverified_approvers, ApprovalRule, GrantProblem, Observation,
     Parties, Status,
 };
+use crate::policy::grant_policy::Risk;
 use crate::policy::lease::{
     fnv1a64, latest_live, parse_lease_name, parse_rfc3339, reconcile, rfc3339, AssignmentKey,
     LeaseMeta, LeaseView,
@@ -1251,7 +1252,7 @@ fn replacements(prior: &GrantState, planned: &GrantState) -> Vec<AttributePath> 
             "duration" => {
                 let parse = |v: &Value<String>| {
                     v.as_ref_option()
-                        .and_then(|d| crate::duration::parse_duration(d).ok())
+                        .and_then(|d| crate::policy::duration::parse_duration(d).ok())
                 };
                 is_unknown(&planned.duration)
                     || parse(&prior.duration).is_none()

@@ -25,8 +25,8 @@ use crate::audit::{result, AuditSink};
 use crate::aws::{aws_error, wait::retry_when};
 use crate::context::{Ctx, Shared};
 use crate::error::{attr, gone_ok, report_all, Error};
+use crate::inputs::env_access::parse_environment;
 use crate::policy::{group_name, validate_name_prefix, Environment, PolicyError, Role};
-use crate::resources::env_access::parse_environment;
 use crate::schema::*;
 use crate::values::{known_str, known_str_list, str_list, text, StrList};
 

@@ -21,7 +21,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use terraform_provider_jit::context::Shared;
-use terraform_provider_jit::{data_sources, provider, resources};
+use terraform_provider_jit::provider;
 use tf_provider::schema::Schema;
 use tf_provider::Diagnostics;
 
@@ -156,7 +156,7 @@ pub fn catalog() -> Result<Vec<Entry>, Vec<Problem>> {
     }];
     let mut problems = Vec::new();
     let mut diags = Diagnostics::default();
-    for (name, resource) in resources::all(&shared) {
+    for (name, resource) in provider::resources(&shared) {
         match resource.schema(&mut diags) {
             Some(schema) => entries.push(Entry {
                 kind: Kind::Resource,
@@ -169,7 +169,7 @@ pub fn catalog() -> Result<Vec<Entry>, Vec<Problem>> {
             )),
         }
     }
-    for (name, data_source) in data_sources::all(&shared) {
+    for (name, data_source) in provider::data_sources(&shared) {
         match data_source.schema(&mut diags) {
             Some(schema) => entries.push(Entry {
                 kind: Kind::DataSource,
