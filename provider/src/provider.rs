@@ -12,9 +12,9 @@ use crate::config::{ConfigEnv, ProviderConfig, ProviderConfigState};
 use crate::context::{Ctx, Shared};
 use crate::data_sources::{
     access_review, identity_center_group as group_lookup, identity_center_user as user_lookup,
-    revoker_role_policy, role_policy,
+    revoker_role_policy, role_policy::RolePolicy,
 };
-use crate::framework::resource;
+use crate::framework::{data_source, resource};
 use crate::resources::{
     grant, iam_env_group::IamEnvGroup, iam_env_user, identity_center_group,
     identity_center_group_membership, identity_center_user, user_block,
@@ -136,6 +136,7 @@ pub fn data_sources(shared: &Shared) -> HashMap<String, Box<dyn DynamicDataSourc
     let boxed =
         |name: &str, data_source: Box<dyn DynamicDataSource>| (name.to_string(), data_source);
     [
+        data_source::<RolePolicy>(shared),
         boxed(
             "access_review",
             Box::new(access_review::AccessReviewDataSource::new(shared)),
@@ -154,7 +155,6 @@ pub fn data_sources(shared: &Shared) -> HashMap<String, Box<dyn DynamicDataSourc
                 shared,
             )),
         ),
-        boxed("role_policy", Box::new(role_policy::RolePolicyDataSource)),
     ]
     .into_iter()
     .collect()

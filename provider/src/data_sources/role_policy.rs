@@ -4,9 +4,9 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::Schema;
-use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{DataSource, Diagnostics};
+use tf_provider::value::Value;
 
+use crate::framework::{DataSourceType, Errors, Op};
 use crate::inputs::env_access::EnvAccessInputs;
 use crate::schema::*;
 use crate::values::{text, StrList};
@@ -35,15 +35,15 @@ pub struct RolePolicyState {
 
 /// The data source.
 #[derive(Debug, Default)]
-pub struct RolePolicyDataSource;
+pub struct RolePolicy;
 
 #[async_trait]
-impl DataSource for RolePolicyDataSource {
-    type State<'a> = RolePolicyState;
-    type ProviderMetaState<'a> = ValueEmpty;
+impl DataSourceType for RolePolicy {
+    type State = RolePolicyState;
+    const NAME: &'static str = "role_policy";
 
-    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        Some(schema(
+    fn schema() -> Schema {
+        schema(
             0,
             block(
                 "The inline policy the policy library builds for one role in one environment, without calling AWS. Use it to review a policy, or to attach it where `jit_iam_env_group` does not fit.",
@@ -59,29 +59,20 @@ impl DataSource for RolePolicyDataSource {
                 ],
                 [],
             ),
-        ))
+        )
     }
 
-    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        inputs(&config)
-            .policy()
-            .map(|_| ())
-            .map_err(|errors| {
-                for error in errors {
-                    error.report(diags);
-                }
-            })
-            .ok()
+    fn validate(config: &RolePolicyState) -> Result<(), Errors> {
+        inputs(config).policy().map(|_| ()).map_err(Errors::from)
     }
 
-    async fn read<'a>(
+    async fn read(
         &self,
-        diags: &mut Diagnostics,
-        mut config: Self::State<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<Self::State<'a>> {
-        match inputs(&config).policy() {
-            Ok(Some(policy)) => {
+        _op: &mut Op<'_>,
+        mut config: RolePolicyState,
+    ) -> Result<RolePolicyState, Errors> {
+        match inputs(&config).policy()? {
+            Some(policy) => {
                 config.id = Value::Value(format!(
                     "{}-{}",
                     text(&config.environment),
@@ -92,21 +83,14 @@ impl DataSource for RolePolicyDataSource {
                 if config.require_mfa.is_null() {
                     config.require_mfa = Value::Value(true);
                 }
-                Some(config)
             }
-            Ok(None) => {
+            None => {
                 config.id = Value::Unknown;
                 config.json = Value::Unknown;
                 config.size = Value::Unknown;
-                Some(config)
-            }
-            Err(errors) => {
-                for error in errors {
-                    error.report(diags);
-                }
-                None
             }
         }
+        Ok(config)
     }
 }
 
