@@ -31,8 +31,7 @@ impl Ctx {
         let audit = AuditSink::new(
             config.audit_log_path.clone(),
             config.notification_topic_arn.clone(),
-            aws.sns.clone(),
-            aws.sts.clone(),
+            aws.clone(),
         );
         Self {
             config,

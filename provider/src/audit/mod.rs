@@ -11,7 +11,7 @@ use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{Mutex, OnceCell};
 
-use crate::aws::aws_error;
+use crate::aws::AwsClients;
 use crate::error::Error;
 
 /// Types generated from the audit event v1 contract.
@@ -40,8 +40,7 @@ const APPLIED_BY_ENV: &[&str] = &[
 pub struct AuditSink {
     path: Option<PathBuf>,
     topic_arn: Option<String>,
-    sns: aws_sdk_sns::Client,
-    sts: aws_sdk_sts::Client,
+    aws: AwsClients,
     applied_by: OnceCell<String>,
     file_lock: Mutex<()>,
 }
@@ -58,17 +57,11 @@ pub mod result {
 
 impl AuditSink {
     /// A sink writing to `path` and publishing to `topic_arn`, either optional.
-    pub fn new(
-        path: Option<PathBuf>,
-        topic_arn: Option<String>,
-        sns: aws_sdk_sns::Client,
-        sts: aws_sdk_sts::Client,
-    ) -> Self {
+    pub fn new(path: Option<PathBuf>, topic_arn: Option<String>, aws: AwsClients) -> Self {
         Self {
             path,
             topic_arn,
-            sns,
-            sts,
+            aws,
             applied_by: OnceCell::new(),
             file_lock: Mutex::new(()),
         }
@@ -129,23 +122,11 @@ impl AuditSink {
         let Some(topic) = &self.topic_arn else {
             return Ok(());
         };
-        self.sns
-            .publish()
-            .topic_arn(topic)
-            .subject(subject(event))
-            .message(line)
-            .message_attributes(
-                "action",
-                aws_sdk_sns::types::MessageAttributeValue::builder()
-                    .data_type("String")
-                    .string_value(&event.action)
-                    .build()
-                    .map_err(|e| Error::Audit(format!("cannot build SNS attribute: {e}")))?,
-            )
-            .send()
+        self.aws
+            .sns()
+            .publish(topic, &subject(event), line, &event.action)
             .await
-            .map_err(|e| Error::Audit(aws_error("sns", "Publish", e).to_string()))?;
-        Ok(())
+            .map_err(|e| Error::Audit(e.to_string()))
     }
 
     /// Who applied the change: CI identity from the environment, else the
@@ -156,10 +137,10 @@ impl AuditSink {
                 if let Some(ci) = applied_by_from_env(|name| std::env::var(name).ok()) {
                     return ci;
                 }
-                match self.sts.get_caller_identity().send().await {
-                    Ok(identity) => identity.arn().unwrap_or("unknown").to_string(),
+                match self.aws.sts().caller_arn().await {
+                    Ok(arn) => arn,
                     Err(error) => {
-                        tracing::warn!(error = %aws_error("sts", "GetCallerIdentity", error), "cannot tell who applies");
+                        tracing::warn!(%error, "cannot tell who applies");
                         "unknown".to_string()
                     }
                 }
@@ -274,15 +255,7 @@ mod tests {
     async fn events_are_appended_as_json_lines() {
         let dir = std::env::temp_dir().join(format!("jit-audit-{}", random_id()));
         let path = dir.join("nested/audit.jsonl");
-        let sdk = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .build();
-        let sink = AuditSink::new(
-            Some(path.clone()),
-            None,
-            aws_sdk_sns::Client::new(&sdk),
-            aws_sdk_sts::Client::new(&sdk),
-        );
+        let sink = AuditSink::new(Some(path.clone()), None, AwsClients::offline());
         for action in ["user_block.block", "user_block.restore"] {
             let mut event = AuditSink::event(action, "jit_user_block", "mallory");
             event.applied_by = "tester".into();

@@ -3,6 +3,8 @@
 
 pub mod iam;
 pub mod identity_center;
+pub mod sns;
+pub mod sts;
 pub mod wait;
 
 use aws_config::{retry::RetryConfig, sts::AssumeRoleProvider, BehaviorVersion, Region, SdkConfig};
@@ -50,6 +52,18 @@ impl AwsClients {
             sts: aws_sdk_sts::Client::new(sdk),
             region: sdk.region().map(|region| region.to_string()),
         }
+    }
+
+    /// Clients that never reach AWS (no credentials, no endpoint), for unit
+    /// tests of code that holds clients but does not call them.
+    #[cfg(test)]
+    pub fn offline() -> Self {
+        Self::new(
+            &SdkConfig::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("eu-west-1"))
+                .build(),
+        )
     }
 }
 
