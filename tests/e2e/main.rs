@@ -9,5 +9,6 @@ mod grant;
 mod iam_env_group;
 mod iam_env_user;
 mod identity_center;
+mod layering;
 mod plugin;
 mod user_block;
