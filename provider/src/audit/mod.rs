@@ -212,6 +212,30 @@ mod tests {
     }
 
     #[test]
+    fn fields_added_after_v1_are_left_out_while_empty() {
+        let mut event = AuditSink::event("grant.create", "jit_grant", "alice@example.com");
+        let json: serde_json::Value = serde_json::to_value(&event).unwrap();
+        for name in [
+            "verifiedApprovers",
+            "changeRef",
+            "commitSha",
+            "ciRun",
+            "actorId",
+            "prevHash",
+        ] {
+            assert!(json.get(name).is_none(), "{name} written while empty");
+        }
+        event.prev_hash = "ab".repeat(32);
+        event.verified_approvers = vec![v1::Approver {
+            name: "bob@example.com".into(),
+            user_id: "u-1".into(),
+        }];
+        let json: serde_json::Value = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["prevHash"], "ab".repeat(32));
+        assert_eq!(json["verifiedApprovers"][0]["userId"], "u-1");
+    }
+
+    #[test]
     fn applied_by_prefers_the_override_then_ci() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
             move |name: &str| {
