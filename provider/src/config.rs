@@ -16,6 +16,17 @@ use crate::policy::grant_policy::{GrantPolicy, PermissionSetRule, Risk};
 
 /// Default expiry schedule group.
 pub const DEFAULT_SCHEDULE_GROUP: &str = "jit-grants";
+/// Default limit of one AWS request attempt.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+/// Default limit of one AWS operation, all retries included.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(120);
+/// Default attempts per AWS operation under adaptive retry.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
+/// Default AWS requests in flight per service in one provider process.
+pub const DEFAULT_MAX_CONCURRENCY: u32 = 8;
+/// Largest accepted `aws_max_attempts` and `aws_max_concurrency`.
+const MAX_LIMIT: i64 = 100;
+
 /// Env var naming the audit log file when `audit_log_path` is not set.
 pub const AUDIT_LOG_ENV: &str = "JIT_AUDIT_LOG";
 /// Env var the apply job sets to force verified approvals on.
@@ -53,6 +64,14 @@ pub struct ProviderConfigState {
     pub notification_topic_arn: Value<String>,
     /// JSON lines audit log file.
     pub audit_log_path: Value<String>,
+    /// Limit of one AWS request attempt.
+    pub aws_attempt_timeout: Value<String>,
+    /// Limit of one AWS operation with retries.
+    pub aws_operation_timeout: Value<String>,
+    /// Attempts per AWS operation.
+    pub aws_max_attempts: Value<i64>,
+    /// AWS requests in flight per service.
+    pub aws_max_concurrency: Value<i64>,
 }
 
 /// `assume_role { … }`.
@@ -104,6 +123,30 @@ pub struct AssumeRole {
     pub external_id: Option<String>,
 }
 
+/// Bounds on every AWS call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AwsLimits {
+    /// One attempt (connect, send, response headers).
+    pub attempt_timeout: Duration,
+    /// One operation with its retries.
+    pub operation_timeout: Duration,
+    /// Attempts per operation.
+    pub max_attempts: u32,
+    /// Requests in flight per service in one provider process.
+    pub max_concurrency: u32,
+}
+
+impl Default for AwsLimits {
+    fn default() -> Self {
+        Self {
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            max_concurrency: DEFAULT_MAX_CONCURRENCY,
+        }
+    }
+}
+
 /// The validated provider configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProviderConfig {
@@ -133,6 +176,8 @@ pub struct ProviderConfig {
     pub notification_topic_arn: Option<String>,
     /// Audit log file.
     pub audit_log_path: Option<PathBuf>,
+    /// Bounds on every AWS call.
+    pub aws_limits: AwsLimits,
 }
 
 /// Reads the environment the configuration depends on, so parsing stays pure.
@@ -272,6 +317,8 @@ impl ProviderConfig {
             }
         }
 
+        config.aws_limits = parse_aws_limits(state, &mut errors);
+
         if let Value::Value(policy) = &state.grant_policy {
             match parse_grant_policy(policy) {
                 Ok(policy) => config.grant_policy = policy,
@@ -285,6 +332,75 @@ impl ProviderConfig {
             Err(errors)
         }
     }
+}
+
+/// The `aws_*` bounds; each unset or unknown one keeps its default.
+fn parse_aws_limits(state: &ProviderConfigState, errors: &mut Vec<Error>) -> AwsLimits {
+    let mut limits = AwsLimits::default();
+    let mut duration = |name: &'static str, value: &Value<String>, default: Duration| {
+        let Some(text) = known(value) else {
+            return default;
+        };
+        match parse_duration(&text) {
+            Ok(parsed) if !parsed.is_zero() && parsed <= Duration::from_secs(3600) => parsed,
+            Ok(_) => {
+                errors.push(Error::invalid(
+                    attr(name),
+                    format!("`{name}` out of range"),
+                    format!("`{text}` must be longer than zero and at most `1h`."),
+                ));
+                default
+            }
+            Err(problem) => {
+                errors.push(Error::invalid(
+                    attr(name),
+                    format!("Invalid duration in `{name}`"),
+                    format!("{problem}. Use Go-style durations such as `20s` or `2m`."),
+                ));
+                default
+            }
+        }
+    };
+    limits.attempt_timeout = duration(
+        "aws_attempt_timeout",
+        &state.aws_attempt_timeout,
+        limits.attempt_timeout,
+    );
+    limits.operation_timeout = duration(
+        "aws_operation_timeout",
+        &state.aws_operation_timeout,
+        limits.operation_timeout,
+    );
+    let mut count = |name: &'static str, value: &Value<i64>, default: u32| match value {
+        Value::Value(n) if (1..=MAX_LIMIT).contains(n) => u32::try_from(*n).unwrap_or(default),
+        Value::Value(n) => {
+            errors.push(Error::invalid(
+                attr(name),
+                format!("`{name}` out of range"),
+                format!("`{n}` must be between 1 and {MAX_LIMIT}."),
+            ));
+            default
+        }
+        Value::Null | Value::Unknown => default,
+    };
+    limits.max_attempts = count(
+        "aws_max_attempts",
+        &state.aws_max_attempts,
+        limits.max_attempts,
+    );
+    limits.max_concurrency = count(
+        "aws_max_concurrency",
+        &state.aws_max_concurrency,
+        limits.max_concurrency,
+    );
+    if limits.operation_timeout < limits.attempt_timeout {
+        errors.push(Error::invalid(
+            attr("aws_operation_timeout"),
+            "`aws_operation_timeout` shorter than one attempt",
+            "An operation includes its attempts: make `aws_operation_timeout` at least `aws_attempt_timeout`.",
+        ));
+    }
+    limits
 }
 
 fn parse_grant_policy(state: &GrantPolicyState) -> Result<GrantPolicy, Vec<Error>> {

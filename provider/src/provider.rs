@@ -72,8 +72,10 @@ impl Provider for JitProvider {
             return None;
         }
         tracing::debug!(terraform_version, region = ?sdk.region(), "provider configured");
-        self.shared
-            .set(Ctx::new(config, aws::AwsClients::new(&sdk)));
+        self.shared.set(Ctx::new(
+            config.clone(),
+            aws::AwsClients::with_limits(&sdk, &config.aws_limits),
+        ));
         Some(())
     }
 
@@ -201,6 +203,10 @@ pub fn provider_schema() -> Schema {
             "The `jit` provider puts every AWS access change through Terraform plan and apply review.",
             [
                 ("audit_log_path", optional_str("JSON lines file that receives one audit event per change. Default: env `JIT_AUDIT_LOG`, else no file.")),
+                ("aws_attempt_timeout", optional_str("Longest single AWS request attempt (connect, send, response), as a Go-style duration. Default `20s`; at most `1h`.")),
+                ("aws_max_attempts", optional_number("Attempts per AWS operation under adaptive retry (throttling slows the client down). Default `8`; 1 to 100.")),
+                ("aws_max_concurrency", optional_number("AWS requests in flight per service in one provider process; the rest wait. Default `8`; 1 to 100.")),
+                ("aws_operation_timeout", optional_str("Longest AWS operation, all its retries included. Default `2m`; at least `aws_attempt_timeout`, at most `1h`.")),
                 ("endpoint_url", optional_str("Endpoint for every AWS service, e.g. a local emulator `http://127.0.0.1:5055`.")),
                 ("expiry_dead_letter_queue_arn", optional_str("SQS queue ARN where expiries that failed are delivered.")),
                 ("identity_center_instance_arn", optional_str("IAM Identity Center instance ARN. Discovered when the account has exactly one instance.")),

@@ -3,6 +3,7 @@
 
 pub mod iam;
 pub mod identity_center;
+pub mod limits;
 pub mod sns;
 pub mod sts;
 pub mod wait;
@@ -12,11 +13,8 @@ use aws_sdk_sts::error::SdkError;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider as TlsProvider};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::config::ProviderConfig;
+use crate::config::{AwsLimits, ProviderConfig};
 use crate::error::Error;
-
-/// Attempts per call under adaptive retry (throttling backs off client-side).
-const MAX_ATTEMPTS: u32 = 5;
 
 /// One client per AWS service, all built from the same `SdkConfig`.
 #[derive(Clone, Debug)]
@@ -39,17 +37,35 @@ pub struct AwsClients {
     pub region: Option<String>,
 }
 
+/// A client of one service over `sdk`, with its own bound on requests in
+/// flight.
+macro_rules! bounded_client {
+    ($service:ident, $sdk:expr, $limits:expr) => {
+        $service::Client::from_conf(
+            $service::config::Builder::from($sdk)
+                .http_client(limits::bounded($limits, http_client()))
+                .build(),
+        )
+    };
+}
+
 impl AwsClients {
-    /// Builds every client from one configuration.
+    /// Builds every client from one configuration with the default bounds.
     pub fn new(sdk: &SdkConfig) -> Self {
+        Self::with_limits(sdk, &AwsLimits::default())
+    }
+
+    /// Builds every client from one configuration; each service gets its
+    /// own bound on requests in flight.
+    pub fn with_limits(sdk: &SdkConfig, limits: &AwsLimits) -> Self {
         Self {
-            iam: aws_sdk_iam::Client::new(sdk),
-            sso_admin: aws_sdk_ssoadmin::Client::new(sdk),
-            identity_store: aws_sdk_identitystore::Client::new(sdk),
-            cognito: aws_sdk_cognitoidentityprovider::Client::new(sdk),
-            scheduler: aws_sdk_scheduler::Client::new(sdk),
-            sns: aws_sdk_sns::Client::new(sdk),
-            sts: aws_sdk_sts::Client::new(sdk),
+            iam: bounded_client!(aws_sdk_iam, sdk, limits),
+            sso_admin: bounded_client!(aws_sdk_ssoadmin, sdk, limits),
+            identity_store: bounded_client!(aws_sdk_identitystore, sdk, limits),
+            cognito: bounded_client!(aws_sdk_cognitoidentityprovider, sdk, limits),
+            scheduler: bounded_client!(aws_sdk_scheduler, sdk, limits),
+            sns: bounded_client!(aws_sdk_sns, sdk, limits),
+            sts: bounded_client!(aws_sdk_sts, sdk, limits),
             region: sdk.region().map(|region| region.to_string()),
         }
     }
@@ -80,7 +96,8 @@ pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
 pub async fn load_sdk_config(config: &ProviderConfig) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http_client())
-        .retry_config(RetryConfig::adaptive().with_max_attempts(MAX_ATTEMPTS));
+        .timeout_config(limits::timeouts(&config.aws_limits))
+        .retry_config(RetryConfig::adaptive().with_max_attempts(config.aws_limits.max_attempts));
     if let Some(region) = &config.region {
         loader = loader.region(Region::new(region.clone()));
     }

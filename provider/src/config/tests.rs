@@ -207,3 +207,57 @@ fn arn_checks() {
     assert!(check_arn("arn:aws:iam::123456789012", "iam").is_err());
     assert!(check_arn("arn:gcp:iam::123456789012:role/x", "iam").is_err());
 }
+
+#[test]
+fn aws_limits_default_and_parse() {
+    let defaults =
+        ProviderConfig::parse(&ProviderConfigState::default(), &ConfigEnv::default()).unwrap();
+    assert_eq!(defaults.aws_limits, AwsLimits::default());
+    let state = ProviderConfigState {
+        aws_attempt_timeout: s("5s"),
+        aws_operation_timeout: s("1m"),
+        aws_max_attempts: Value::Value(3),
+        aws_max_concurrency: Value::Value(2),
+        ..Default::default()
+    };
+    let limits = ProviderConfig::parse(&state, &ConfigEnv::default())
+        .unwrap()
+        .aws_limits;
+    assert_eq!(limits.attempt_timeout, Duration::from_secs(5));
+    assert_eq!(limits.operation_timeout, Duration::from_secs(60));
+    assert_eq!((limits.max_attempts, limits.max_concurrency), (3, 2));
+}
+
+#[test]
+fn bad_aws_limits_are_reported_at_their_paths() {
+    let state = ProviderConfigState {
+        aws_attempt_timeout: s("soon"),
+        aws_operation_timeout: s("2h"),
+        aws_max_attempts: Value::Value(0),
+        aws_max_concurrency: Value::Value(1000),
+        ..Default::default()
+    };
+    let paths: Vec<String> = error_paths(ProviderConfig::parse(&state, &ConfigEnv::default()))
+        .into_iter()
+        .map(|(_, path)| path)
+        .collect();
+    for name in [
+        "aws_attempt_timeout",
+        "aws_operation_timeout",
+        "aws_max_attempts",
+        "aws_max_concurrency",
+    ] {
+        assert!(
+            paths.iter().any(|p| p.contains(name)),
+            "{name} not in {paths:?}"
+        );
+    }
+    let shorter = ProviderConfigState {
+        aws_attempt_timeout: s("30s"),
+        aws_operation_timeout: s("10s"),
+        ..Default::default()
+    };
+    let errors = error_paths(ProviderConfig::parse(&shorter, &ConfigEnv::default()));
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].1.contains("aws_operation_timeout"));
+}
