@@ -11,3 +11,4 @@ mod iam_env_user;
 mod identity_center;
 mod plugin;
 mod user_block;
+mod workflows;
