@@ -66,20 +66,38 @@ fn plan_comment_derives_revokes_and_restores_on_both_terraform_versions() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|c| (c["address"].as_str().unwrap().to_string(), c["change"]["actions"].clone()))
+            .map(|c| {
+                (
+                    c["address"].as_str().unwrap().to_string(),
+                    c["change"]["actions"].clone(),
+                )
+            })
             .collect();
         for (address, expected) in [
             ("jit_grant.emergency", json!(["create"])),
             ("jit_grant.old", json!(["delete"])),
             ("jit_user_block.mallory", json!(["delete"])),
         ] {
-            assert!(actions.contains(&(address.to_string(), expected.clone())), "{version}: {address} {expected} in {actions:?}");
+            assert!(
+                actions.contains(&(address.to_string(), expected.clone())),
+                "{version}: {address} {expected} in {actions:?}"
+            );
         }
-        let replace = actions.iter().find(|(a, _)| a == "jit_grant.extend").unwrap();
-        assert!(replace.1 == json!(["delete", "create"]) || replace.1 == json!(["create", "delete"]), "{version}: {replace:?}");
+        let replace = actions
+            .iter()
+            .find(|(a, _)| a == "jit_grant.extend")
+            .unwrap();
+        assert!(
+            replace.1 == json!(["delete", "create"]) || replace.1 == json!(["create", "delete"]),
+            "{version}: {replace:?}"
+        );
 
         // No provider summary yet: the destroys only.
-        assert_eq!(lines(&["--log", path(&log), "--plan", path(&plan)]), DESTROYS, "{version}");
+        assert_eq!(
+            lines(&["--log", path(&log), "--plan", path(&plan)]),
+            DESTROYS,
+            "{version}"
+        );
     }
 }
 
@@ -90,23 +108,40 @@ fn plan_comment_puts_the_provider_summaries_first_with_their_address() {
         let recorded_log = std::fs::read_to_string(recorded(version, "jsonl")).unwrap();
         let with_summary = std::fs::read_to_string(&log).unwrap();
         // The copy is the recording plus exactly one hand-added line.
-        let added: Vec<&str> = with_summary.lines().filter(|l| !recorded_log.lines().any(|r| r == *l)).collect();
+        let added: Vec<&str> = with_summary
+            .lines()
+            .filter(|l| !recorded_log.lines().any(|r| r == *l))
+            .collect();
         assert_eq!(added.len(), 1, "{version}: {added:?}");
         assert!(added[0].contains(HAND_ADDED_SUMMARY), "{version}");
 
         let plan = recorded(version, "json");
         let mut expected: Vec<String> = DESTROYS.iter().map(|s| s.to_string()).collect();
         expected.insert(0, format!("{HAND_ADDED_SUMMARY} (jit_grant.emergency)"));
-        assert_eq!(lines(&["--log", path(&log), "--plan", path(&plan)]), expected, "{version}");
+        assert_eq!(
+            lines(&["--log", path(&log), "--plan", path(&plan)]),
+            expected,
+            "{version}"
+        );
 
         let run = comment(&[
-            "--log", path(&log), "--plan", path(&plan), "--text", path(&recorded(version, "txt")),
-            "--head", "1111111111111111111111111111111111111111", "--change-ref", "acme/access#42",
+            "--log",
+            path(&log),
+            "--plan",
+            path(&plan),
+            "--text",
+            path(&recorded(version, "txt")),
+            "--head",
+            "1111111111111111111111111111111111111111",
+            "--change-ref",
+            "acme/access#42",
         ]);
         let text = run.stdout;
         assert!(text.starts_with("<!-- jit-plan -->\n### jit plan succeeded for 1111111111111111111111111111111111111111\n"), "{text}");
         let summary_at = text.find(HAND_ADDED_SUMMARY).unwrap();
-        let plan_at = text.find("<details><summary>terraform plan</summary>").unwrap();
+        let plan_at = text
+            .find("<details><summary>terraform plan</summary>")
+            .unwrap();
         assert!(summary_at < plan_at, "effects come before the plan");
         assert!(text.contains("`change_ref = \"acme/access#42\"`"), "{text}");
         // The recorded plan text is there, whole.
@@ -160,7 +195,12 @@ fn plan_comment_does_not_repeat_what_the_provider_summarised() {
     ]
     .join("\n");
     scratch.put("plan.jsonl", &log);
-    let got = lines(&["--log", path(&scratch.path("plan.jsonl")), "--plan", path(&scratch.path("plan.json"))]);
+    let got = lines(&[
+        "--log",
+        path(&scratch.path("plan.jsonl")),
+        "--plan",
+        path(&scratch.path("plan.json")),
+    ]);
     assert_eq!(
         got,
         [
@@ -184,10 +224,21 @@ fn plan_comment_is_safe_to_post_and_fits_a_comment() {
     let hostile = "x``` @security-team **approved** <!-- jit-plan -->";
     scratch.put("plan.jsonl", &summary("jit_grant.a", hostile));
     scratch.put_json("plan.json", &json!({"resource_changes": []}));
-    scratch.put("plan.txt", &format!("{}\n{}", "````` fence", "y".repeat(200_000)));
+    scratch.put(
+        "plan.txt",
+        &format!("{}\n{}", "````` fence", "y".repeat(200_000)),
+    );
     let run = comment(&[
-        "--log", path(&scratch.path("plan.jsonl")), "--plan", path(&scratch.path("plan.json")),
-        "--text", path(&scratch.path("plan.txt")), "--head", "abc\n### forged", "--change-ref", "acme/access#1\nforged",
+        "--log",
+        path(&scratch.path("plan.jsonl")),
+        "--plan",
+        path(&scratch.path("plan.json")),
+        "--text",
+        path(&scratch.path("plan.txt")),
+        "--head",
+        "abc\n### forged",
+        "--change-ref",
+        "acme/access#1\nforged",
     ]);
     let text = run.stdout;
     assert!(text.len() <= 65_536, "{}", text.len());
@@ -197,10 +248,20 @@ fn plan_comment_is_safe_to_post_and_fits_a_comment() {
     let fence_line = text[..at].lines().last().unwrap();
     assert!(fence_line.starts_with("````text"), "{fence_line}");
     assert!(text[..at].matches("<!-- jit-plan -->").count() == 1);
-    assert!(!text.contains("### forged") && !text.contains("forged`"), "{text:.400}");
-    assert!(!text.contains("change_ref ="), "an invalid change ref is left out");
+    assert!(
+        !text.contains("### forged") && !text.contains("forged`"),
+        "{text:.400}"
+    );
+    assert!(
+        !text.contains("change_ref ="),
+        "an invalid change ref is left out"
+    );
     // The plan text is fenced with a fence longer than its own backticks.
-    assert!(text.contains("``````text\n````` fence"), "{:.600}", &text[text.find("<details>").unwrap()..]);
+    assert!(
+        text.contains("``````text\n````` fence"),
+        "{:.600}",
+        &text[text.find("<details>").unwrap()..]
+    );
 }
 
 #[test]
@@ -214,11 +275,23 @@ fn plan_comment_of_a_failed_plan_shows_its_errors() {
         ]
         .join("\n"),
     );
-    let run = comment(&["--log", path(&scratch.path("plan.jsonl")), "--exit-code", "1", "--head", "2222222222222222222222222222222222222222"]);
+    let run = comment(&[
+        "--log",
+        path(&scratch.path("plan.jsonl")),
+        "--exit-code",
+        "1",
+        "--head",
+        "2222222222222222222222222222222222222222",
+    ]);
     let text = run.stdout;
-    assert!(text.contains("### jit plan FAILED for 2222222222222222222222222222222222222222"), "{text}");
+    assert!(
+        text.contains("### jit plan FAILED for 2222222222222222222222222222222222222222"),
+        "{text}"
+    );
     assert!(text.contains("Error: Grant needs an approver\n  with jit_grant.e\n\n  `JIT-EmergencyAdmin` is high risk."), "{text}");
-    assert!(text.contains("alice@example.com gains JIT-ReadOnly on 123456789012 for 1h (low risk) (jit_grant.a)"));
+    assert!(text.contains(
+        "alice@example.com gains JIT-ReadOnly on 123456789012 for 1h (low risk) (jit_grant.a)"
+    ));
     assert!(text.contains("No plan was saved"));
     assert!(!text.contains("<details>"));
 }
@@ -239,7 +312,12 @@ fn identity_center(aws: &Aws) {
                 .identity_store_id(store_id)
                 .user_name(&user_name)
                 .display_name(name)
-                .name(Name::builder().given_name(name).family_name("Example").build())
+                .name(
+                    Name::builder()
+                        .given_name(name)
+                        .family_name("Example")
+                        .build(),
+                )
                 .emails(Email::builder().value(&user_name).primary(true).build())
                 .send()
                 .await
@@ -254,7 +332,12 @@ fn identity_center(aws: &Aws) {
                 .await
                 .unwrap();
         }
-        aws.iam().create_user().user_name("mallory").send().await.unwrap();
+        aws.iam()
+            .create_user()
+            .user_name("mallory")
+            .send()
+            .await
+            .unwrap();
     });
 }
 
