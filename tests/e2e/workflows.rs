@@ -670,7 +670,8 @@ fn every_example_workflow_pins_actions_by_commit_and_drops_checkout_credentials(
     }
 }
 
-/// `owner/repo[/path]@<40 hex> # v1.2.3` (a local `./action` is fine too).
+/// `owner/repo[/path]@<40 hex> # v1.2.3` (the release tag, `v4` or
+/// `v4.0.1`; a local `./action` is fine too).
 fn pinned_by_commit() -> impl Fn(&str) -> bool {
     |uses: &str| {
         if uses.starts_with("./") {
@@ -682,15 +683,15 @@ fn pinned_by_commit() -> impl Fn(&str) -> bool {
         let Some((sha, comment)) = rest.split_once(" # ") else {
             return false;
         };
-        let version = comment.trim();
+        let Some(version) = comment.trim().strip_prefix('v') else {
+            return false;
+        };
         action.split('/').count() >= 2
             && sha.len() == 40
             && sha
                 .chars()
-                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
-            && version.starts_with('v')
-            && version[1..].split('.').count() == 3
-            && version[1..]
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+            && version
                 .split('.')
                 .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
     }
