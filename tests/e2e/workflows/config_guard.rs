@@ -376,6 +376,16 @@ fn unreadable() -> Vec<(&'static str, Vec<u8>, &'static str)> {
             b"locals {\n  x = \"${1 # }\"\n}\n".to_vec(),
             "a comment or heredoc inside a template",
         ),
+        (
+            "stray_carriage_return.tf",
+            b"locals {\n  x = 1\rprovisioner \"local-exec\" {}\n}\n".to_vec(),
+            "a carriage return outside a line break",
+        ),
+        (
+            "ambiguous_heredoc_end.tf",
+            b"locals {\n  x = <<EOT\nEOT \n  provisioner \"local-exec\" {}\nEOT\n}\n".to_vec(),
+            "ambiguous",
+        ),
     ]
 }
 
@@ -477,6 +487,14 @@ fn config_guard_refuses_what_it_cannot_read() {
             "{name}: no `{expected}` in {problems}"
         );
     }
+    // Windows line breaks are line breaks.
+    let scratch = Scratch::new("guard-crlf");
+    let root = lay_out(
+        &scratch,
+        &[("access/main.tf", main_tf(GRANT).replace('\n', "\r\n"))],
+    );
+    let (run, _) = check(&root, &[]);
+    assert_eq!(run.code, 0, "{run:?}");
 }
 
 #[test]

@@ -156,6 +156,11 @@ def check_template_line(content, line):
 
 
 def lex(text):
+    # A carriage return is only read as part of a line break: anywhere else
+    # it could end a line for one reader and not for the other.
+    stray = re.search(r"\r(?!\n)", text)
+    if stray:
+        raise Refused(text.count("\n", 0, stray.start()) + 1, "a carriage return outside a line break")
     tokens, i, line, n = [], 0, 1, len(text)
     while i < n:
         c = text[i]
@@ -190,12 +195,17 @@ def lex(text):
                     raise Refused(start, f"heredoc `{marker}` is not closed")
                 end = text.find("\n", i)
                 end = n if end < 0 else end
-                content = text[i:end].rstrip("\r")
-                # The first line that is the marker ends it, indented or not:
-                # never later than Terraform ends it.
-                if content.strip() == marker:
+                content = text[i:end]
+                if content.endswith("\r"):
+                    content = content[:-1]
+                # The marker alone on its line, indented or not, ends it. A
+                # line that is the marker give or take other white space
+                # might or might not end it for Terraform: refused.
+                if content.lstrip(" \t") == marker:
                     i = end
                     break
+                if content.strip() == marker:
+                    raise Refused(line, f"heredoc `{marker}`: a line that is its marker with other white space is ambiguous")
                 check_template_line(content, line)
                 i = end + 1
                 line += 1
