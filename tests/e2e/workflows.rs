@@ -429,6 +429,8 @@ fn apply_workflow_guards_verifies_and_applies_the_checked_plan() {
             "--terraform-providers",
         ],
     );
+    // After `init`, `.terraform` exists: this check reads Terraform's output only.
+    assert!(!body(&steps[resolved]).contains("--root"));
     let run_plan = step_index(
         &steps,
         &[

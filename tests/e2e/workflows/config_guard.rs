@@ -565,16 +565,19 @@ fn config_guard_finds_the_providers_terraform_finds() {
             let run = script(
                 "check-config.py",
                 &[
-                    "--root",
-                    root.to_str().unwrap(),
                     "--json",
                     "--terraform-providers",
                     scratch.path("providers.txt").to_str().unwrap(),
-                    "access",
                 ],
                 &root,
             );
             let report: Value = serde_json::from_str(&run.stdout).unwrap();
+            assert_eq!(
+                run.code,
+                if case.providers == [JIT] { 0 } else { 1 },
+                "{version} {}: {run:?}",
+                case.name
+            );
             assert_eq!(
                 report["terraform_providers"],
                 json!(case.providers),
@@ -604,7 +607,16 @@ fn config_guard_refuses_providers_only_the_state_needs() {
         "providers.txt",
         "\nProviders required by configuration:\n.\n└── provider[registry.terraform.io/jit-access/jit] >= 0.1\n\nProviders required by state:\n\n    provider[registry.terraform.io/hashicorp/aws]\n\n",
     );
-    let (run, report) = check(&root, &["--terraform-providers", output.to_str().unwrap()]);
+    let terraform_only = |file: &Path| {
+        let run = script(
+            "check-config.py",
+            &["--json", "--terraform-providers", file.to_str().unwrap()],
+            &root,
+        );
+        let report: Value = serde_json::from_str(&run.stdout).unwrap_or(Value::Null);
+        (run, report)
+    };
+    let (run, report) = terraform_only(&output);
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(report["terraform_providers"], json!([AWS, JIT]));
     assert!(
@@ -616,6 +628,6 @@ fn config_guard_refuses_providers_only_the_state_needs() {
     );
     // Anything else than that output is refused.
     let garbage = scratch.put("garbage.txt", "Error: Backend initialization required\n");
-    let (run, _) = check(&root, &["--terraform-providers", garbage.to_str().unwrap()]);
+    let (run, _) = terraform_only(&garbage);
     assert_eq!(run.code, 1, "{run:?}");
 }

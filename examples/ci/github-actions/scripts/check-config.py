@@ -35,13 +35,16 @@ and override files too, whatever their case), native syntax with a small
 HCL reader and JSON syntax keeping duplicate keys (a JSON parser that kept
 only the last `"resource"` key would miss the first).
 
---terraform-providers FILE checks, in addition, the output of `terraform
-providers` (run after `init`): every `provider[...]` it names, from the
-configuration or from the state, must be allowed too.
+--terraform-providers FILE checks the output of `terraform providers` (run
+after `init`): every `provider[...]` it names, from the configuration or
+from the state, must be allowed too.
 
 Usage:
-  check-config.py [--root REPO] [--allow ADDRESS[,ADDRESS]]... [--json]
-                  [--terraform-providers FILE] CONFIG_DIR
+  check-config.py [--root REPO] [--allow ADDRESS[,ADDRESS]]... [--json] CONFIG_DIR
+  check-config.py [--allow ADDRESS[,ADDRESS]]... [--json] --terraform-providers FILE
+
+The first form runs before `init` (it refuses a `.terraform` directory, which
+`init` creates); the second after it.
 
 Exit code 0 when nothing is refused, 1 otherwise (each problem is printed as
 a GitHub error annotation). --json prints {"providers": [...], "problems":
@@ -752,14 +755,16 @@ def escape(message):
 
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("config_dir", help="the root module (e.g. access)")
+    parser.add_argument("config_dir", nargs="?", help="the root module (e.g. access)")
     parser.add_argument("--root", default=".", help="the repository; modules may not leave it")
     parser.add_argument("--allow", action="append", default=[], help="allowed provider source addresses, comma-separated")
     parser.add_argument("--terraform-providers", help="output of `terraform providers` to check as well")
     parser.add_argument("--json", action="store_true", help="print the providers found and the problems as JSON")
     args = parser.parse_args(argv)
     allowed = {normalise(a) or a for item in args.allow for a in item.split(",") if a.strip()} or set(DEFAULT_ALLOWED)
-    providers, problems = check(args.root, args.config_dir, allowed)
+    if not args.config_dir and not args.terraform_providers:
+        parser.error("name the configuration directory, or --terraform-providers")
+    providers, problems = check(args.root, args.config_dir, allowed) if args.config_dir else (None, [])
     terraform_providers = None
     if args.terraform_providers:
         terraform_providers, more = check_terraform_providers(args.terraform_providers, allowed)
@@ -771,7 +776,8 @@ def main(argv):
     if problems:
         print(f"check-config: {len(problems)} problem(s); nothing is planned or applied", file=sys.stderr)
         return 1
-    print(f"check-config: {args.config_dir} uses only {', '.join(providers) or 'no provider'}", file=sys.stderr)
+    found = providers if providers is not None else terraform_providers
+    print(f"check-config: {args.config_dir or args.terraform_providers} uses only {', '.join(found) or 'no provider'}", file=sys.stderr)
     return 0
 
 
