@@ -12,3 +12,4 @@ mod identity_center;
 mod layering;
 mod plugin;
 mod user_block;
+mod workflows;
