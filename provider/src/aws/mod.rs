@@ -1,8 +1,11 @@
 //! AWS access: one `SdkConfig` shared by a small client per service, the
 //! mapping of SDK errors to [`Error::Aws`], and bounded waits.
 
+pub mod cache;
 pub mod iam;
-pub mod identity_center;
+pub mod identity_store;
+pub mod scheduler;
+pub mod sso_admin;
 pub mod wait;
 
 use aws_config::{retry::RetryConfig, sts::AssumeRoleProvider, BehaviorVersion, Region, SdkConfig};
