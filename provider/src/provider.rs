@@ -17,7 +17,8 @@ use crate::data_sources::{
 };
 use crate::framework::{data_source, resource};
 use crate::resources::{
-    grant, iam_env_group::IamEnvGroup, iam_env_user, identity_center_group::IdentityCenterGroup,
+    grant::Grant, iam_env_group::IamEnvGroup, iam_env_user,
+    identity_center_group::IdentityCenterGroup,
     identity_center_group_membership::IdentityCenterGroupMembership,
     identity_center_user::IdentityCenterUser, user_block,
 };
@@ -99,7 +100,7 @@ pub fn resources(shared: &Shared) -> HashMap<String, Box<dyn DynamicResource>> {
     let boxed = |name: &str, resource: Box<dyn DynamicResource>| (name.to_string(), resource);
     [
         resource::<IamEnvGroup>(shared),
-        boxed("grant", Box::new(grant::GrantResource::new(shared))),
+        resource::<Grant>(shared),
         boxed(
             "iam_env_user",
             Box::new(iam_env_user::IamEnvUserResource::new(shared)),
