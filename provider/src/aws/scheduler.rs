@@ -163,6 +163,23 @@ fn build_error(what: &str, error: impl std::fmt::Display) -> Error {
     }
 }
 
+/// Sets every field of `schedule` on a `CreateSchedule` or `UpdateSchedule`
+/// request (the two take the same fields; their builders share no trait).
+macro_rules! with_schedule {
+    ($request:expr, $group:expr, $schedule:expr) => {
+        $request
+            .group_name($group)
+            .name(&$schedule.name)
+            .set_description($schedule.description.clone())
+            .schedule_expression(&$schedule.expression)
+            .set_schedule_expression_timezone($schedule.timezone.clone())
+            .flexible_time_window($schedule.expand_window()?)
+            .target($schedule.expand_target()?)
+            .state($schedule.state())
+            .action_after_completion($schedule.action_after_completion())
+    };
+}
+
 impl Scheduler<'_> {
     /// Creates the schedule group when it does not exist; one created
     /// meanwhile by another run is fine.
@@ -250,17 +267,8 @@ impl Scheduler<'_> {
 
     /// Creates a schedule in `group`.
     pub async fn create_schedule(&self, group: &str, schedule: &Schedule) -> Result<(), Error> {
-        self.client
-            .create_schedule()
-            .group_name(group)
-            .name(&schedule.name)
-            .set_description(schedule.description.clone())
-            .schedule_expression(&schedule.expression)
-            .set_schedule_expression_timezone(schedule.timezone.clone())
-            .flexible_time_window(schedule.expand_window()?)
-            .target(schedule.expand_target()?)
-            .state(schedule.state())
-            .action_after_completion(schedule.action_after_completion())
+        let request = self.client.create_schedule();
+        with_schedule!(request, group, schedule)
             .send()
             .await
             .map(|_| ())
@@ -270,17 +278,8 @@ impl Scheduler<'_> {
     /// Rewrites a schedule. `UpdateSchedule` replaces the whole schedule, so
     /// `schedule` must carry everything, as read and then changed.
     pub async fn update_schedule(&self, group: &str, schedule: &Schedule) -> Result<(), Error> {
-        self.client
-            .update_schedule()
-            .group_name(group)
-            .name(&schedule.name)
-            .set_description(schedule.description.clone())
-            .schedule_expression(&schedule.expression)
-            .set_schedule_expression_timezone(schedule.timezone.clone())
-            .flexible_time_window(schedule.expand_window()?)
-            .target(schedule.expand_target()?)
-            .state(schedule.state())
-            .action_after_completion(schedule.action_after_completion())
+        let request = self.client.update_schedule();
+        with_schedule!(request, group, schedule)
             .send()
             .await
             .map(|_| ())

@@ -3,6 +3,7 @@
 //! AWS's asynchronous creation and deletion status. Each SDK operation is
 //! wrapped once here, its error mapped by [`aws_error`].
 
+use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_ssoadmin::types::{
@@ -297,27 +298,16 @@ impl SsoAdmin<'_> {
         instance_arn: &str,
         started: Started,
     ) -> Result<(), Error> {
-        let mut first = Some(started.first);
-        let request_id = started.request_id;
-        poll_until("account assignment", ASSIGNMENT_TIMEOUT, || {
-            let first = first.take();
-            let request_id = request_id.clone();
-            async move {
-                if let Some(first) = first {
-                    return Ok(first);
-                }
-                let output = self
-                    .client
-                    .describe_account_assignment_creation_status()
-                    .instance_arn(instance_arn)
-                    .account_assignment_creation_request_id(request_id)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        aws_error(SERVICE, "DescribeAccountAssignmentCreationStatus", e)
-                    })?;
-                Ok(poll_of_status(output.account_assignment_creation_status()))
-            }
+        wait_assignment("account assignment", started, |request_id| async move {
+            let output = self
+                .client
+                .describe_account_assignment_creation_status()
+                .instance_arn(instance_arn)
+                .account_assignment_creation_request_id(request_id)
+                .send()
+                .await
+                .map_err(|e| aws_error(SERVICE, "DescribeAccountAssignmentCreationStatus", e))?;
+            Ok(poll_of_status(output.account_assignment_creation_status()))
         })
         .await
     }
@@ -328,34 +318,48 @@ impl SsoAdmin<'_> {
         instance_arn: &str,
         started: Started,
     ) -> Result<(), Error> {
-        let mut first = Some(started.first);
-        let request_id = started.request_id;
-        poll_until(
+        wait_assignment(
             "removal of the account assignment",
-            ASSIGNMENT_TIMEOUT,
-            || {
-                let first = first.take();
-                let request_id = request_id.clone();
-                async move {
-                    if let Some(first) = first {
-                        return Ok(first);
-                    }
-                    let output = self
-                        .client
-                        .describe_account_assignment_deletion_status()
-                        .instance_arn(instance_arn)
-                        .account_assignment_deletion_request_id(request_id)
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            aws_error(SERVICE, "DescribeAccountAssignmentDeletionStatus", e)
-                        })?;
-                    Ok(poll_of_status(output.account_assignment_deletion_status()))
-                }
+            started,
+            |request_id| async move {
+                let output = self
+                    .client
+                    .describe_account_assignment_deletion_status()
+                    .instance_arn(instance_arn)
+                    .account_assignment_deletion_request_id(request_id)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        aws_error(SERVICE, "DescribeAccountAssignmentDeletionStatus", e)
+                    })?;
+                Ok(poll_of_status(output.account_assignment_deletion_status()))
             },
         )
         .await
     }
+}
+
+/// Uses the status the start call returned, then polls `describe` with the
+/// request id until `SUCCEEDED` or `FAILED`, for at most
+/// [`ASSIGNMENT_TIMEOUT`].
+async fn wait_assignment<F, Fut>(what: &str, started: Started, describe: F) -> Result<(), Error>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<Poll<()>, Error>>,
+{
+    let mut first = Some(started.first);
+    let request_id = started.request_id;
+    poll_until(what, ASSIGNMENT_TIMEOUT, || {
+        let first = first.take();
+        let next = describe(request_id.clone());
+        async move {
+            match first {
+                Some(first) => Ok(first),
+                None => next.await,
+            }
+        }
+    })
+    .await
 }
 
 /// Per-process cache of permission sets: by ARN, and each instance's full

@@ -12,6 +12,7 @@ use tf_provider::value::Value;
 
 use crate::error::{attr, Error};
 use crate::framework::{DataSourceType, Errors, Op};
+use crate::inputs::identity_center::check_account_id;
 use crate::policy::arn::{check_arn, is_schedule_group_name};
 use crate::policy::{Actions, Effect, PolicyDocument, Resources, Statement};
 use crate::schema::*;
@@ -142,15 +143,7 @@ impl DataSourceType for RevokerRolePolicy {
 
 fn check(state: &RevokerRolePolicyState) -> Result<(), Errors> {
     let mut errors = Errors::default();
-    if let Some(account) = known_str(&state.account_id) {
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-            errors.push(Error::invalid(
-                attr("account_id"),
-                "Invalid AWS account id",
-                format!("`{account}` is not 12 digits, e.g. `123456789012`."),
-            ));
-        }
-    }
+    errors.check(check_account_id(&state.account_id));
     if let Some(group) = known_str(&state.schedule_group) {
         if !is_schedule_group_name(group) {
             errors.push(Error::invalid(

@@ -1,6 +1,12 @@
-//! Inputs of the Identity Center user, group and membership resources and
-//! lookup data sources: email, user name and free-text checks against AWS's
-//! limits, and the messages that point at `terraform import`. Pure.
+//! Inputs of the Identity Center resources and data sources: email, user
+//! name and free-text checks against AWS's limits, AWS account ids (the
+//! targets of assignments), and the messages that point at `terraform
+//! import`. Pure.
+
+use tf_provider::value::Value;
+
+use crate::error::{attr, Error};
+use crate::values::known_str;
 
 /// Names AWS reserves for itself: no user or group may take them.
 const RESERVED_NAMES: [&str; 2] = ["Administrator", "AWSAdministrators"];
@@ -10,6 +16,20 @@ const MAX_USER_NAME: usize = 128;
 const MAX_TEXT: usize = 1024;
 const MAX_EMAIL: usize = 254;
 const MAX_EMAIL_LOCAL: usize = 64;
+
+/// Checks a known `account_id`: an AWS account id is 12 digits.
+pub fn check_account_id(value: &Value<String>) -> Result<(), Error> {
+    match known_str(value) {
+        Some(account) if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) => {
+            Err(Error::invalid(
+                attr("account_id"),
+                "Invalid AWS account id",
+                format!("`{account}` is not 12 digits, e.g. `123456789012`."),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
 
 /// Checks an email address; the error is a hint naming the problem.
 ///
@@ -140,6 +160,20 @@ pub fn import_hint(resource_type: &str, id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn account_ids_are_twelve_digits() {
+        assert!(check_account_id(&Value::Value("123456789012".into())).is_ok());
+        assert!(check_account_id(&Value::Unknown).is_ok());
+        for bad in ["1234", "12345678901a", "1234567890123"] {
+            let (summary, detail, path) = check_account_id(&Value::Value(bad.into()))
+                .unwrap_err()
+                .into_parts(Default::default());
+            assert_eq!(summary, "Invalid AWS account id");
+            assert!(detail.contains(&format!("`{bad}`")), "{detail}");
+            assert_eq!(path, attr("account_id"));
+        }
+    }
 
     #[test]
     fn emails_are_checked_for_typos() {

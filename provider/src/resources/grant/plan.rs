@@ -12,6 +12,7 @@ use super::GrantState;
 use crate::aws::identity_store::PrincipalKind;
 use crate::error::{attr, Error};
 use crate::framework::Errors;
+use crate::inputs::identity_center::check_account_id;
 use crate::policy::arn::check_arn;
 use crate::policy::grant::{
     check_approvers, check_break_glass, check_reason, parse_grant_duration, ApprovalRule,
@@ -136,15 +137,7 @@ pub fn check_shape(state: &GrantState) -> (Option<Duration>, Errors) {
             ));
         }
     }
-    if let Some(account) = known_str(&state.account_id) {
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-            errors.push(Error::invalid(
-                attr("account_id"),
-                "Invalid AWS account id",
-                format!("`{account}` is not 12 digits, e.g. `123456789012`."),
-            ));
-        }
-    }
+    errors.check(check_account_id(&state.account_id));
     if let Some(set) = known_str(&state.permission_set).filter(|s| s.starts_with("arn:")) {
         if let Err(problem) = check_arn(set, "sso").and_then(|()| {
             if set.contains(":permissionSet/") {
