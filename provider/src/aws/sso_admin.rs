@@ -117,6 +117,20 @@ impl Started {
     }
 }
 
+/// Sets the assignment of `key` on a `CreateAccountAssignment` or
+/// `DeleteAccountAssignment` request (same fields, no shared trait).
+macro_rules! with_key {
+    ($request:expr, $key:expr) => {
+        $request
+            .instance_arn(&$key.instance_arn)
+            .target_id(&$key.target_id)
+            .target_type(TargetType::AwsAccount)
+            .permission_set_arn(&$key.permission_set_arn)
+            .principal_type(PrincipalType::from($key.principal_type.as_str()))
+            .principal_id(&$key.principal_id)
+    };
+}
+
 impl SsoAdmin<'_> {
     /// Resolves the instance: configured values win; otherwise
     /// `ListInstances` must return exactly one instance.
@@ -248,15 +262,8 @@ impl SsoAdmin<'_> {
     /// Creates the assignment and waits until Identity Center reports
     /// `SUCCEEDED`; `FAILED` is an error carrying AWS's reason.
     pub async fn create_account_assignment(&self, key: &AssignmentKey) -> Result<(), Error> {
-        let output = self
-            .client
-            .create_account_assignment()
-            .instance_arn(&key.instance_arn)
-            .target_id(&key.target_id)
-            .target_type(TargetType::AwsAccount)
-            .permission_set_arn(&key.permission_set_arn)
-            .principal_type(PrincipalType::from(key.principal_type.as_str()))
-            .principal_id(&key.principal_id)
+        let request = self.client.create_account_assignment();
+        let output = with_key!(request, key)
             .send()
             .await
             .map_err(|e| aws_error(SERVICE, "CreateAccountAssignment", e))?;
@@ -269,15 +276,8 @@ impl SsoAdmin<'_> {
     /// Deletes the assignment and waits for `SUCCEEDED`; an assignment
     /// already gone counts as deleted.
     pub async fn delete_account_assignment(&self, key: &AssignmentKey) -> Result<(), Error> {
-        let result = self
-            .client
-            .delete_account_assignment()
-            .instance_arn(&key.instance_arn)
-            .target_id(&key.target_id)
-            .target_type(TargetType::AwsAccount)
-            .permission_set_arn(&key.permission_set_arn)
-            .principal_type(PrincipalType::from(key.principal_type.as_str()))
-            .principal_id(&key.principal_id)
+        let request = self.client.delete_account_assignment();
+        let result = with_key!(request, key)
             .send()
             .await
             .map_err(|e| aws_error(SERVICE, "DeleteAccountAssignment", e));
