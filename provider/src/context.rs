@@ -8,7 +8,8 @@ use std::sync::{Arc, OnceLock};
 use tokio::sync::OnceCell;
 
 use crate::audit::AuditSink;
-use crate::aws::identity_center::{self, IdentityCenter};
+use crate::aws::identity_store::DirectoryCache;
+use crate::aws::sso_admin::{IdentityCenter, PermissionSetCache};
 use crate::aws::AwsClients;
 use crate::config::ProviderConfig;
 use crate::error::Error;
@@ -22,6 +23,10 @@ pub struct Ctx {
     pub aws: AwsClients,
     /// Audit destinations.
     pub audit: AuditSink,
+    /// Identity-store lookups kept for this process (single-flight per key).
+    pub directory: DirectoryCache,
+    /// Permission sets kept for this process (single-flight per key).
+    pub permission_sets: PermissionSetCache,
     identity_center: OnceCell<IdentityCenter>,
 }
 
@@ -37,6 +42,8 @@ impl Ctx {
             config,
             aws,
             audit,
+            directory: DirectoryCache::default(),
+            permission_sets: PermissionSetCache::default(),
             identity_center: OnceCell::new(),
         }
     }
@@ -44,12 +51,14 @@ impl Ctx {
     /// The Identity Center instance, resolved on first use and cached.
     pub async fn identity_center(&self) -> Result<&IdentityCenter, Error> {
         self.identity_center
-            .get_or_try_init(|| {
-                identity_center::resolve(
-                    &self.aws.sso_admin,
-                    self.config.identity_center_instance_arn.as_deref(),
-                    self.config.identity_store_id.as_deref(),
-                )
+            .get_or_try_init(|| async {
+                self.aws
+                    .sso_admin()
+                    .find_instance(
+                        self.config.identity_center_instance_arn.as_deref(),
+                        self.config.identity_store_id.as_deref(),
+                    )
+                    .await
             })
             .await
     }

@@ -11,13 +11,16 @@ use crate::aws;
 use crate::config::{ConfigEnv, ProviderConfig, ProviderConfigState};
 use crate::context::{Ctx, Shared};
 use crate::data_sources::{
-    access_review, identity_center_group as group_lookup, identity_center_user as user_lookup,
-    revoker_role_policy, role_policy::RolePolicy,
+    access_review, identity_center_group::IdentityCenterGroupLookup,
+    identity_center_user::IdentityCenterUserLookup, revoker_role_policy::RevokerRolePolicy,
+    role_policy::RolePolicy,
 };
 use crate::framework::{data_source, resource};
 use crate::resources::{
-    grant, iam_env_group::IamEnvGroup, iam_env_user, identity_center_group,
-    identity_center_group_membership, identity_center_user, user_block,
+    grant::Grant, iam_env_group::IamEnvGroup, iam_env_user,
+    identity_center_group::IdentityCenterGroup,
+    identity_center_group_membership::IdentityCenterGroupMembership,
+    identity_center_user::IdentityCenterUser, user_block,
 };
 use crate::schema::*;
 
@@ -99,31 +102,14 @@ pub fn resources(shared: &Shared) -> HashMap<String, Box<dyn DynamicResource>> {
     let boxed = |name: &str, resource: Box<dyn DynamicResource>| (name.to_string(), resource);
     [
         resource::<IamEnvGroup>(shared),
-        boxed("grant", Box::new(grant::GrantResource::new(shared))),
+        resource::<Grant>(shared),
         boxed(
             "iam_env_user",
             Box::new(iam_env_user::IamEnvUserResource::new(shared)),
         ),
-        boxed(
-            "identity_center_group",
-            Box::new(identity_center_group::IdentityCenterGroupResource::new(
-                shared,
-            )),
-        ),
-        boxed(
-            "identity_center_group_membership",
-            Box::new(
-                identity_center_group_membership::IdentityCenterGroupMembershipResource::new(
-                    shared,
-                ),
-            ),
-        ),
-        boxed(
-            "identity_center_user",
-            Box::new(identity_center_user::IdentityCenterUserResource::new(
-                shared,
-            )),
-        ),
+        resource::<IdentityCenterGroup>(shared),
+        resource::<IdentityCenterGroupMembership>(shared),
+        resource::<IdentityCenterUser>(shared),
         boxed(
             "user_block",
             Box::new(user_block::UserBlockResource::new(shared)),
@@ -143,20 +129,9 @@ pub fn data_sources(shared: &Shared) -> HashMap<String, Box<dyn DynamicDataSourc
             "access_review",
             Box::new(access_review::AccessReviewDataSource::new(shared)),
         ),
-        boxed(
-            "identity_center_group",
-            Box::new(group_lookup::IdentityCenterGroupDataSource::new(shared)),
-        ),
-        boxed(
-            "identity_center_user",
-            Box::new(user_lookup::IdentityCenterUserDataSource::new(shared)),
-        ),
-        boxed(
-            "revoker_role_policy",
-            Box::new(revoker_role_policy::RevokerRolePolicyDataSource::new(
-                shared,
-            )),
-        ),
+        data_source::<IdentityCenterGroupLookup>(shared),
+        data_source::<IdentityCenterUserLookup>(shared),
+        data_source::<RevokerRolePolicy>(shared),
     ]
     .into_iter()
     .collect()

@@ -566,6 +566,14 @@ tftest!(grant_plan_checks, |tf, aws| {
         assert!(diag.code.contains(attribute), "{summary}: {diag:?}");
         assert!(diag.detail.contains(detail), "{summary}: {diag:?}");
     }
+    // One problem, one diagnostic: the duration is checked against the
+    // maximum once per plan.
+    let over_max = out
+        .diagnostics()
+        .into_iter()
+        .filter(|d| d.summary == "Grant duration over the maximum")
+        .count();
+    assert_eq!(over_max, 1, "{}", out.all());
     // A principal missing at plan may be onboarded in the same apply: the
     // plan warns on `principal`; the apply refuses it if it is still missing
     // (see grant_to_user_onboarded_in_the_same_apply).

@@ -1,10 +1,13 @@
 //! AWS access: one `SdkConfig` shared by a small client per service, the
 //! mapping of SDK errors to [`Error::Aws`], and bounded waits.
 
+pub mod cache;
 pub mod iam;
-pub mod identity_center;
+pub mod identity_store;
 pub mod limits;
+pub mod scheduler;
 pub mod sns;
+pub mod sso_admin;
 pub mod sts;
 pub mod wait;
 

@@ -4,14 +4,12 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::Schema;
-use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{DataSource, Diagnostics};
+use tf_provider::value::Value;
 
-use crate::context::Shared;
+use crate::aws::identity_store::Group;
 use crate::error::{attr, Error};
-use crate::resources::identity_center::{
-    check_text, find_group_by_id, find_group_id_by_name, identity_store_id, FoundGroup,
-};
+use crate::framework::{DataSourceType, Errors, Op};
+use crate::inputs::identity_center::check_text;
 use crate::schema::*;
 use crate::values::opt_str;
 
@@ -33,26 +31,15 @@ pub struct GroupLookupState {
 
 /// The data source.
 #[derive(Debug, Default)]
-pub struct IdentityCenterGroupDataSource {
-    shared: Shared,
-}
-
-impl IdentityCenterGroupDataSource {
-    /// A data source using the provider's shared context.
-    pub fn new(shared: &Shared) -> Self {
-        Self {
-            shared: shared.clone(),
-        }
-    }
-}
+pub struct IdentityCenterGroupLookup;
 
 #[async_trait]
-impl DataSource for IdentityCenterGroupDataSource {
-    type State<'a> = GroupLookupState;
-    type ProviderMetaState<'a> = ValueEmpty;
+impl DataSourceType for IdentityCenterGroupLookup {
+    type State = GroupLookupState;
+    const NAME: &'static str = "identity_center_group";
 
-    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        Some(schema(
+    fn schema() -> Schema {
+        schema(
             0,
             block(
                 "One existing IAM Identity Center group, found by its exact name. No match is an error. Use it to add people to a group that Terraform does not own.",
@@ -65,53 +52,44 @@ impl DataSource for IdentityCenterGroupDataSource {
                 ],
                 [],
             ),
-        ))
+        )
     }
 
-    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+    fn validate(config: &GroupLookupState) -> Result<(), Errors> {
         if let Some(name) = config.name.as_ref_option() {
             if let Err(hint) = check_text("name", name) {
-                Error::invalid(attr("name"), "Invalid group name", hint).report(diags);
-                return None;
+                return Err(Error::invalid(attr("name"), "Invalid group name", hint).into());
             }
         }
-        Some(())
+        Ok(())
     }
 
-    async fn read<'a>(
+    async fn read(
         &self,
-        diags: &mut Diagnostics,
-        config: Self::State<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<Self::State<'a>> {
-        let ctx = self.shared.get().map_err(|e| e.report(diags)).ok()?;
-        let store = identity_store_id(ctx)
-            .await
-            .map_err(|e| e.report(diags))
-            .ok()?;
-        let client = &ctx.aws.identity_store;
+        op: &mut Op<'_>,
+        config: GroupLookupState,
+    ) -> Result<GroupLookupState, Errors> {
+        let ctx = op.ctx()?;
+        let store = ctx.identity_center().await?.identity_store_id.clone();
+        let identity_store = ctx.aws.identity_store();
         let name = config.name.as_ref_option().cloned().unwrap_or_default();
-        let found = match find_group_id_by_name(client, &store, &name).await {
-            Ok(Some(group_id)) => find_group_by_id(client, &store, &group_id).await,
-            Ok(None) => Err(Error::invalid(
-                attr("name"),
-                "No Identity Center group found",
-                format!("No group is named `{name}` in identity store `{store}`. Names match exactly, including case and spaces; create it with `jit_identity_center_group`."),
-            )),
-            Err(error) => Err(error),
-        };
-        match found {
-            Ok(group) => Some(flatten(config, &store, group)),
-            Err(error) => {
-                error.report(diags);
-                None
+        let group = match identity_store.find_group_id_by_name(&store, &name).await? {
+            Some(group_id) => identity_store.find_group_by_id(&store, &group_id).await?,
+            None => {
+                return Err(Error::invalid(
+                    attr("name"),
+                    "No Identity Center group found",
+                    format!("No group is named `{name}` in identity store `{store}`. Names match exactly, including case and spaces; create it with `jit_identity_center_group`."),
+                )
+                .into())
             }
-        }
+        };
+        Ok(flatten(config, &store, group))
     }
 }
 
 /// Fills the outputs; `name` keeps its configured text.
-fn flatten(mut state: GroupLookupState, store: &str, group: FoundGroup) -> GroupLookupState {
+fn flatten(mut state: GroupLookupState, store: &str, group: Group) -> GroupLookupState {
     state.id = Value::Value(group.group_id.clone());
     state.group_id = Value::Value(group.group_id);
     state.identity_store_id = Value::Value(store.to_string());
@@ -132,7 +110,7 @@ mod tests {
         let state = flatten(
             config,
             "d-1",
-            FoundGroup {
+            Group {
                 group_id: "g-1".into(),
                 name: "Kiro Pro".into(),
                 description: Some("Seats".into()),

@@ -4,15 +4,12 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::Schema;
-use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{DataSource, Diagnostics};
+use tf_provider::value::Value;
 
-use crate::context::Shared;
+use crate::aws::identity_store::User;
 use crate::error::{attr, Error};
-use crate::resources::identity_center::{
-    check_email, check_user_name, find_user_by_id, find_user_id_by, identity_store_id,
-    list_users_with_email, FoundUser,
-};
+use crate::framework::{DataSourceType, Errors, Op};
+use crate::inputs::identity_center::{check_email, check_user_name};
 use crate::schema::*;
 use crate::values::{opt_str, text};
 
@@ -40,26 +37,15 @@ pub struct UserLookupState {
 
 /// The data source.
 #[derive(Debug, Default)]
-pub struct IdentityCenterUserDataSource {
-    shared: Shared,
-}
-
-impl IdentityCenterUserDataSource {
-    /// A data source using the provider's shared context.
-    pub fn new(shared: &Shared) -> Self {
-        Self {
-            shared: shared.clone(),
-        }
-    }
-}
+pub struct IdentityCenterUserLookup;
 
 #[async_trait]
-impl DataSource for IdentityCenterUserDataSource {
-    type State<'a> = UserLookupState;
-    type ProviderMetaState<'a> = ValueEmpty;
+impl DataSourceType for IdentityCenterUserLookup {
+    type State = UserLookupState;
+    const NAME: &'static str = "identity_center_user";
 
-    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        Some(schema(
+    fn schema() -> Schema {
+        schema(
             0,
             block(
                 "One existing IAM Identity Center user, found by `user_name` or by `email` (set exactly one). Finding no user, or several users with the same email, is an error. A lookup by email lists the identity store's users (ignoring case), so it costs one call per 100 users; a lookup by user name costs two calls.",
@@ -75,61 +61,45 @@ impl DataSource for IdentityCenterUserDataSource {
                 ],
                 [],
             ),
-        ))
+        )
     }
 
-    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        let errors = check(&config);
-        if errors.is_empty() {
-            return Some(());
-        }
-        for error in errors {
-            error.report(diags);
-        }
-        None
+    fn validate(config: &UserLookupState) -> Result<(), Errors> {
+        check(config)
     }
 
-    async fn read<'a>(
+    async fn read(
         &self,
-        diags: &mut Diagnostics,
-        config: Self::State<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<Self::State<'a>> {
-        let ctx = self.shared.get().map_err(|e| e.report(diags)).ok()?;
-        let store = identity_store_id(ctx)
-            .await
-            .map_err(|e| e.report(diags))
-            .ok()?;
-        let client = &ctx.aws.identity_store;
-        let found = if let Some(user_name) = config.user_name.as_ref_option() {
-            match find_user_id_by(client, &store, "userName", user_name).await {
-                Ok(Some(user_id)) => find_user_by_id(client, &store, &user_id).await,
-                Ok(None) => Err(Error::invalid(
-                    attr("user_name"),
-                    "No Identity Center user found",
-                    format!("No user is named `{user_name}` in identity store `{store}`. User names match exactly; look up by `email` if unsure."),
-                )),
-                Err(error) => Err(error),
+        op: &mut Op<'_>,
+        config: UserLookupState,
+    ) -> Result<UserLookupState, Errors> {
+        let ctx = op.ctx()?;
+        let store = ctx.identity_center().await?.identity_store_id.clone();
+        let identity_store = ctx.aws.identity_store();
+        let user = if let Some(user_name) = config.user_name.as_ref_option() {
+            match identity_store.find_user_id_by(&store, "userName", user_name).await? {
+                Some(user_id) => identity_store.find_user_by_id(&store, &user_id).await?,
+                None => {
+                    return Err(Error::invalid(
+                        attr("user_name"),
+                        "No Identity Center user found",
+                        format!("No user is named `{user_name}` in identity store `{store}`. User names match exactly; look up by `email` if unsure."),
+                    )
+                    .into())
+                }
             }
         } else {
             let email = text(&config.email);
-            list_users_with_email(client, &store, email)
-                .await
-                .and_then(|users| one_by_email(email, &store, users))
+            let users = identity_store.list_users_with_email(&store, email).await?;
+            one_by_email(email, &store, users)?
         };
-        match found {
-            Ok(user) => Some(flatten(config, &store, user)),
-            Err(error) => {
-                error.report(diags);
-                None
-            }
-        }
+        Ok(flatten(config, &store, user))
     }
 }
 
 /// Exactly one of `user_name` and `email`; a known email must look valid.
-fn check(config: &UserLookupState) -> Vec<Error> {
-    let mut errors = Vec::new();
+fn check(config: &UserLookupState) -> Result<(), Errors> {
+    let mut errors = Errors::default();
     match (config.user_name.is_null(), config.email.is_null()) {
         (true, true) => errors.push(Error::invalid(
             attr("user_name"),
@@ -153,11 +123,11 @@ fn check(config: &UserLookupState) -> Vec<Error> {
             errors.push(Error::invalid(attr("user_name"), "Invalid user name", hint));
         }
     }
-    errors
+    errors.into_result()
 }
 
 /// The single user with this email; none and several are errors.
-fn one_by_email(email: &str, store: &str, mut users: Vec<FoundUser>) -> Result<FoundUser, Error> {
+fn one_by_email(email: &str, store: &str, mut users: Vec<User>) -> Result<User, Error> {
     match users.len() {
         1 => Ok(users.remove(0)),
         0 => Err(Error::invalid(
@@ -185,7 +155,7 @@ fn one_by_email(email: &str, store: &str, mut users: Vec<FoundUser>) -> Result<F
 }
 
 /// Fills the outputs; the attribute looked up by keeps its configured text.
-fn flatten(mut state: UserLookupState, store: &str, user: FoundUser) -> UserLookupState {
+fn flatten(mut state: UserLookupState, store: &str, user: User) -> UserLookupState {
     state.id = Value::Value(user.user_id.clone());
     state.user_id = Value::Value(user.user_id);
     state.identity_store_id = Value::Value(store.to_string());
@@ -206,8 +176,8 @@ mod tests {
     use super::*;
     use tf_provider::AttributePath;
 
-    fn user(name: &str, id: &str) -> FoundUser {
-        FoundUser {
+    fn user(name: &str, id: &str) -> User {
+        User {
             user_id: id.into(),
             user_name: name.into(),
             email: Some("Ada@Example.com".into()),
@@ -224,7 +194,7 @@ mod tests {
     fn exactly_one_lookup_key() {
         let none = UserLookupState::default();
         assert_eq!(
-            parts(check(&none).remove(0)).0,
+            parts(check(&none).unwrap_err().0.remove(0)).0,
             "Set `user_name` or `email`"
         );
         let both = UserLookupState {
@@ -232,19 +202,22 @@ mod tests {
             email: Value::Value("ada@example.com".into()),
             ..Default::default()
         };
-        let (summary, _, path) = parts(check(&both).remove(0));
+        let (summary, _, path) = parts(check(&both).unwrap_err().0.remove(0));
         assert_eq!(summary, "Set only one of `user_name` and `email`");
         assert_eq!(path, attr("email"));
         let unknown = UserLookupState {
             email: Value::Unknown,
             ..Default::default()
         };
-        assert!(check(&unknown).is_empty());
+        assert!(check(&unknown).is_ok());
         let bad = UserLookupState {
             email: Value::Value("ada".into()),
             ..Default::default()
         };
-        assert_eq!(parts(check(&bad).remove(0)).0, "Invalid email address");
+        assert_eq!(
+            parts(check(&bad).unwrap_err().0.remove(0)).0,
+            "Invalid email address"
+        );
     }
 
     #[test]

@@ -8,11 +8,11 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tf_provider::schema::Schema;
-use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{DataSource, Diagnostics};
+use tf_provider::value::Value;
 
-use crate::context::Shared;
 use crate::error::{attr, Error};
+use crate::framework::{DataSourceType, Errors, Op};
+use crate::inputs::identity_center::check_account_id;
 use crate::policy::arn::{check_arn, is_schedule_group_name};
 use crate::policy::{Actions, Effect, PolicyDocument, Resources, Statement};
 use crate::schema::*;
@@ -42,18 +42,7 @@ pub struct RevokerRolePolicyState {
 
 /// The data source.
 #[derive(Debug, Default)]
-pub struct RevokerRolePolicyDataSource {
-    shared: Shared,
-}
-
-impl RevokerRolePolicyDataSource {
-    /// A data source using the provider's shared context (for defaults).
-    pub fn new(shared: &Shared) -> Self {
-        Self {
-            shared: shared.clone(),
-        }
-    }
-}
+pub struct RevokerRolePolicy;
 
 /// Validated inputs of the two policies.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,12 +60,12 @@ pub struct RevokerInputs {
 }
 
 #[async_trait]
-impl DataSource for RevokerRolePolicyDataSource {
-    type State<'a> = RevokerRolePolicyState;
-    type ProviderMetaState<'a> = ValueEmpty;
+impl DataSourceType for RevokerRolePolicy {
+    type State = RevokerRolePolicyState;
+    const NAME: &'static str = "revoker_role_policy";
 
-    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
-        Some(schema(
+    fn schema() -> Schema {
+        schema(
             0,
             block(
                 "The trust policy and permission policy of the revoker role (`revoker_role_arn`) that EventBridge Scheduler assumes to end `jit_grant` access at expiry. Only `scheduler.amazonaws.com` may assume it, and only on behalf of the grants' schedule group (`aws:SourceAccount`, `aws:SourceArn`); it may only delete account assignments and read their deletion status, plus publish the expiry notice to the notification topic when one is set. Pure: no AWS call unless the Identity Center instance must be discovered.",
@@ -92,61 +81,43 @@ impl DataSource for RevokerRolePolicyDataSource {
                 ],
                 [],
             ),
-        ))
+        )
     }
 
-    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        let errors = check(&config);
-        let ok = errors.is_empty();
-        for error in errors {
-            error.report(diags);
-        }
-        ok.then_some(())
+    fn validate(config: &RevokerRolePolicyState) -> Result<(), Errors> {
+        check(config)
     }
 
-    async fn read<'a>(
+    async fn read(
         &self,
-        diags: &mut Diagnostics,
-        mut config: Self::State<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<Self::State<'a>> {
-        let ctx = self.shared.get().map_err(|e| e.report(diags)).ok()?;
-        let errors = check(&config);
-        if !errors.is_empty() {
-            for error in errors {
-                error.report(diags);
-            }
-            return None;
-        }
+        op: &mut Op<'_>,
+        mut config: RevokerRolePolicyState,
+    ) -> Result<RevokerRolePolicyState, Errors> {
+        let ctx = op.ctx()?;
+        check(&config)?;
         let Some(account_id) = known_str(&config.account_id).map(str::to_string) else {
             config.id = Value::Unknown;
             config.trust_policy_json = Value::Unknown;
             config.permission_policy_json = Value::Unknown;
-            return Some(config);
+            return Ok(config);
         };
         let Some(region) = known_str(&config.region)
             .map(str::to_string)
             .or_else(|| ctx.aws.region.clone())
         else {
-            diags.error(
+            return Err(Error::invalid(
+                attr("region"),
                 "No region for the schedule group",
                 "Set `region`, or a region in the provider block.",
-                attr("region"),
-            );
-            return None;
+            )
+            .into());
         };
         let schedule_group = known_str(&config.schedule_group)
             .map(str::to_string)
             .unwrap_or_else(|| ctx.config.schedule_group.clone());
         let instance_arn = match known_str(&config.identity_center_instance_arn) {
             Some(arn) => arn.to_string(),
-            None => match ctx.identity_center().await {
-                Ok(center) => center.instance_arn.clone(),
-                Err(error) => {
-                    error.report(diags);
-                    return None;
-                }
-            },
+            None => ctx.identity_center().await?.instance_arn.clone(),
         };
         let topic_arn = known_str(&config.notification_topic_arn)
             .map(str::to_string)
@@ -158,13 +129,7 @@ impl DataSource for RevokerRolePolicyDataSource {
             instance_arn: Some(instance_arn),
             topic_arn,
         };
-        let permission = match permission_policy(&inputs) {
-            Ok(document) => document,
-            Err(error) => {
-                error.report(diags);
-                return None;
-            }
-        };
+        let permission = permission_policy(&inputs)?;
         config.id = Value::Value(schedule_group_arn(&inputs));
         config.trust_policy_json = Value::Value(trust_policy(&inputs));
         config.permission_policy_json = Value::Value(permission);
@@ -172,21 +137,13 @@ impl DataSource for RevokerRolePolicyDataSource {
         config.schedule_group = Value::Value(inputs.schedule_group);
         config.identity_center_instance_arn = inputs.instance_arn.map_or(Value::Null, Value::Value);
         config.notification_topic_arn = inputs.topic_arn.map_or(Value::Null, Value::Value);
-        Some(config)
+        Ok(config)
     }
 }
 
-fn check(state: &RevokerRolePolicyState) -> Vec<Error> {
-    let mut errors = Vec::new();
-    if let Some(account) = known_str(&state.account_id) {
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-            errors.push(Error::invalid(
-                attr("account_id"),
-                "Invalid AWS account id",
-                format!("`{account}` is not 12 digits, e.g. `123456789012`."),
-            ));
-        }
-    }
+fn check(state: &RevokerRolePolicyState) -> Result<(), Errors> {
+    let mut errors = Errors::default();
+    errors.check(check_account_id(&state.account_id));
     if let Some(group) = known_str(&state.schedule_group) {
         if !is_schedule_group_name(group) {
             errors.push(Error::invalid(
@@ -218,7 +175,7 @@ fn check(state: &RevokerRolePolicyState) -> Vec<Error> {
             }
         }
     }
-    errors
+    errors.into_result()
 }
 
 /// The AWS partition of a region.
@@ -405,6 +362,8 @@ mod tests {
             ..Default::default()
         };
         let paths: Vec<_> = check(&state)
+            .unwrap_err()
+            .0
             .into_iter()
             .map(|e| e.into_parts(Default::default()).2)
             .collect();

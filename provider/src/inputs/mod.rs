@@ -3,3 +3,4 @@
 //! and data sources, which must not import each other.
 
 pub mod env_access;
+pub mod identity_center;

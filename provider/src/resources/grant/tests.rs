@@ -1,7 +1,26 @@
 //! Unit tests of `jit_grant`'s pure helpers: shape checks, replacement
-//! rules (including adoption after import), defaults, audit events.
+//! rules (including adoption after import), defaults, typed requests, audit
+//! events.
 
-use super::*;
+use std::time::Duration;
+
+use tf_provider::value::Value;
+use tf_provider::AttributePath;
+
+use super::events::{audit_event, notice_message};
+use super::plan::{
+    apply_defaults, check_shape, key_of, parse_duration, problem_error, replacements,
+    standing_assignment, whole_seconds, Request,
+};
+use super::resolve::is_assigned;
+use super::GrantState;
+use crate::audit::result;
+use crate::aws::identity_store::PrincipalKind;
+use crate::error::{attr, Error};
+use crate::policy::grant::{check_max_duration, GrantProblem};
+use crate::policy::lease::AssignmentKey;
+use crate::values::{str_list, text};
+use crate::{copy_fields, unknown_fields};
 
 fn s(text: &str) -> Value<String> {
     Value::Value(text.into())
@@ -38,6 +57,15 @@ fn applied() -> GrantState {
     state
 }
 
+fn shape_errors(state: &GrantState) -> Vec<Error> {
+    check_shape(state).1 .0
+}
+
+/// `replacements` as plan_update calls it: the planned duration parsed once.
+fn replace(prior: &GrantState, planned: &GrantState) -> Vec<AttributePath> {
+    replacements(prior, planned, check_shape(planned).0)
+}
+
 fn summaries(errors: Vec<Error>) -> Vec<(String, AttributePath)> {
     errors
         .into_iter()
@@ -50,7 +78,7 @@ fn summaries(errors: Vec<Error>) -> Vec<(String, AttributePath)> {
 
 #[test]
 fn a_valid_grant_has_no_shape_errors_and_unknowns_are_skipped() {
-    assert!(check_shape(&config()).is_empty());
+    assert!(shape_errors(&config()).is_empty());
     let unknown = GrantState {
         account_id: Value::Unknown,
         duration: Value::Unknown,
@@ -60,7 +88,7 @@ fn a_valid_grant_has_no_shape_errors_and_unknowns_are_skipped() {
         ticket: Value::Unknown,
         ..config()
     };
-    assert!(check_shape(&unknown).is_empty());
+    assert!(shape_errors(&unknown).is_empty());
 }
 
 #[test]
@@ -164,7 +192,7 @@ fn shape_errors_name_their_attribute() {
         ),
     ];
     for (state, summary, path) in cases {
-        let found = summaries(check_shape(&state));
+        let found = summaries(shape_errors(&state));
         assert_eq!(found, vec![(summary.to_string(), path)], "{summary}");
     }
     // An ARN of a permission set is fine.
@@ -172,13 +200,13 @@ fn shape_errors_name_their_attribute() {
         permission_set: s("arn:aws:sso:::permissionSet/ssoins-1/ps-1"),
         ..config()
     };
-    assert!(check_shape(&by_arn).is_empty());
+    assert!(shape_errors(&by_arn).is_empty());
     let glass = GrantState {
         break_glass: Value::Value(true),
         ticket: s("INC-1"),
         ..config()
     };
-    assert!(check_shape(&glass).is_empty());
+    assert!(shape_errors(&glass).is_empty());
 }
 
 #[test]
@@ -216,7 +244,7 @@ fn only_reason_and_ticket_update_in_place() {
         },
     ];
     for planned in in_place {
-        assert!(replacements(&prior, &planned).is_empty(), "{planned:?}");
+        assert!(replace(&prior, &planned).is_empty(), "{planned:?}");
     }
     let replaced: Vec<(GrantState, &str)> = vec![
         (
@@ -284,7 +312,7 @@ fn only_reason_and_ticket_update_in_place() {
         ),
     ];
     for (planned, name) in replaced {
-        assert_eq!(replacements(&prior, &planned), vec![attr(name)], "{name}");
+        assert_eq!(replace(&prior, &planned), vec![attr(name)], "{name}");
     }
 }
 
@@ -300,13 +328,13 @@ fn after_import_requester_and_approvers_are_adopted_without_replacement() {
         approved_by: str_list(["manager@example.com".to_string()]),
         ..applied()
     };
-    assert!(replacements(&imported, &configured).is_empty());
+    assert!(replace(&imported, &configured).is_empty());
     // Anything that names a different grant still replaces.
     let other = GrantState {
         principal: s("bob@example.com"),
         ..configured
     };
-    assert_eq!(replacements(&imported, &other), vec![attr("principal")]);
+    assert_eq!(replace(&imported, &other), vec![attr("principal")]);
 }
 
 #[test]
@@ -317,7 +345,9 @@ fn in_place_plans_keep_the_computed_values() {
         ..config()
     };
     apply_defaults(&mut planned);
-    copy_computed(&prior, &mut planned);
+    copy_fields!(prior => planned; expires_at, granted_at, id, instance_arn,
+        permission_set_arn, principal_id, risk, schedule_name, status, approval_required,
+        required_approvers);
     assert_eq!(
         planned,
         GrantState {
@@ -329,25 +359,46 @@ fn in_place_plans_keep_the_computed_values() {
 
 #[test]
 fn requests_need_every_input_known() {
-    let request = Request::from_state(&applied()).unwrap();
-    assert_eq!(request.principal_type, "USER");
+    let request = Request::from_state(&applied()).unwrap().unwrap();
+    assert_eq!(request.principal_type, PrincipalKind::User);
+    assert_eq!(request.duration, Duration::from_secs(3600));
+    assert_eq!(request.duration_text, "1h");
     assert_eq!(request.approved_by, Vec::<String>::new());
     assert_eq!(request.ticket, None);
     assert!(Request::from_state(&GrantState {
         reason: Value::Unknown,
         ..applied()
     })
+    .unwrap()
     .is_none());
     assert!(Request::from_state(&GrantState {
         ticket: Value::Unknown,
         ..applied()
     })
+    .unwrap()
     .is_none());
+    assert!(Request::from_state(&GrantState {
+        principal_type: Value::Unknown,
+        ..applied()
+    })
+    .unwrap()
+    .is_none());
+    assert_eq!(
+        Request::from_state(&GrantState {
+            duration: s("1 hour"),
+            ..applied()
+        })
+        .unwrap_err()
+        .to_string(),
+        "Invalid grant duration"
+    );
     let with_unknown_approver = GrantState {
         approved_by: Value::Value(vec![Value::Unknown]),
         ..applied()
     };
-    assert!(Request::from_state(&with_unknown_approver).is_none());
+    assert!(Request::from_state(&with_unknown_approver)
+        .unwrap()
+        .is_none());
 }
 
 #[test]
@@ -427,10 +478,60 @@ fn durations_round_up_to_whole_seconds() {
 
 #[test]
 fn standing_assignment_error_points_at_the_principal() {
-    let request = Request::from_state(&applied()).unwrap();
+    let request = Request::from_state(&applied()).unwrap().unwrap();
     let (summary, detail, path) =
         standing_assignment(&request).into_parts(AttributePath::default());
     assert_eq!(summary, "Standing assignment exists");
     assert!(detail.contains("`alice@example.com`") && detail.contains("`JIT-S3FullAccess`"));
     assert_eq!(path, attr("principal"));
+}
+
+#[test]
+fn assignment_membership_matches_type_and_id() {
+    let key = AssignmentKey::new("i", "123456789012", "ps", "USER", "u-1");
+    let principals = vec![
+        ("GROUP".to_string(), "u-1".to_string()),
+        ("USER".to_string(), "u-2".to_string()),
+    ];
+    assert!(!is_assigned(&principals, &key));
+    let mut with_user = principals;
+    with_user.push(("USER".into(), "u-1".into()));
+    assert!(is_assigned(&with_user, &key));
+}
+
+/// A 2h grant under a 1h maximum: the duration is parsed once at plan and
+/// the maximum is checked once, so plan reports exactly one error (it used
+/// to report "Grant duration over the maximum" twice).
+#[test]
+fn a_duration_over_the_maximum_is_one_error() {
+    let state = GrantState {
+        duration: s("2h"),
+        ..config()
+    };
+    // Shape checks know no maximum: no error there.
+    assert!(shape_errors(&state).is_empty());
+    let duration = parse_duration(&state).unwrap().unwrap();
+    let problem =
+        check_max_duration(text(&state.duration), duration, Duration::from_secs(3600)).unwrap_err();
+    let (summary, detail, path) = problem_error(problem).into_parts(AttributePath::default());
+    assert_eq!(summary, "Grant duration over the maximum");
+    assert!(
+        detail.contains("`2h`") && detail.contains("`1h`"),
+        "{detail}"
+    );
+    assert_eq!(path, attr("duration"));
+    // The request carries the same parsed duration; nothing parses it again.
+    let request = Request::new(&state, duration).unwrap();
+    assert_eq!(request.duration, Duration::from_secs(7200));
+}
+
+#[test]
+fn plans_mark_every_computed_value_unknown() {
+    let mut planned = applied();
+    unknown_fields!(planned; id, schedule_name, granted_at, expires_at, instance_arn,
+        permission_set_arn, principal_id, risk, approval_required, required_approvers);
+    assert_eq!(planned.id, Value::Unknown);
+    assert_eq!(planned.required_approvers, Value::Unknown);
+    assert_eq!(planned.status, s("ACTIVE"));
+    assert_eq!(planned.reason, applied().reason);
 }

@@ -1,0 +1,157 @@
+//! Reading a grant: the assignment (and, after expiry, the other leases of
+//! the key) gives the status; observed expiries and revocations are
+//! audited. Import reads a lease back into state.
+
+use tf_provider::value::Value;
+use tf_provider::AttributePath;
+
+use super::events::audit_event;
+use super::lease::{find_lease, find_schedule, list_leases, Lease};
+use super::plan::{key_of, now};
+use super::resolve::{assigned_principals, find_permission_set, is_assigned};
+use super::GrantState;
+use crate::audit::result;
+use crate::error::Error;
+use crate::framework::Op;
+use crate::policy::grant::{derive_status, ApprovalRule, Observation, Status};
+use crate::policy::lease::{fnv1a64, parse_lease_name, parse_rfc3339, rfc3339};
+use crate::values::{known_str, str_list, text};
+
+/// The grant as AWS has it now.
+pub async fn refresh(op: &mut Op<'_>, state: &GrantState) -> Result<GrantState, Error> {
+    let ctx = op.ctx()?;
+    let Some(key) = key_of(state) else {
+        return Ok(state.clone());
+    };
+    let Some(expires_at) = known_str(&state.expires_at).and_then(parse_rfc3339) else {
+        return Ok(state.clone());
+    };
+    let name = text(&state.schedule_name).to_string();
+    let prior = known_str(&state.status).and_then(Status::parse);
+    let now = now();
+    let assigned = is_assigned(&assigned_principals(ctx, &key).await?, &key);
+    let covered = if assigned && now >= expires_at {
+        list_leases(ctx, &key)
+            .await?
+            .iter()
+            .any(|lease| lease.view.name != name && lease.view.is_live(now))
+    } else {
+        false
+    };
+    let status = derive_status(
+        prior,
+        Observation {
+            now,
+            expires_at,
+            assigned,
+            covered_by_other_grant: covered,
+        },
+    );
+    let mut fresh = state.clone();
+    fresh.status = Value::Value(status.as_str().to_string());
+    let label = format!(
+        "`{}` for `{}` in `{}`",
+        text(&state.permission_set),
+        text(&state.principal),
+        text(&state.account_id)
+    );
+    let root = AttributePath::default;
+    match status {
+        Status::Active => {
+            let lease = find_lease(ctx, &name).await?;
+            if !lease.is_some_and(|lease| lease.matches(&key, expires_at)) {
+                op.warn(
+                    format!("Grant {label} has no valid expiry lease"),
+                    format!("Schedule `{name}` in `{}` is missing or was changed outside Terraform, so the access may not end at `{}`. Destroy the grant, or replace it (`terraform apply -replace`) to lease it again.", ctx.config.schedule_group, text(&state.expires_at)),
+                    root(),
+                );
+            }
+        }
+        Status::Expired => op.warn(
+            format!("Grant {label} has expired"),
+            format!("The grant ended at `{}` and is kept in state as `EXPIRED`; it is never granted again by itself. Remove it from the configuration, or write a new grant to renew.", text(&state.expires_at)),
+            root(),
+        ),
+        Status::Revoked => op.warn(
+            format!("Grant {label} was revoked outside this grant"),
+            "The assignment vanished before expiry. The grant is kept in state as `REVOKED` and is not granted again by itself; remove it from the configuration, or write a new grant.",
+            root(),
+        ),
+        Status::Overdue => op.warn(
+            format!("Grant {label} is overdue"),
+            format!("The access should have ended at `{}` but is still assigned: the server-side expiry has not run yet or failed (check the revoker role and `expiry_dead_letter_queue_arn`). Destroy the grant to remove it now.", text(&state.expires_at)),
+            root(),
+        ),
+    }
+    let observed = match (prior, status) {
+        (Some(Status::Active | Status::Overdue), Status::Expired) => Some("grant.expired"),
+        (Some(Status::Active), Status::Revoked) => Some("grant.revoked_outside"),
+        _ => None,
+    };
+    if let Some(action) = observed {
+        let mut event = audit_event(action, &fresh, result::SUCCESS);
+        // The same observation in several plans is one event.
+        event.event_id = format!("{:016x}", fnv1a64(format!("{name}:{action}").as_bytes()));
+        event
+            .details
+            .insert("observed_at".to_string(), rfc3339(now));
+        op.audit_or_warn(event, "observed grant change").await;
+    }
+    Ok(fresh)
+}
+
+/// Imports the grant of a lease, by its schedule name.
+pub async fn import(op: &mut Op<'_>, id: &str) -> Result<GrantState, Error> {
+    let ctx = op.ctx()?;
+    if parse_lease_name(id).is_none() {
+        return Err(Error::invalid(
+            AttributePath::default(),
+            "Cannot import this grant",
+            format!("`{id}` is not a lease schedule name of the form `jit-<16 hex digits>-<16 hex digits>`; import with the grant's `schedule_name`."),
+        ));
+    }
+    let group = &ctx.config.schedule_group;
+    let schedule = find_schedule(ctx, id).await?.ok_or_else(|| {
+        Error::invalid(
+            AttributePath::default(),
+            "Lease not found",
+            format!("No schedule `{id}` in schedule group `{group}`. A lease is deleted after its expiry ran; an ended grant cannot be imported."),
+        )
+    })?;
+    let lease = Lease::from_schedule(schedule).ok_or_else(|| {
+        Error::invalid(
+            AttributePath::default(),
+            "Not a jit_grant lease",
+            format!("Schedule `{id}` in `{group}` was not created by `jit_grant`."),
+        )
+    })?;
+    let key = &lease.key;
+    let meta = &lease.meta;
+    let center = ctx.identity_center().await?;
+    let set = find_permission_set(ctx, &center.instance_arn, &key.permission_set_arn).await?;
+    let rule = ApprovalRule::of(&ctx.config.grant_policy, &set.name);
+    let or = |value: &str, fallback: &str| {
+        Value::Value(if value.is_empty() { fallback } else { value }.to_string())
+    };
+    let state = GrantState {
+        account_id: Value::Value(key.target_id.clone()),
+        approval_required: Value::Value(rule.approval_required(meta.break_glass)),
+        break_glass: Value::Value(meta.break_glass),
+        duration: Value::Value(meta.duration.clone()),
+        expires_at: Value::Value(rfc3339(lease.view.expires_at)),
+        granted_at: or(&meta.granted_at, &rfc3339(lease.view.expires_at)),
+        id: Value::Value(id.to_string()),
+        instance_arn: Value::Value(key.instance_arn.clone()),
+        permission_set: or(&meta.permission_set, &key.permission_set_arn),
+        permission_set_arn: Value::Value(key.permission_set_arn.clone()),
+        principal: or(&meta.principal, &key.principal_id),
+        principal_id: Value::Value(key.principal_id.clone()),
+        principal_type: Value::Value(key.principal_type.clone()),
+        required_approvers: str_list(rule.allowed.clone()),
+        risk: Value::Value(rule.risk.as_str().to_string()),
+        schedule_name: Value::Value(id.to_string()),
+        status: Value::Value(Status::Active.as_str().to_string()),
+        ..GrantState::default()
+    };
+    refresh(op, &state).await
+}

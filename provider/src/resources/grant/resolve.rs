@@ -1,0 +1,300 @@
+//! What a grant's checks need from AWS: the permission set and principal
+//! (through the per-process caches of the shared context), the policy
+//! checks that depend on them, and the plan-time checks and warnings.
+
+use tf_provider::value::Value;
+
+use super::lease::list_leases;
+use super::plan::{env, problem_error, standing_assignment, Request};
+use super::{GrantState, Handover, CHANGE_AUTHOR_ENV, VERIFIED_APPROVERS_ENV};
+use crate::aws::identity_store::{Principal, PrincipalKind};
+use crate::aws::sso_admin::PermissionSet;
+use crate::context::Ctx;
+use crate::error::{attr, Error};
+use crate::framework::Op;
+use crate::policy::grant::{
+    check_approvers, check_session_duration, unverified_approvers, ApprovalRule, Parties,
+};
+use crate::policy::grant_policy::Risk;
+use crate::policy::lease::AssignmentKey;
+use crate::values::{known_str, str_list};
+
+/// Everything a grant's key depends on, resolved.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The identity store of the principal.
+    pub identity_store_id: String,
+    /// The user or group.
+    pub principal: Principal,
+    /// The permission set.
+    pub permission_set: PermissionSet,
+    /// The assignment the grant is about.
+    pub key: AssignmentKey,
+    /// Risk and approvers of the permission set.
+    pub rule: ApprovalRule,
+}
+
+/// A permission set by ARN or by name, or an error on `permission_set`.
+pub async fn find_permission_set(
+    ctx: &Ctx,
+    instance_arn: &str,
+    input: &str,
+) -> Result<PermissionSet, Error> {
+    let sso = ctx.aws.sso_admin();
+    if input.starts_with("arn:") {
+        let found = ctx.permission_sets.by_arn(sso, instance_arn, input).await?;
+        return found.ok_or_else(|| {
+            Error::invalid(
+                attr("permission_set"),
+                "Permission set not found",
+                format!("`{input}` is not a permission set of instance `{instance_arn}`."),
+            )
+        });
+    }
+    let found = ctx
+        .permission_sets
+        .by_name(sso, instance_arn, input)
+        .await?;
+    found.ok_or_else(|| {
+        Error::invalid(
+            attr("permission_set"),
+            "Permission set not found",
+            format!("No permission set named `{input}` in instance `{instance_arn}`. Check the name (it is case-sensitive) or give its ARN."),
+        )
+    })
+}
+
+/// A user (by user name or id) or a group (by display name or id), or an
+/// error on `principal`.
+async fn find_principal(
+    ctx: &Ctx,
+    store: &str,
+    kind: PrincipalKind,
+    input: &str,
+) -> Result<Principal, Error> {
+    let found = ctx
+        .directory
+        .principal(ctx.aws.identity_store(), store, kind, input)
+        .await?;
+    found.ok_or_else(|| {
+        let what = match kind {
+            PrincipalKind::Group => "group display name",
+            PrincipalKind::User => "user name",
+        };
+        Error::invalid(
+            attr("principal"),
+            "Principal not found",
+            format!("No Identity Center {what} or id `{input}` in identity store `{store}`. Check the spelling and `principal_type`."),
+        )
+    })
+}
+
+/// Resolves the permission set and the principal of a request.
+pub async fn resolve(ctx: &Ctx, request: &Request) -> Result<Resolved, Error> {
+    let center = ctx.identity_center().await?;
+    let permission_set =
+        find_permission_set(ctx, &center.instance_arn, &request.permission_set).await?;
+    let principal = find_principal(
+        ctx,
+        &center.identity_store_id,
+        request.principal_type,
+        &request.principal,
+    )
+    .await?;
+    let key = AssignmentKey::new(
+        &center.instance_arn,
+        &request.account_id,
+        &permission_set.arn,
+        request.principal_type.as_str(),
+        &principal.id,
+    );
+    let rule = ApprovalRule::of(&ctx.config.grant_policy, &permission_set.name);
+    Ok(Resolved {
+        identity_store_id: center.identity_store_id.clone(),
+        principal,
+        permission_set,
+        key,
+        rule,
+    })
+}
+
+/// The four-eyes rules and the session length (the duration maximum is
+/// checked once, where the duration is parsed).
+pub async fn policy_problems(
+    ctx: &Ctx,
+    request: &Request,
+    resolved: &Resolved,
+) -> Result<Vec<Error>, Error> {
+    let mut errors = Vec::new();
+    let policy = &ctx.config.grant_policy;
+    if let Err(problem) = check_session_duration(
+        &resolved.permission_set.name,
+        resolved.permission_set.session_duration.as_deref(),
+        policy.max_session_duration,
+    ) {
+        errors.push(problem_error(problem));
+    }
+    let group = if request.principal_type == PrincipalKind::Group && !request.approved_by.is_empty()
+    {
+        let members = ctx
+            .directory
+            .member_identities(
+                ctx.aws.identity_store(),
+                &resolved.identity_store_id,
+                &resolved.principal.id,
+            )
+            .await?;
+        Some((request.principal.clone(), members))
+    } else {
+        None
+    };
+    let change_author = env(CHANGE_AUTHOR_ENV);
+    let parties = Parties {
+        requested_by: &request.requested_by,
+        principal: resolved.principal.identities.clone(),
+        group,
+        change_author: change_author.as_deref(),
+    };
+    errors.extend(
+        check_approvers(
+            &resolved.permission_set.name,
+            &resolved.rule,
+            request.break_glass,
+            &request.approved_by,
+            &parties,
+        )
+        .into_iter()
+        .map(problem_error),
+    );
+    Ok(errors)
+}
+
+/// `(principal type, principal id)` of every assignment of the key's
+/// permission set in the key's account.
+pub async fn assigned_principals(
+    ctx: &Ctx,
+    key: &AssignmentKey,
+) -> Result<Vec<(String, String)>, Error> {
+    ctx.aws.sso_admin().list_account_assignments(key).await
+}
+
+/// Whether the key's principal is among `principals`.
+pub fn is_assigned(principals: &[(String, String)], key: &AssignmentKey) -> bool {
+    principals
+        .iter()
+        .any(|(kind, id)| *kind == key.principal_type && *id == key.principal_id)
+}
+
+/// The plan-time checks that need AWS; fills the computed values they make
+/// certain. `request` is `None` while an input is unknown. Returns the
+/// private state and the problems found.
+pub async fn plan_with_aws(
+    op: &mut Op<'_>,
+    planned: &mut GrantState,
+    request: Option<&Request>,
+) -> Result<(Value<Handover>, Vec<Error>), Error> {
+    let ctx = op.ctx()?;
+    let center = ctx.identity_center().await?;
+    planned.instance_arn = Value::Value(center.instance_arn.clone());
+    let Some(permission_set) = known_str(&planned.permission_set).map(str::to_string) else {
+        return Ok((Value::Null, Vec::new()));
+    };
+    let set = find_permission_set(ctx, &center.instance_arn, &permission_set).await?;
+    let rule = ApprovalRule::of(&ctx.config.grant_policy, &set.name);
+    planned.permission_set_arn = Value::Value(set.arn.clone());
+    planned.risk = Value::Value(rule.risk.as_str().to_string());
+    planned.required_approvers = str_list(rule.allowed.clone());
+    if let Some(break_glass) = planned.break_glass.as_ref_option() {
+        planned.approval_required = Value::Value(rule.approval_required(*break_glass));
+    }
+    let Some(request) = request else {
+        return Ok((Value::Null, Vec::new()));
+    };
+    let resolved = match resolve(ctx, request).await {
+        Ok(resolved) => resolved,
+        // A principal onboarded in the same change (a
+        // `jit_identity_center_user` in this plan) does not exist yet: the
+        // principal checks run again at apply, where a missing principal is
+        // an error and nothing is granted.
+        Err(Error::Invalid { path, hint, .. }) if path == attr("principal") => {
+            op.warn(
+                format!("Principal `{}` of the grant does not exist yet", request.principal),
+                format!("{hint} If it is created in this apply, the grant's principal and approver checks run at apply; otherwise the apply fails and grants nothing."),
+                attr("principal"),
+            );
+            return Ok((Value::Null, Vec::new()));
+        }
+        Err(error) => return Err(error),
+    };
+    planned.principal_id = Value::Value(resolved.principal.id.clone());
+    let mut problems = policy_problems(ctx, request, &resolved).await?;
+
+    let principals = assigned_principals(ctx, &resolved.key).await?;
+    if is_assigned(&principals, &resolved.key) && list_leases(ctx, &resolved.key).await?.is_empty()
+    {
+        problems.push(standing_assignment(request));
+    }
+    if principals
+        .iter()
+        .all(|(kind, id)| *kind == resolved.key.principal_type && *id == resolved.key.principal_id)
+    {
+        op.warn(
+            format!(
+                "Expiry of `{}` for `{}` removes the last assignment of the permission set in `{}`",
+                request.permission_set, request.principal, request.account_id
+            ),
+            format!(
+                "When this grant ends, `{}` has no assignment left in account `{}`: Identity Center then deprovisions its `AWSReservedSSO_{}_*` role, and resource policies naming that role stop matching (a new role gets a new id). Keep a standing assignment of each JIT permission set to an empty group.",
+                resolved.permission_set.name, request.account_id, resolved.permission_set.name
+            ),
+            attr("permission_set"),
+        );
+    }
+    if request.break_glass {
+        op.warn(
+            format!(
+                "BREAK-GLASS grant of `{}` to `{}`",
+                request.permission_set, request.principal
+            ),
+            format!(
+                "No approval is required. The grant is flagged in the audit log (`breakGlass: true`) with ticket `{}`; review it after the incident.",
+                request.ticket.as_deref().unwrap_or_default()
+            ),
+            attr("break_glass"),
+        );
+    }
+    if resolved.rule.risk == Risk::High {
+        warn_unverified(op, ctx, request);
+    }
+    let handover = Handover {
+        successor_key: resolved.key.hash(),
+    };
+    Ok((Value::Value(handover), problems))
+}
+
+/// Warns at plan about approvers of a high-risk grant that are not (yet)
+/// verified approvers of the pull request.
+fn warn_unverified(op: &mut Op<'_>, ctx: &Ctx, request: &Request) {
+    let unverified =
+        unverified_approvers(&request.approved_by, env(VERIFIED_APPROVERS_ENV).as_deref());
+    if unverified.is_empty() {
+        return;
+    }
+    let names = unverified
+        .iter()
+        .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (summary, detail) = if ctx.config.require_verified_approvals {
+        (
+            format!("Approval of `{}` for `{}` will be verified at apply", request.permission_set, request.principal),
+            format!("{names} must approve the pull request before it is applied: the apply checks `{VERIFIED_APPROVERS_ENV}` and grants nothing otherwise."),
+        )
+    } else {
+        (
+            format!("Approval of `{}` for `{}` is not verified", request.permission_set, request.principal),
+            format!("{names} is taken as written. Set `require_verified_approvals = true` (or env `JIT_REQUIRE_VERIFIED_APPROVALS=1` in the apply job) so approvers are checked against the pull request's approving reviews in `{VERIFIED_APPROVERS_ENV}`."),
+        )
+    };
+    op.warn(summary, detail, attr("approved_by"));
+}
