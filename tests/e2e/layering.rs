@@ -280,8 +280,10 @@ fn violations() -> Vec<String> {
             }
         }
         if matches!(top.as_str(), "resources" | "data_sources") {
+            let siblings = submodules(&root.join(&top));
             for name in sub_imports(&code, &top) {
-                if Some(&name) != sub.as_ref() {
+                // Items of `resources/mod.rs` itself are shared helpers.
+                if siblings.contains(&name) && Some(&name) != sub.as_ref() {
                     problems.push(format!(
                         "{shown}: imports `crate::{top}::{name}`; share through aws/, inputs/ or policy/"
                     ));
@@ -310,6 +312,18 @@ fn violations() -> Vec<String> {
         }
     }
     problems
+}
+
+/// Names of the modules directly under `dir` (files and folders).
+fn submodules(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .expect("read_dir")
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().to_string_lossy().to_string();
+            let name = name.strip_suffix(".rs").unwrap_or(&name).to_string();
+            (name != "mod").then_some(name)
+        })
+        .collect()
 }
 
 /// The provider's `[dependencies]`, as Rust crate names.
