@@ -17,7 +17,7 @@ use crate::data_sources::{
 use crate::framework::{data_source, resource};
 use crate::resources::{
     grant, iam_env_group::IamEnvGroup, iam_env_user, identity_center_group,
-    identity_center_group_membership, identity_center_user, user_block,
+    identity_center_group_membership, identity_center_user, user_block::UserBlock,
 };
 use crate::schema::*;
 
@@ -97,6 +97,7 @@ pub fn resources(shared: &Shared) -> HashMap<String, Box<dyn DynamicResource>> {
     let boxed = |name: &str, resource: Box<dyn DynamicResource>| (name.to_string(), resource);
     [
         resource::<IamEnvGroup>(shared),
+        resource::<UserBlock>(shared),
         boxed("grant", Box::new(grant::GrantResource::new(shared))),
         boxed(
             "iam_env_user",
@@ -121,10 +122,6 @@ pub fn resources(shared: &Shared) -> HashMap<String, Box<dyn DynamicResource>> {
             Box::new(identity_center_user::IdentityCenterUserResource::new(
                 shared,
             )),
-        ),
-        boxed(
-            "user_block",
-            Box::new(user_block::UserBlockResource::new(shared)),
         ),
     ]
     .into_iter()
