@@ -11,12 +11,12 @@ use crate::aws;
 use crate::config::{ConfigEnv, ProviderConfig, ProviderConfigState};
 use crate::context::{Ctx, Shared};
 use crate::data_sources::{
-    access_review, identity_center_group as group_lookup, identity_center_user as user_lookup,
-    revoker_role_policy, role_policy::RolePolicy,
+    access_review::AccessReview, identity_center_group as group_lookup,
+    identity_center_user as user_lookup, revoker_role_policy, role_policy::RolePolicy,
 };
 use crate::framework::{data_source, resource};
 use crate::resources::{
-    grant, iam_env_group::IamEnvGroup, iam_env_user, identity_center_group,
+    grant, iam_env_group::IamEnvGroup, iam_env_user::IamEnvUser, identity_center_group,
     identity_center_group_membership, identity_center_user, user_block::UserBlock,
 };
 use crate::schema::*;
@@ -97,12 +97,9 @@ pub fn resources(shared: &Shared) -> HashMap<String, Box<dyn DynamicResource>> {
     let boxed = |name: &str, resource: Box<dyn DynamicResource>| (name.to_string(), resource);
     [
         resource::<IamEnvGroup>(shared),
+        resource::<IamEnvUser>(shared),
         resource::<UserBlock>(shared),
         boxed("grant", Box::new(grant::GrantResource::new(shared))),
-        boxed(
-            "iam_env_user",
-            Box::new(iam_env_user::IamEnvUserResource::new(shared)),
-        ),
         boxed(
             "identity_center_group",
             Box::new(identity_center_group::IdentityCenterGroupResource::new(
@@ -134,10 +131,7 @@ pub fn data_sources(shared: &Shared) -> HashMap<String, Box<dyn DynamicDataSourc
         |name: &str, data_source: Box<dyn DynamicDataSource>| (name.to_string(), data_source);
     [
         data_source::<RolePolicy>(shared),
-        boxed(
-            "access_review",
-            Box::new(access_review::AccessReviewDataSource::new(shared)),
-        ),
+        data_source::<AccessReview>(shared),
         boxed(
             "identity_center_group",
             Box::new(group_lookup::IdentityCenterGroupDataSource::new(shared)),

@@ -11,13 +11,7 @@ use pgp::types::KeyDetails;
 use rand::seq::SliceRandom;
 use rand::Rng;
 
-/// The OpenPGP implementation, its random source and base64, re-exported so
-/// that the end-to-end tests generate keys and decrypt with the very same code.
-pub mod reexport {
-    pub use ::base64;
-    pub use ::pgp;
-    pub use ::rand;
-}
+pub use crate::aws::iam::Password;
 
 /// Length of a generated password unless the account's password policy asks
 /// for more.
@@ -31,26 +25,6 @@ const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
 const DIGITS: &[u8] = b"23456789";
 /// The symbols IAM password policies count as non-alphanumeric.
 const SYMBOLS: &[u8] = b"!@#$%^&*()_+-=[]{}|'";
-
-/// A password in memory only. It has no `Debug` or `Display`, so it cannot end
-/// up in a log line or a diagnostic by accident.
-pub struct Password(String);
-
-impl Password {
-    /// The text, for the one AWS call that sets it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Drop for Password {
-    fn drop(&mut self) {
-        // Overwrite before the allocation is released (best effort: the SDK
-        // keeps its own copy of the request body until it is sent).
-        let zeros = "\0".repeat(self.0.len());
-        self.0.replace_range(.., &zeros);
-    }
-}
 
 /// A random password of `length` characters (at least 4, at most 128) with
 /// at least one lower-case letter, upper-case letter, digit and symbol, so it
@@ -69,7 +43,7 @@ pub fn generate_password(length: usize) -> Password {
         bytes.push(all[rng.gen_range(0..all.len())]);
     }
     bytes.shuffle(&mut rng);
-    Password(bytes.into_iter().map(char::from).collect())
+    Password::new(bytes.into_iter().map(char::from).collect())
 }
 
 /// Why a `pgp_key` cannot be used.

@@ -11,6 +11,7 @@ use super::{
 use crate::audit;
 use crate::error::{attr, Error};
 use crate::framework::Errors;
+use crate::policy::user_name_problem;
 use crate::values::{known_str, text};
 
 /// Parses an import id (the resource id).
@@ -190,10 +191,7 @@ pub(super) fn valid_username(name: &str) -> bool {
 }
 
 pub(super) fn valid_iam_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+    user_name_problem(name).is_none()
 }
 
 pub(super) fn valid_attribute(attribute: &str) -> bool {
