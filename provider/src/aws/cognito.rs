@@ -1,6 +1,6 @@
 //! Cognito user pool calls (`cognito-idp`): pools, their app clients, and
 //! the admin operations on one user. Each SDK operation is wrapped once here,
-//! with its error mapped by [`aws_error`]; callers see plain Rust types.
+//! with its error mapped by [`aws_error`](super::aws_error); callers see plain Rust types.
 
 use std::collections::HashMap;
 
@@ -16,14 +16,14 @@ const CLIENTS_PAGE: i32 = 60;
 
 /// Cognito operations over the shared client (cheap to clone into tasks).
 #[derive(Debug, Clone)]
-pub struct Cognito {
+pub(crate) struct Cognito {
     client: aws_sdk_cognitoidentityprovider::Client,
 }
 
 /// One attribute of a pool's schema. AWS names custom attributes
 /// `custom:<name>` here.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SchemaAttribute {
+pub(crate) struct SchemaAttribute {
     /// Attribute name.
     pub name: Option<String>,
     /// `String`, `Number`, `DateTime` or `Boolean`.
@@ -38,7 +38,7 @@ pub struct SchemaAttribute {
 
 /// An app client of a pool.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AppClient {
+pub(crate) struct AppClient {
     /// Client id.
     pub id: String,
     /// Client name.
@@ -49,7 +49,7 @@ pub struct AppClient {
 
 /// A user of a pool.
 #[derive(Debug, Clone)]
-pub struct User {
+pub(crate) struct User {
     /// The immutable `sub`.
     pub sub: String,
     /// Whether the user may sign in.
@@ -60,7 +60,7 @@ pub struct User {
 
 /// Result of looking a user up.
 #[derive(Debug)]
-pub enum Lookup {
+pub(crate) enum Lookup {
     /// The user exists.
     Found(User),
     /// The pool exists, the user does not.
@@ -71,7 +71,7 @@ pub enum Lookup {
 
 impl AwsClients {
     /// Cognito user pool operations.
-    pub fn cognito(&self) -> Cognito {
+    pub(crate) fn cognito(&self) -> Cognito {
         Cognito {
             client: self.cognito.clone(),
         }

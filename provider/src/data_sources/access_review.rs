@@ -23,12 +23,12 @@ use crate::schema::*;
 use crate::values::{str_list, StrList};
 
 /// A credential unused for this long is a finding.
-pub const UNUSED_DAYS: i64 = 90;
+pub(crate) const UNUSED_DAYS: i64 = 90;
 
 const SECONDS_PER_DAY: i64 = 86_400;
 
 /// Finding codes: each finding starts with one, then `: ` and the detail.
-pub mod code {
+pub(crate) mod code {
     /// The user has no MFA device.
     pub const NO_MFA: &str = "NO_MFA";
     /// An access key is older than the environment's rotation period.
@@ -44,7 +44,7 @@ pub mod code {
 /// Data source state.
 #[derive(Serialize, Deserialize, Default, Debug, Clone)]
 #[serde(default)]
-pub struct AccessReviewState {
+pub(crate) struct AccessReviewState {
     /// `dev` | `staging` | `prod`.
     pub environment: Value<String>,
     /// Every finding, as `<user>: <finding>`.
@@ -62,7 +62,7 @@ pub struct AccessReviewState {
 /// One reviewed user.
 #[derive(Serialize, Deserialize, Default, Debug, Clone, PartialEq)]
 #[serde(default)]
-pub struct ReviewedUser {
+pub(crate) struct ReviewedUser {
     /// The user's access keys, oldest first.
     pub access_keys: Value<Vec<Value<ReviewedKey>>>,
     /// User ARN.
@@ -86,7 +86,7 @@ pub struct ReviewedUser {
 /// One reviewed access key.
 #[derive(Serialize, Deserialize, Default, Debug, Clone, PartialEq)]
 #[serde(default)]
-pub struct ReviewedKey {
+pub(crate) struct ReviewedKey {
     /// Whole days since creation.
     pub age_days: Value<i64>,
     /// Access key id.
@@ -99,7 +99,7 @@ pub struct ReviewedKey {
 
 /// The data source.
 #[derive(Debug, Default)]
-pub struct AccessReview;
+pub(crate) struct AccessReview;
 
 fn object(fields: &[(&str, AttributeType)]) -> AttributeType {
     AttributeType::Object(
@@ -203,7 +203,7 @@ fn check(state: &AccessReviewState) -> Result<Option<(String, Environment)>, Vec
 
 /// What AWS says about one access key.
 #[derive(Debug, Clone, PartialEq)]
-pub struct KeyFacts {
+pub(crate) struct KeyFacts {
     /// Access key id.
     pub id: String,
     /// `Active` or `Inactive`.
@@ -216,7 +216,7 @@ pub struct KeyFacts {
 
 /// What AWS says about one user.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct UserFacts {
+pub(crate) struct UserFacts {
     /// User name.
     pub name: String,
     /// User ARN.
@@ -234,12 +234,12 @@ pub struct UserFacts {
 }
 
 /// Whole days from `then` to `now` (never negative).
-pub fn age_days(then: i64, now: i64) -> i64 {
+pub(crate) fn age_days(then: i64, now: i64) -> i64 {
     (now - then).div_euclid(SECONDS_PER_DAY).max(0)
 }
 
 /// The review's findings for one user, each `<CODE>: <detail>`.
-pub fn findings(
+pub(crate) fn findings(
     user: &UserFacts,
     prefix: &str,
     environment: Environment,

@@ -31,7 +31,10 @@ type Applied = (EnvUserState, ValueEmpty);
 
 /// Creates the user, adds it to its role groups, and gives it a console
 /// password when asked.
-pub async fn create(op: &mut Op<'_>, planned: EnvUserState) -> Result<Applied, Failure<Applied>> {
+pub(crate) async fn create(
+    op: &mut Op<'_>,
+    planned: EnvUserState,
+) -> Result<Applied, Failure<Applied>> {
     let iam = op.ctx()?.aws.iam();
     let checked = check(&planned).map_err(Errors::from)?;
     let target = known_target(checked.target.clone(), "created")?;
@@ -99,7 +102,7 @@ pub async fn create(op: &mut Op<'_>, planned: EnvUserState) -> Result<Applied, F
 
 /// Applies tags, memberships and the console password of an update. Other
 /// inputs are recorded as planned; they need no AWS call.
-pub async fn update(
+pub(crate) async fn update(
     op: &mut Op<'_>,
     prior: EnvUserState,
     planned: EnvUserState,
@@ -306,7 +309,7 @@ async fn update_tags(iam: &Iam, name: &str, prior: &StrMap, planned: &StrMap) ->
 }
 
 /// An error after some steps succeeded: the error, with what was done.
-pub fn partial(done: &[String], error: Error) -> Error {
+pub(crate) fn partial(done: &[String], error: Error) -> Error {
     let (summary, detail, path) = error.into_parts(AttributePath::default());
     let done = if done.is_empty() {
         "Nothing was changed.".to_string()
@@ -321,7 +324,13 @@ pub fn partial(done: &[String], error: Error) -> Error {
 
 /// Writes the audit event of a change; a failed write is a warning (the IAM
 /// change itself is already made and reviewed in the pull request).
-pub async fn audit(op: &mut Op<'_>, action: &str, name: &str, outcome: &str, done: &[String]) {
+pub(crate) async fn audit(
+    op: &mut Op<'_>,
+    action: &str,
+    name: &str,
+    outcome: &str,
+    done: &[String],
+) {
     let mut event = AuditSink::event(&format!("iam_env_user.{action}"), "jit_iam_env_user", name);
     event.result = outcome.to_string();
     event.details.insert("steps".to_string(), done.join("; "));

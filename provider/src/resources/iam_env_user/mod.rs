@@ -10,7 +10,7 @@
 
 mod change;
 mod delete;
-pub mod password;
+mod password;
 mod plan;
 #[cfg(test)]
 mod tests;
@@ -34,12 +34,12 @@ use change::{audit, partial};
 use plan::{check, flatten, import_scope, plan_computed, FoundUser};
 
 /// A map of strings as Terraform sends it.
-pub type StrMap = Value<BTreeMap<String, Value<String>>>;
+pub(crate) type StrMap = Value<BTreeMap<String, Value<String>>>;
 
 /// Resource state.
 #[derive(Serialize, Deserialize, Default, Debug, Clone)]
 #[serde(default)]
-pub struct EnvUserState {
+pub(crate) struct EnvUserState {
     /// User ARN.
     pub arn: Value<String>,
     /// Whether the user has a console password.
@@ -74,7 +74,7 @@ pub struct EnvUserState {
 
 /// The resource.
 #[derive(Debug, Default)]
-pub struct IamEnvUser;
+pub(crate) struct IamEnvUser;
 
 /// State and private state after an apply.
 type Applied = (EnvUserState, ValueEmpty);

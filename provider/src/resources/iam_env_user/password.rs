@@ -11,14 +11,14 @@ use pgp::types::KeyDetails;
 use rand::seq::SliceRandom;
 use rand::Rng;
 
-pub use crate::aws::iam::Password;
+pub(crate) use crate::aws::iam::Password;
 
 /// Length of a generated password unless the account's password policy asks
 /// for more.
-pub const DEFAULT_PASSWORD_LENGTH: usize = 24;
+pub(crate) const DEFAULT_PASSWORD_LENGTH: usize = 24;
 
 /// IAM's longest console password.
-pub const MAX_PASSWORD_LENGTH: usize = 128;
+pub(crate) const MAX_PASSWORD_LENGTH: usize = 128;
 
 const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
 const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -30,7 +30,7 @@ const SYMBOLS: &[u8] = b"!@#$%^&*()_+-=[]{}|'";
 /// at least one lower-case letter, upper-case letter, digit and symbol, so it
 /// meets any IAM password policy of that length. Look-alike characters
 /// (`l`, `I`, `O`, `0`, `1`) are left out: the password is typed once by hand.
-pub fn generate_password(length: usize) -> Password {
+pub(crate) fn generate_password(length: usize) -> Password {
     let length = length.clamp(4, MAX_PASSWORD_LENGTH);
     let mut rng = rand::rngs::OsRng;
     let classes = [LOWER, UPPER, DIGITS, SYMBOLS];
@@ -48,7 +48,7 @@ pub fn generate_password(length: usize) -> Password {
 
 /// Why a `pgp_key` cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KeyError {
+pub(crate) enum KeyError {
     /// `keybase:` keys need a network lookup that this provider does not make.
     #[error("Keybase keys are not supported")]
     Keybase,
@@ -83,7 +83,7 @@ impl KeyError {
 
 /// A parsed recipient key.
 #[derive(Debug)]
-pub struct RecipientKey {
+pub(crate) struct RecipientKey {
     key: SignedPublicKey,
     /// Lower-case hex fingerprint of the primary key (as `gpg --fingerprint`
     /// prints it, without spaces).
@@ -92,7 +92,7 @@ pub struct RecipientKey {
 
 /// Reads `pgp_key`: a base64-encoded binary public key (as hashicorp/aws
 /// takes it) or an ASCII-armored one. Whitespace is ignored.
-pub fn parse_pgp_key(text: &str) -> Result<RecipientKey, KeyError> {
+pub(crate) fn parse_pgp_key(text: &str) -> Result<RecipientKey, KeyError> {
     let trimmed = text.trim();
     if trimmed.starts_with("keybase:") {
         return Err(KeyError::Keybase);

@@ -17,10 +17,10 @@ use crate::policy::{
 use crate::values::{known_str, known_str_list, str_list};
 
 /// Tag keys with this prefix belong to the provider.
-pub const RESERVED_TAG_PREFIX: &str = "jit:";
+pub(crate) const RESERVED_TAG_PREFIX: &str = "jit:";
 
 #[derive(Debug, Clone)]
-pub struct Target {
+pub(crate) struct Target {
     /// `name_prefix`.
     pub prefix: String,
     /// `environment`.
@@ -31,7 +31,7 @@ pub struct Target {
 
 /// The result of checking every input.
 #[derive(Debug, Default)]
-pub struct Checked {
+pub(crate) struct Checked {
     /// Known when `name_prefix`, `environment` and `roles` are.
     pub target: Option<Target>,
     /// The parsed `pgp_key`, when known and set.
@@ -50,7 +50,7 @@ impl Checked {
 }
 
 /// Validates every known input; unknown values are skipped.
-pub fn check(state: &EnvUserState) -> Result<Checked, Vec<Error>> {
+pub(crate) fn check(state: &EnvUserState) -> Result<Checked, Vec<Error>> {
     let mut errors = Vec::new();
     if let Some(name) = known_str(&state.name) {
         if let Some(hint) = user_name_problem(name) {
@@ -162,7 +162,7 @@ pub fn check(state: &EnvUserState) -> Result<Checked, Vec<Error>> {
 }
 
 /// The sorted, distinct group names for `roles`.
-pub fn role_groups(prefix: &str, environment: Environment, roles: &[Role]) -> Vec<String> {
+pub(crate) fn role_groups(prefix: &str, environment: Environment, roles: &[Role]) -> Vec<String> {
     let names: BTreeSet<String> = roles
         .iter()
         .map(|role| group_name(prefix, environment, *role))
@@ -172,7 +172,11 @@ pub fn role_groups(prefix: &str, environment: Environment, roles: &[Role]) -> Ve
 
 /// Fills the computed attributes of a plan; `prior` is the state of the same
 /// user (an update), `None` for a new one.
-pub fn plan_computed(planned: &mut EnvUserState, checked: &Checked, prior: Option<&EnvUserState>) {
+pub(crate) fn plan_computed(
+    planned: &mut EnvUserState,
+    checked: &Checked,
+    prior: Option<&EnvUserState>,
+) {
     if planned.console_access.is_null() {
         planned.console_access = Value::Value(false);
     }
@@ -214,7 +218,7 @@ pub fn plan_computed(planned: &mut EnvUserState, checked: &Checked, prior: Optio
 }
 
 /// `tags` plus the provider's two tags, when everything is known.
-pub fn plan_tags_all(planned: &EnvUserState) -> StrMap {
+pub(crate) fn plan_tags_all(planned: &EnvUserState) -> StrMap {
     let (Some(prefix), Some(environment)) = (
         known_str(&planned.name_prefix),
         known_str(&planned.environment),
@@ -243,7 +247,7 @@ pub fn plan_tags_all(planned: &EnvUserState) -> StrMap {
 }
 
 /// What an update does to the console password.
-pub enum PasswordChange<'a> {
+pub(crate) enum PasswordChange<'a> {
     /// Nothing.
     Keep,
     /// Delete the login profile.
@@ -264,7 +268,10 @@ pub enum PasswordChange<'a> {
 /// console access is turned on, or when the key's fingerprint changes; a key
 /// given for the first time after import is adopted without a new password
 /// (the existing one is unknown to Terraform).
-pub fn password_change<'a>(prior: &EnvUserState, checked: &'a Checked) -> PasswordChange<'a> {
+pub(crate) fn password_change<'a>(
+    prior: &EnvUserState,
+    checked: &'a Checked,
+) -> PasswordChange<'a> {
     let had_console = prior.console_access == Value::Value(true);
     match checked.console {
         None => PasswordChange::Undecided,
@@ -285,7 +292,7 @@ pub fn password_change<'a>(prior: &EnvUserState, checked: &'a Checked) -> Passwo
 
 /// The account's console sign-in URL from the user's ARN, when the user has
 /// console access.
-pub fn console_url(state: &EnvUserState) -> Value<String> {
+pub(crate) fn console_url(state: &EnvUserState) -> Value<String> {
     if state.console_access != Value::Value(true) {
         return Value::Null;
     }
@@ -296,7 +303,7 @@ pub fn console_url(state: &EnvUserState) -> Value<String> {
 }
 
 /// `https://<account>.signin.<partition domain>/console` from an IAM ARN.
-pub fn sign_in_url(arn: &str) -> Option<String> {
+pub(crate) fn sign_in_url(arn: &str) -> Option<String> {
     let mut parts = arn.split(':');
     let (_, partition, _, _, account) = (
         parts.next()?,
@@ -318,14 +325,14 @@ pub fn sign_in_url(arn: &str) -> Option<String> {
 }
 
 /// Forgets the password: no login profile, nothing encrypted.
-pub fn clear_password(state: &mut EnvUserState) {
+pub(crate) fn clear_password(state: &mut EnvUserState) {
     state.encrypted_password = Value::Null;
     state.key_fingerprint = Value::Null;
     state.console_login_url = Value::Null;
 }
 
 /// The known entries of a map.
-pub fn known_map(map: &StrMap) -> BTreeMap<String, String> {
+pub(crate) fn known_map(map: &StrMap) -> BTreeMap<String, String> {
     map.as_ref_option()
         .into_iter()
         .flatten()
@@ -335,7 +342,7 @@ pub fn known_map(map: &StrMap) -> BTreeMap<String, String> {
 
 /// What AWS has for one user.
 #[derive(Debug, Default)]
-pub struct FoundUser {
+pub(crate) struct FoundUser {
     /// User ARN.
     pub arn: String,
     /// Every tag of the user.
@@ -348,7 +355,7 @@ pub struct FoundUser {
 
 /// Refreshes `state` from what AWS has. Only the role groups of the user's
 /// own prefix and environment count.
-pub fn flatten(mut state: EnvUserState, found: FoundUser) -> EnvUserState {
+pub(crate) fn flatten(mut state: EnvUserState, found: FoundUser) -> EnvUserState {
     state.arn = Value::Value(found.arn);
     let groups: BTreeSet<String> = match (
         known_str(&state.name_prefix),
@@ -394,7 +401,7 @@ pub fn flatten(mut state: EnvUserState, found: FoundUser) -> EnvUserState {
 
 /// Prefix and environment of an imported user: from its tags, else from the
 /// role groups of exactly one environment.
-pub fn import_scope(found: &FoundUser) -> Option<(String, Environment)> {
+pub(crate) fn import_scope(found: &FoundUser) -> Option<(String, Environment)> {
     if let (Some(prefix), Some(environment)) = (
         found.tags.get(TAG_NAME_PREFIX),
         found

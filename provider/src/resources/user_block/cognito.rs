@@ -15,7 +15,7 @@ use super::MARKER_LEN;
 use crate::aws::cognito::{Cognito, SchemaAttribute};
 use crate::error::Error;
 
-pub use crate::aws::cognito::{Lookup, User};
+pub(crate) use crate::aws::cognito::{Lookup, User};
 
 /// How long a passed pool check counts for the create that follows the
 /// apply-time plan in the same process.
@@ -24,7 +24,7 @@ const POOL_CHECK_FRESH: Duration = Duration::from_secs(60);
 /// Pool checks that passed in this process: the apply-time plan checks the
 /// pool moments before the create, which then need not ask AWS again.
 #[derive(Debug, Default)]
-pub struct PoolChecks(Mutex<HashMap<(String, String), Instant>>);
+pub(crate) struct PoolChecks(Mutex<HashMap<(String, String), Instant>>);
 
 impl PoolChecks {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Instant>> {
@@ -50,7 +50,7 @@ impl PoolChecks {
 /// Checks that `attribute` can carry the block: in the pool's schema, a
 /// mutable String long enough for a marker, and writable by no app client
 /// (else a blocked user could clear their own flag). Empty when fine.
-pub async fn check_pool(
+pub(crate) async fn check_pool(
     cognito: &Cognito,
     meter: &Meter,
     pool_id: &str,
@@ -102,7 +102,7 @@ async fn schema_problems(
 /// Why the pool's schema cannot carry the flag, if it cannot. AWS names
 /// custom attributes `custom:<name>` in `DescribeUserPool`; the short name is
 /// accepted too.
-pub fn schema_problem(
+pub(crate) fn schema_problem(
     attributes: &[SchemaAttribute],
     pool_id: &str,
     attribute: &str,
@@ -189,7 +189,7 @@ async fn writing_clients(
 }
 
 /// The user, or why there is none.
-pub async fn find_user(
+pub(crate) async fn find_user(
     cognito: &Cognito,
     meter: &Meter,
     pool_id: &str,
@@ -205,7 +205,7 @@ pub async fn find_user(
 }
 
 /// Sets the flag, signs the user out everywhere, disables the user.
-pub async fn block(
+pub(crate) async fn block(
     cognito: &Cognito,
     meter: &Meter,
     target: &CognitoTarget,
@@ -309,7 +309,7 @@ pub async fn block(
 
 /// Enables the user if it was enabled before, then puts the flag back
 /// (last: while the flag is ours, a failed restore can be run again).
-pub async fn restore(
+pub(crate) async fn restore(
     cognito: &Cognito,
     meter: &Meter,
     target: &CognitoTarget,
@@ -385,7 +385,7 @@ pub async fn restore(
 
 /// What AWS shows of the block now. Something of it is left while the
 /// flag holds the marker, or while a user that was enabled is disabled.
-pub async fn observe(
+pub(crate) async fn observe(
     cognito: &Cognito,
     meter: &Meter,
     target: &CognitoTarget,
@@ -400,7 +400,7 @@ pub async fn observe(
 }
 
 /// [`observe`] on a user already read.
-pub fn observed(user: &User, attribute: &str, marker: &str, record: &Record) -> Observed {
+pub(crate) fn observed(user: &User, attribute: &str, marker: &str, record: &Record) -> Observed {
     let flag = user.attributes.get(attribute).map(String::as_str);
     let flagged = flag == Some(marker);
     let mut undone = Vec::new();
@@ -424,7 +424,7 @@ pub fn observed(user: &User, attribute: &str, marker: &str, record: &Record) -> 
 /// `block_attribute`): the new flag is set before the old one is put back,
 /// so the user is flagged throughout. Returns the new attribute's value
 /// before the block (to put back on restore).
-pub async fn move_flag(
+pub(crate) async fn move_flag(
     cognito: &Cognito,
     meter: &Meter,
     target: &CognitoTarget,
@@ -464,7 +464,7 @@ pub async fn move_flag(
 }
 
 /// For import: the attribute holding a block marker, the marker and the user.
-pub async fn discover(
+pub(crate) async fn discover(
     cognito: &Cognito,
     meter: &Meter,
     pool_id: &str,

@@ -16,11 +16,11 @@ use crate::policy::normalize_policy_json;
 
 /// The block's inline policy: it denies every action, console and API
 /// (including `GetSessionToken` credentials), at once.
-pub const DENY_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"JitUserBlock","Effect":"Deny","Action":"*","Resource":"*"}]}"#;
+pub(crate) const DENY_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"JitUserBlock","Effect":"Deny","Action":"*","Resource":"*"}]}"#;
 
 /// An IAM user as the block needs it.
 #[derive(Debug, Clone, Default)]
-pub struct User {
+pub(crate) struct User {
     /// The immutable user id (`AIDA…`).
     pub user_id: String,
     /// Inline policy names.
@@ -46,7 +46,7 @@ impl User {
 
 /// The user with its policies, active keys and groups (and the marker
 /// policy's document when `marker` is given); `None` when the user is gone.
-pub async fn find_user(
+pub(crate) async fn find_user(
     iam: &Iam,
     meter: &Meter,
     user_name: &str,
@@ -122,7 +122,7 @@ async fn marker_document(
 
 /// Deny policy first, then keys, then groups. Policies of earlier blocks of
 /// the user are removed once this block's policy is in place.
-pub async fn block(
+pub(crate) async fn block(
     iam: &Iam,
     meter: &Meter,
     user_name: &str,
@@ -247,7 +247,7 @@ pub async fn block(
 /// Reactivates the recorded keys, re-adds the recorded groups, and removes
 /// the deny policy last, so a restore that fails part-way leaves the user
 /// blocked and can be run again.
-pub async fn restore(
+pub(crate) async fn restore(
     iam: &Iam,
     meter: &Meter,
     user_name: &str,
@@ -292,60 +292,42 @@ pub async fn restore(
         return restored;
     }
 
-    // `false`: the key or group was deleted after the block.
-    let (keys_done, failed) = for_each(keys.to_vec(), |key| {
-        let (iam, meter, user_name) = (iam.clone(), meter.clone(), user_name.to_string());
-        async move {
-            let call = iam.set_access_key_active(&user_name, &key, true);
-            done_unless_gone(meter.call("iam", "UpdateAccessKey", call).await)
-        }
-    })
+    let reactivated = put_back(
+        &mut restored,
+        keys,
+        |key| {
+            let (iam, meter, user_name) = (iam.clone(), meter.clone(), user_name.to_string());
+            async move {
+                let call = iam.set_access_key_active(&user_name, &key, true);
+                meter.call("iam", "UpdateAccessKey", call).await
+            }
+        },
+        |key| format!("reactivated access key `{key}`"),
+        ("Access key deleted meanwhile", |key| {
+            format!("access key `{key}` was deleted after the block, so it was not reactivated")
+        }),
+    )
     .await;
-    for key in keys.iter().filter(|k| !keys_done.contains(k)) {
-        if failed.is_empty() {
-            restored.warnings.push((
-                "Access key deleted meanwhile".to_string(),
-                format!(
-                    "access key `{key}` was deleted after the block, so it was not reactivated"
-                ),
-            ));
-        }
-    }
-    restored.done.extend(
-        keys_done
-            .into_iter()
-            .map(|key| format!("reactivated access key `{key}`")),
-    );
-    if !failed.is_empty() {
-        restored.errors.extend(failed);
+    if !reactivated {
         return restored;
     }
-
-    let (groups_done, failed) = for_each(groups.to_vec(), |group| {
-        let (iam, meter, user_name) = (iam.clone(), meter.clone(), user_name.to_string());
-        async move {
-            let call = iam.add_user_to_group(&group, &user_name);
-            done_unless_gone(meter.call("iam", "AddUserToGroup", call).await)
-        }
-    })
+    let re_added = put_back(
+        &mut restored,
+        groups,
+        |group| {
+            let (iam, meter, user_name) = (iam.clone(), meter.clone(), user_name.to_string());
+            async move {
+                let call = iam.add_user_to_group(&group, &user_name);
+                meter.call("iam", "AddUserToGroup", call).await
+            }
+        },
+        |group| format!("re-added to group `{group}`"),
+        ("Group deleted meanwhile", |group| {
+            format!("group `{group}` was deleted after the block, so the user was not re-added")
+        }),
+    )
     .await;
-    for group in groups.iter().filter(|g| !groups_done.contains(g)) {
-        if failed.is_empty() {
-            restored.warnings.push((
-                "Group deleted meanwhile".to_string(),
-                format!(
-                    "group `{group}` was deleted after the block, so the user was not re-added"
-                ),
-            ));
-        }
-    }
-    restored.done.extend(
-        groups_done
-            .into_iter()
-            .map(|group| format!("re-added to group `{group}`")),
-    );
-    if !failed.is_empty() {
-        restored.errors.extend(failed);
+    if !re_added {
         return restored;
     }
 
@@ -367,7 +349,7 @@ pub async fn restore(
 }
 
 /// What AWS shows of the block now.
-pub async fn observe(
+pub(crate) async fn observe(
     iam: &Iam,
     meter: &Meter,
     user_name: &str,
@@ -383,7 +365,7 @@ pub async fn observe(
 /// [`observe`] on a user already read (with its marker document). Something
 /// of the block is left while its policy is attached, a key it deactivated
 /// is still inactive, or a group it removed still lacks the user.
-pub fn observed(user: &User, marker: &str, record: &Record) -> Observed {
+pub(crate) fn observed(user: &User, marker: &str, record: &Record) -> Observed {
     let mut undone = Vec::new();
     match &user.marker_document {
         None => undone.push(format!("policy `{marker}` was removed")),
@@ -419,7 +401,7 @@ pub fn observed(user: &User, marker: &str, record: &Record) -> Observed {
 }
 
 /// True when `document` is the block's deny-all policy (in any encoding).
-pub fn denies_all(document: &str) -> bool {
+pub(crate) fn denies_all(document: &str) -> bool {
     matches!(
         (normalize_policy_json(document), normalize_policy_json(DENY_ALL)),
         (Ok(actual), Ok(expected)) if actual == expected
@@ -427,7 +409,11 @@ pub fn denies_all(document: &str) -> bool {
 }
 
 /// For import: the block's marker policy and the user.
-pub async fn discover(iam: &Iam, meter: &Meter, user_name: &str) -> Result<(String, User), Error> {
+pub(crate) async fn discover(
+    iam: &Iam,
+    meter: &Meter,
+    user_name: &str,
+) -> Result<(String, User), Error> {
     let Some(user) = find_user(iam, meter, user_name, None).await? else {
         return Err(Error::NotFound {
             what: format!("IAM user `{user_name}`"),
@@ -485,6 +471,36 @@ where
             .collect(),
         errors,
     )
+}
+
+/// Puts back each recorded item (concurrently) with `call`, noting `done`
+/// for each; an item AWS no longer has gets the `gone` warning. `false`
+/// when a call failed (its error is recorded, the user stays blocked).
+async fn put_back<F, Fut>(
+    restored: &mut Restored,
+    items: &[String],
+    call: F,
+    done: impl Fn(&str) -> String,
+    gone: (&str, impl Fn(&str) -> String),
+) -> bool
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<(), Error>> + Send + 'static,
+{
+    let (put, failed) = for_each(items.to_vec(), |item| {
+        let call = call(item);
+        async move { done_unless_gone(call.await) }
+    })
+    .await;
+    if failed.is_empty() {
+        for item in items.iter().filter(|item| !put.contains(item)) {
+            restored.warnings.push((gone.0.to_string(), (gone.1)(item)));
+        }
+    }
+    restored.done.extend(put.iter().map(|item| done(item)));
+    let ok = failed.is_empty();
+    restored.errors.extend(failed);
+    ok
 }
 
 /// `Ok(false)` when AWS says the object is gone.

@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 use crate::error::Error;
 
 /// Longest one AWS call (including the SDK's own retries) may take.
-pub const AWS_CALL_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const AWS_CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Counts AWS time for one operation; cheap to clone into spawned tasks.
 #[derive(Clone, Debug)]
-pub struct Meter {
+pub(crate) struct Meter {
     started: Instant,
     inner: Arc<Mutex<InFlight>>,
 }

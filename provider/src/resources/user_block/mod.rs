@@ -14,7 +14,7 @@
 //!   active, a group re-added, the policy edited) ⇒ `status = "UNBLOCKED"`
 //!   and the next plan re-blocks in place, keeping the record.
 //! - **Replacement** of a block of the same user never restores first: see
-//!   [`handoff`].
+//!   `handoff.rs`.
 
 mod cognito;
 mod handoff;
@@ -46,16 +46,16 @@ use record::*;
 use report::*;
 
 /// The Cognito flag attribute used when `block_attribute` is not set.
-pub const DEFAULT_BLOCK_ATTRIBUTE: &str = "custom:access_revoked";
+pub(crate) const DEFAULT_BLOCK_ATTRIBUTE: &str = "custom:access_revoked";
 /// Prefix of every block marker (IAM policy name, Cognito flag value).
-pub const MARKER_PREFIX: &str = "jit-user-block-";
+pub(crate) const MARKER_PREFIX: &str = "jit-user-block-";
 /// Length of a marker: the prefix and 16 hex digits.
-pub const MARKER_LEN: usize = MARKER_PREFIX.len() + 16;
+pub(crate) const MARKER_LEN: usize = MARKER_PREFIX.len() + 16;
 /// `resource_type` of audit events.
-pub const AUDIT_RESOURCE: &str = "jit_user_block";
+pub(crate) const AUDIT_RESOURCE: &str = "jit_user_block";
 
 /// Values of `status`.
-pub mod status {
+pub(crate) mod status {
     /// Every step of the block is in place.
     pub const BLOCKED: &str = "BLOCKED";
     /// The block failed part-way; the next apply finishes it without a gap.
@@ -70,7 +70,7 @@ pub mod status {
 /// The `cognito` block.
 #[derive(Serialize, Deserialize, Default, Debug, Clone, PartialEq)]
 #[serde(default)]
-pub struct CognitoBlock {
+pub(crate) struct CognitoBlock {
     /// The flag attribute, e.g. `custom:access_revoked`.
     pub block_attribute: Value<String>,
     /// User pool id.
@@ -82,7 +82,7 @@ pub struct CognitoBlock {
 /// The `iam` block.
 #[derive(Serialize, Deserialize, Default, Debug, Clone, PartialEq)]
 #[serde(default)]
-pub struct IamBlock {
+pub(crate) struct IamBlock {
     /// IAM user name.
     pub user_name: Value<String>,
 }
@@ -90,7 +90,7 @@ pub struct IamBlock {
 /// Resource state.
 #[derive(Serialize, Deserialize, Default, Debug, Clone, PartialEq)]
 #[serde(default)]
-pub struct UserBlockState {
+pub(crate) struct UserBlockState {
     /// IAM: access keys this block deactivated.
     pub access_keys_deactivated: StrList,
     /// When the block was placed (RFC 3339).
@@ -127,15 +127,15 @@ pub struct UserBlockState {
 /// replacement receives it and so learns which user the create will block.
 #[derive(Serialize, Deserialize, Default, Debug, Clone, PartialEq)]
 #[serde(default)]
-pub struct BlockPrivate {
-    /// [`Target::user_key`] of the planned block.
+pub(crate) struct BlockPrivate {
+    /// `Target::user_key` of the planned block.
     pub planned_user: Option<String>,
 }
 
 /// The resource: besides the framework's context, what one provider
 /// process remembers between the calls of an apply.
 #[derive(Debug, Default)]
-pub struct UserBlock {
+pub(crate) struct UserBlock {
     handoff: Handoff<UserBlockState>,
     pool_checks: cognito::PoolChecks,
 }

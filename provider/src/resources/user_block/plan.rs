@@ -15,7 +15,7 @@ use crate::policy::user_name_problem;
 use crate::values::{known_str, text};
 
 /// Parses an import id (the resource id).
-pub fn parse_id(id: &str) -> Result<(String, Option<String>), Error> {
+pub(crate) fn parse_id(id: &str) -> Result<(String, Option<String>), Error> {
     let bad = || {
         Error::invalid(
             AttributePath::default(),
@@ -40,17 +40,17 @@ pub fn parse_id(id: &str) -> Result<(String, Option<String>), Error> {
 }
 
 /// Path of an attribute inside the `cognito` block.
-pub fn cognito_path(name: &'static str) -> AttributePath {
+pub(crate) fn cognito_path(name: &'static str) -> AttributePath {
     attr("cognito").index(0).attribute(name)
 }
 
 /// Path of an attribute inside the `iam` block.
-pub fn iam_path(name: &'static str) -> AttributePath {
+pub(crate) fn iam_path(name: &'static str) -> AttributePath {
     attr("iam").index(0).attribute(name)
 }
 
 /// True for a block marker `jit-user-block-<16 hex>`.
-pub fn is_marker(value: &str) -> bool {
+pub(crate) fn is_marker(value: &str) -> bool {
     value.strip_prefix(MARKER_PREFIX).is_some_and(|hex| {
         hex.len() == MARKER_LEN - MARKER_PREFIX.len() && hex.bytes().all(|b| b.is_ascii_hexdigit())
     })
@@ -61,7 +61,7 @@ pub(super) fn new_marker() -> String {
 }
 
 /// Validates the shape of every known input; the target when all are known.
-pub fn check(state: &UserBlockState) -> (Option<Target>, Vec<Error>) {
+pub(crate) fn check(state: &UserBlockState) -> (Option<Target>, Vec<Error>) {
     let mut errors = Vec::new();
     for (name, value, example) in [
         ("reason", &state.reason, "Account compromise"),
@@ -219,7 +219,7 @@ pub(super) fn target_of(state: &UserBlockState) -> Option<Target> {
 }
 
 /// [`check`] as a result: the target (when known), or every error.
-pub fn checked(state: &UserBlockState) -> Result<Option<Target>, Errors> {
+pub(crate) fn checked(state: &UserBlockState) -> Result<Option<Target>, Errors> {
     let (target, errors) = check(state);
     Errors::from(errors).into_result().map(|()| target)
 }
@@ -252,7 +252,10 @@ pub(super) fn default_attribute(state: &mut UserBlockState) {
 }
 
 /// Inputs whose change blocks a different user.
-pub fn replacement_paths(prior: &UserBlockState, planned: &UserBlockState) -> Vec<AttributePath> {
+pub(crate) fn replacement_paths(
+    prior: &UserBlockState,
+    planned: &UserBlockState,
+) -> Vec<AttributePath> {
     match (&prior.cognito, &planned.cognito, &prior.iam, &planned.iam) {
         (Value::Value(before), Value::Value(after), _, _) => {
             let mut paths = Vec::new();
@@ -275,7 +278,7 @@ pub fn replacement_paths(prior: &UserBlockState, planned: &UserBlockState) -> Ve
 }
 
 /// Computed values of a new block: only what is certain.
-pub fn plan_new(planned: &mut UserBlockState, target: Option<&Target>) {
+pub(crate) fn plan_new(planned: &mut UserBlockState, target: Option<&Target>) {
     planned.id = target.map_or(Value::Unknown, |t| Value::Value(t.id()));
     planned.blocked_at = Value::Unknown;
     planned.marker = Value::Unknown;
@@ -305,7 +308,11 @@ pub(super) fn unknown_if<T>(needed: bool) -> Value<T> {
 /// partly undone or incomplete block is planned to be blocked again (IAM
 /// may record more keys and groups then) and a moved Cognito flag may find
 /// another previous value.
-pub fn plan_kept(planned: &mut UserBlockState, prior: &UserBlockState, target: Option<&Target>) {
+pub(crate) fn plan_kept(
+    planned: &mut UserBlockState,
+    prior: &UserBlockState,
+    target: Option<&Target>,
+) {
     planned.id = prior.id.clone();
     planned.blocked_at = prior.blocked_at.clone();
     planned.marker = prior.marker.clone();
@@ -331,7 +338,7 @@ pub fn plan_kept(planned: &mut UserBlockState, prior: &UserBlockState, target: O
 
 /// The user a block is about, from known, valid inputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// A Cognito user.
     Cognito(CognitoTarget),
     /// An IAM user name.
@@ -340,7 +347,7 @@ pub enum Target {
 
 /// A Cognito user and its flag attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CognitoTarget {
+pub(crate) struct CognitoTarget {
     /// User pool id.
     pub pool_id: String,
     /// User name.

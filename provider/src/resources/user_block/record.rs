@@ -11,7 +11,7 @@ use crate::values::{known_str, known_str_list, str_list, text};
 
 /// What a block changed; restore puts back exactly this.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Record {
+pub(crate) struct Record {
     /// IAM user id or Cognito `sub`.
     pub user_id: String,
     /// IAM: keys deactivated.
@@ -26,7 +26,7 @@ pub struct Record {
 
 /// An earlier block of the same user whose record a new block continues.
 #[derive(Debug, Clone)]
-pub struct Inherited {
+pub(crate) struct Inherited {
     /// Its record.
     pub record: Record,
     /// Its marker (replaced by the new block's).
@@ -35,7 +35,7 @@ pub struct Inherited {
 
 /// Outcome of the block steps.
 #[derive(Debug, Default)]
-pub struct Progress {
+pub(crate) struct Progress {
     /// What is blocked now (merged with any inherited record).
     pub record: Record,
     /// Steps done, in order.
@@ -52,7 +52,7 @@ pub struct Progress {
 
 /// Outcome of the restore steps.
 #[derive(Debug, Default)]
-pub struct Restored {
+pub(crate) struct Restored {
     /// Steps done, in order.
     pub done: Vec<String>,
     /// `(summary, detail)` notes for the operator.
@@ -63,7 +63,7 @@ pub struct Restored {
 
 /// What AWS shows of a block.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Observed {
+pub(crate) enum Observed {
     /// The user (or its pool) no longer exists.
     UserGone,
     /// The user exists.
@@ -79,7 +79,7 @@ pub enum Observed {
 }
 
 /// The record a state holds.
-pub fn record_of(state: &UserBlockState) -> Record {
+pub(crate) fn record_of(state: &UserBlockState) -> Record {
     Record {
         user_id: text(&state.user_id).to_string(),
         keys_deactivated: known_str_list(&state.access_keys_deactivated).unwrap_or_default(),
@@ -90,7 +90,7 @@ pub fn record_of(state: &UserBlockState) -> Record {
 }
 
 /// Writes a record into the computed attributes of its kind.
-pub fn flatten_record(state: &mut UserBlockState, target: &Target, record: &Record) {
+pub(crate) fn flatten_record(state: &mut UserBlockState, target: &Target, record: &Record) {
     state.user_id = Value::Value(record.user_id.clone());
     match target {
         Target::Iam(_) => {
@@ -113,7 +113,7 @@ pub fn flatten_record(state: &mut UserBlockState, target: &Target, record: &Reco
 
 /// The state of a new block once its steps ran: the marker and the record
 /// when the marker was placed, `INCOMPLETE` when a later step failed.
-pub fn placed_state(
+pub(crate) fn placed_state(
     planned: UserBlockState,
     target: &Target,
     marker: &str,
@@ -135,7 +135,7 @@ pub fn placed_state(
 }
 
 /// A parked block as the base of the block that replaces it.
-pub fn inherited_from(parked: &UserBlockState) -> Option<Inherited> {
+pub(crate) fn inherited_from(parked: &UserBlockState) -> Option<Inherited> {
     let marker = known_str(&parked.marker)?;
     Some(Inherited {
         record: record_of(parked),
@@ -144,7 +144,7 @@ pub fn inherited_from(parked: &UserBlockState) -> Option<Inherited> {
 }
 
 /// A parked (still placed) block, stored under the planned inputs.
-pub fn adopt(parked: UserBlockState, planned: UserBlockState) -> UserBlockState {
+pub(crate) fn adopt(parked: UserBlockState, planned: UserBlockState) -> UserBlockState {
     UserBlockState {
         reason: planned.reason,
         ticket: planned.ticket,
@@ -155,7 +155,7 @@ pub fn adopt(parked: UserBlockState, planned: UserBlockState) -> UserBlockState 
 
 /// The state of an imported block: its target, marker and status, and a
 /// record holding only the user id (what the block changed is unknown).
-pub fn imported_state(
+pub(crate) fn imported_state(
     id: &str,
     target: &Target,
     marker: &str,

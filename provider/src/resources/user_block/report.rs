@@ -13,7 +13,7 @@ use crate::values::text;
 
 /// The detail of a block that failed part-way: what was done, what failed,
 /// and that the user is blocked as far as listed.
-pub fn incomplete_detail(done: &[String], failure: &str, marker: &str) -> String {
+pub(crate) fn incomplete_detail(done: &[String], failure: &str, marker: &str) -> String {
     format!(
         "Done: {}. Failed: {failure}. The user is blocked as far as listed (marker `{marker}` is in place); run apply again to finish: the block is replaced without a gap.",
         done_text(done)
@@ -21,7 +21,7 @@ pub fn incomplete_detail(done: &[String], failure: &str, marker: &str) -> String
 }
 
 /// All errors in one line, `None` when there are none.
-pub fn failure_text(errors: &[Error]) -> Option<String> {
+pub(crate) fn failure_text(errors: &[Error]) -> Option<String> {
     (!errors.is_empty()).then(|| {
         errors
             .iter()
@@ -32,7 +32,7 @@ pub fn failure_text(errors: &[Error]) -> Option<String> {
 }
 
 /// The steps done, or `nothing`.
-pub fn done_text(done: &[String]) -> String {
+pub(crate) fn done_text(done: &[String]) -> String {
     if done.is_empty() {
         "nothing".to_string()
     } else {
@@ -41,7 +41,7 @@ pub fn done_text(done: &[String]) -> String {
 }
 
 /// The text with its first letter in upper case.
-pub fn capitalize(text: &str) -> String {
+pub(crate) fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
     chars
         .next()
@@ -50,7 +50,7 @@ pub fn capitalize(text: &str) -> String {
 }
 
 /// Audit details of a block: marker, steps and the record of its kind.
-pub fn block_details(
+pub(crate) fn block_details(
     target: &Target,
     marker: &str,
     progress: &Progress,
@@ -84,7 +84,7 @@ pub fn block_details(
 
 /// Writes the audit event (file, SNS). A failure is a warning: a block or a
 /// restore never waits on the audit log.
-pub async fn audit_event(
+pub(crate) async fn audit_event(
     op: &mut Op<'_>,
     action: &str,
     id: &str,
@@ -123,7 +123,7 @@ pub async fn audit_event(
 }
 
 /// Reports the steps' notes as warnings naming the block.
-pub fn report_notes(op: &mut Op<'_>, notes: &[(String, String)], id: &str) {
+pub(crate) fn report_notes(op: &mut Op<'_>, notes: &[(String, String)], id: &str) {
     for (summary, detail) in notes {
         op.warn(
             format!("{summary}: `{id}`"),
@@ -134,7 +134,7 @@ pub fn report_notes(op: &mut Op<'_>, notes: &[(String, String)], id: &str) {
 }
 
 /// Audit details of a restore: marker, steps and notes.
-pub fn restore_details(marker: &str, restored: &Restored) -> Vec<(&'static str, String)> {
+pub(crate) fn restore_details(marker: &str, restored: &Restored) -> Vec<(&'static str, String)> {
     let mut details = vec![
         ("marker", marker.to_string()),
         ("steps_done", restored.done.join("; ")),
