@@ -11,16 +11,16 @@ use crate::aws;
 use crate::config::{ConfigEnv, ProviderConfig, ProviderConfigState};
 use crate::context::{Ctx, Shared};
 use crate::data_sources::{
-    access_review, identity_center_group::IdentityCenterGroupLookup,
+    access_review::AccessReview, identity_center_group::IdentityCenterGroupLookup,
     identity_center_user::IdentityCenterUserLookup, revoker_role_policy::RevokerRolePolicy,
     role_policy::RolePolicy,
 };
 use crate::framework::{data_source, resource};
 use crate::resources::{
-    grant::Grant, iam_env_group::IamEnvGroup, iam_env_user,
+    grant::Grant, iam_env_group::IamEnvGroup, iam_env_user::IamEnvUser,
     identity_center_group::IdentityCenterGroup,
     identity_center_group_membership::IdentityCenterGroupMembership,
-    identity_center_user::IdentityCenterUser, user_block,
+    identity_center_user::IdentityCenterUser, user_block::UserBlock,
 };
 use crate::schema::*;
 
@@ -99,21 +99,14 @@ impl Provider for JitProvider {
 
 /// Every resource, by name without the `jit_` prefix.
 pub fn resources(shared: &Shared) -> HashMap<String, Box<dyn DynamicResource>> {
-    let boxed = |name: &str, resource: Box<dyn DynamicResource>| (name.to_string(), resource);
     [
-        resource::<IamEnvGroup>(shared),
         resource::<Grant>(shared),
-        boxed(
-            "iam_env_user",
-            Box::new(iam_env_user::IamEnvUserResource::new(shared)),
-        ),
+        resource::<IamEnvGroup>(shared),
+        resource::<IamEnvUser>(shared),
         resource::<IdentityCenterGroup>(shared),
         resource::<IdentityCenterGroupMembership>(shared),
         resource::<IdentityCenterUser>(shared),
-        boxed(
-            "user_block",
-            Box::new(user_block::UserBlockResource::new(shared)),
-        ),
+        resource::<UserBlock>(shared),
     ]
     .into_iter()
     .collect()
@@ -121,17 +114,12 @@ pub fn resources(shared: &Shared) -> HashMap<String, Box<dyn DynamicResource>> {
 
 /// Every data source, by name without the `jit_` prefix.
 pub fn data_sources(shared: &Shared) -> HashMap<String, Box<dyn DynamicDataSource>> {
-    let boxed =
-        |name: &str, data_source: Box<dyn DynamicDataSource>| (name.to_string(), data_source);
     [
-        data_source::<RolePolicy>(shared),
-        boxed(
-            "access_review",
-            Box::new(access_review::AccessReviewDataSource::new(shared)),
-        ),
+        data_source::<AccessReview>(shared),
         data_source::<IdentityCenterGroupLookup>(shared),
         data_source::<IdentityCenterUserLookup>(shared),
         data_source::<RevokerRolePolicy>(shared),
+        data_source::<RolePolicy>(shared),
     ]
     .into_iter()
     .collect()

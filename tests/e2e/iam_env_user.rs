@@ -1,7 +1,6 @@
 //! `jit_iam_env_user` and `data.jit_access_review` end to end.
 
 use super::*;
-use terraform_provider_jit::resources::iam_env_user::password::reexport::{base64, pgp, rand};
 
 use base64::Engine;
 use pgp::composed::{

@@ -1,7 +1,18 @@
 //! AWS access: one `SdkConfig` shared by a small client per service, the
 //! mapping of SDK errors to [`Error::Aws`], and bounded waits.
 
+/// Sends an SDK request and maps its error with [`aws_error`].
+macro_rules! send {
+    ($service:expr, $operation:literal, $request:expr) => {
+        $request
+            .send()
+            .await
+            .map_err(|e| $crate::aws::aws_error($service, $operation, e))
+    };
+}
+
 pub mod cache;
+pub mod cognito;
 pub mod iam;
 pub mod identity_store;
 pub mod limits;

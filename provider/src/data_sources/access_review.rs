@@ -9,27 +9,26 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::{AttributeConstraint, AttributeType, Schema};
-use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{DataSource, Diagnostics};
+use tf_provider::value::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::aws::aws_error;
-use crate::context::{Ctx, Shared};
-use crate::error::{attr, Error};
-use crate::inputs::env_access::parse_environment;
-use crate::policy::{group_name, validate_name_prefix, Environment, Role};
-use crate::resources::iam_env_user::{TAG_ENVIRONMENT, TAG_NAME_PREFIX};
+use crate::aws::iam::Iam;
+use crate::error::Error;
+use crate::framework::{DataSourceType, Errors, Op};
+use crate::inputs::env_access::{parse_environment, parse_name_prefix};
+use crate::policy::{group_name, roles_in_groups, Environment, Role};
+use crate::policy::{TAG_ENVIRONMENT, TAG_NAME_PREFIX};
 use crate::schema::*;
-use crate::values::{known_str, str_list, StrList};
+use crate::values::{str_list, StrList};
 
 /// A credential unused for this long is a finding.
-pub const UNUSED_DAYS: i64 = 90;
+pub(crate) const UNUSED_DAYS: i64 = 90;
 
 const SECONDS_PER_DAY: i64 = 86_400;
 
 /// Finding codes: each finding starts with one, then `: ` and the detail.
-pub mod code {
+pub(crate) mod code {
     /// The user has no MFA device.
     pub const NO_MFA: &str = "NO_MFA";
     /// An access key is older than the environment's rotation period.
@@ -45,7 +44,7 @@ pub mod code {
 /// Data source state.
 #[derive(Serialize, Deserialize, Default, Debug, Clone)]
 #[serde(default)]
-pub struct AccessReviewState {
+pub(crate) struct AccessReviewState {
     /// `dev` | `staging` | `prod`.
     pub environment: Value<String>,
     /// Every finding, as `<user>: <finding>`.
@@ -63,7 +62,7 @@ pub struct AccessReviewState {
 /// One reviewed user.
 #[derive(Serialize, Deserialize, Default, Debug, Clone, PartialEq)]
 #[serde(default)]
-pub struct ReviewedUser {
+pub(crate) struct ReviewedUser {
     /// The user's access keys, oldest first.
     pub access_keys: Value<Vec<Value<ReviewedKey>>>,
     /// User ARN.
@@ -87,7 +86,7 @@ pub struct ReviewedUser {
 /// One reviewed access key.
 #[derive(Serialize, Deserialize, Default, Debug, Clone, PartialEq)]
 #[serde(default)]
-pub struct ReviewedKey {
+pub(crate) struct ReviewedKey {
     /// Whole days since creation.
     pub age_days: Value<i64>,
     /// Access key id.
@@ -100,18 +99,7 @@ pub struct ReviewedKey {
 
 /// The data source.
 #[derive(Debug, Default)]
-pub struct AccessReviewDataSource {
-    shared: Shared,
-}
-
-impl AccessReviewDataSource {
-    /// A data source using the provider's shared context.
-    pub fn new(shared: &Shared) -> Self {
-        Self {
-            shared: shared.clone(),
-        }
-    }
-}
+pub(crate) struct AccessReview;
 
 fn object(fields: &[(&str, AttributeType)]) -> AttributeType {
     AttributeType::Object(
@@ -123,11 +111,11 @@ fn object(fields: &[(&str, AttributeType)]) -> AttributeType {
 }
 
 #[async_trait]
-impl DataSource for AccessReviewDataSource {
-    type State<'a> = AccessReviewState;
-    type ProviderMetaState<'a> = ValueEmpty;
+impl DataSourceType for AccessReview {
+    type State = AccessReviewState;
+    const NAME: &'static str = "access_review";
 
-    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+    fn schema() -> Schema {
         let key = object(&[
             ("age_days", AttributeType::Number),
             ("id", AttributeType::String),
@@ -145,7 +133,7 @@ impl DataSource for AccessReviewDataSource {
             ("password_last_used", AttributeType::String),
             ("roles", crate::schema::str_list()),
         ]);
-        Some(schema(
+        schema(
             0,
             block(
                 "The access review of one environment: every IAM user tagged by `jit_iam_env_user` for this `name_prefix` and `environment`, or a member of one of its role groups, with what a quarterly review checks and a list of findings.",
@@ -159,56 +147,31 @@ impl DataSource for AccessReviewDataSource {
                 ],
                 [],
             ),
-        ))
+        )
     }
 
-    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
-        match check(&config) {
-            Ok(_) => Some(()),
-            Err(errors) => {
-                for error in errors {
-                    error.report(diags);
-                }
-                None
-            }
-        }
+    fn validate(config: &AccessReviewState) -> Result<(), Errors> {
+        check(config).map(|_| ()).map_err(Errors::from)
     }
 
-    async fn read<'a>(
+    async fn read(
         &self,
-        diags: &mut Diagnostics,
-        mut config: Self::State<'a>,
-        _provider_meta_state: Self::ProviderMetaState<'a>,
-    ) -> Option<Self::State<'a>> {
-        let (prefix, environment) = match check(&config) {
-            Ok(Some(scope)) => scope,
-            Ok(None) => {
-                diags.root_error(
-                    "Access review inputs unknown",
-                    "`name_prefix` and `environment` must be known to read the review.",
-                );
-                return None;
-            }
-            Err(errors) => {
-                for error in errors {
-                    error.report(diags);
-                }
-                return None;
-            }
+        op: &mut Op<'_>,
+        mut config: AccessReviewState,
+    ) -> Result<AccessReviewState, Errors> {
+        let Some((prefix, environment)) = check(&config)? else {
+            return Err(Error::incomplete(
+                "Access review inputs unknown",
+                "`name_prefix` and `environment` must be known to read the review.",
+            )
+            .into());
         };
-        let ctx = self.shared.get().map_err(|e| e.report(diags)).ok()?;
-        let facts = match review(ctx, &prefix, environment).await {
-            Ok(facts) => facts,
-            Err(error) => {
-                error.report(diags);
-                return None;
-            }
-        };
+        let facts = review(&op.ctx()?.aws.iam(), &prefix, environment).await?;
         let now = OffsetDateTime::now_utc().unix_timestamp();
         let mut all_findings = Vec::new();
         let mut users = Vec::new();
         for user in &facts {
-            let roles = roles_of(&prefix, environment, &user.groups);
+            let roles = roles_in_groups(&prefix, environment, &user.groups);
             let found = findings(user, &prefix, environment, &roles, now);
             all_findings.extend(found.iter().map(|f| format!("{}: {f}", user.name)));
             users.push(Value::Value(reviewed(user, &roles, found, now)));
@@ -217,23 +180,17 @@ impl DataSource for AccessReviewDataSource {
         config.key_rotation_days = Value::Value(i64::from(environment.key_rotation_days()));
         config.users = Value::Value(users);
         config.findings = str_list(all_findings);
-        Some(config)
+        Ok(config)
     }
 }
 
 /// The known scope, `None` while an input is unknown.
 fn check(state: &AccessReviewState) -> Result<Option<(String, Environment)>, Vec<Error>> {
     let mut errors = Vec::new();
-    let prefix = known_str(&state.name_prefix);
-    if let Some(prefix) = prefix {
-        if let Err(problem) = validate_name_prefix(prefix) {
-            errors.push(Error::invalid(
-                attr("name_prefix"),
-                "Invalid name prefix",
-                problem.hint(),
-            ));
-        }
-    }
+    let prefix = parse_name_prefix(&state.name_prefix)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
     let environment = parse_environment(&state.environment)
         .map_err(|e| errors.push(e))
         .ok()
@@ -246,7 +203,7 @@ fn check(state: &AccessReviewState) -> Result<Option<(String, Environment)>, Vec
 
 /// What AWS says about one access key.
 #[derive(Debug, Clone, PartialEq)]
-pub struct KeyFacts {
+pub(crate) struct KeyFacts {
     /// Access key id.
     pub id: String,
     /// `Active` or `Inactive`.
@@ -259,7 +216,7 @@ pub struct KeyFacts {
 
 /// What AWS says about one user.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct UserFacts {
+pub(crate) struct UserFacts {
     /// User name.
     pub name: String,
     /// User ARN.
@@ -276,21 +233,13 @@ pub struct UserFacts {
     pub keys: Vec<KeyFacts>,
 }
 
-/// The roles whose `<prefix>-<env>-<role>` group is among `groups`.
-pub fn roles_of(prefix: &str, environment: Environment, groups: &[String]) -> Vec<Role> {
-    Role::ALL
-        .into_iter()
-        .filter(|role| groups.contains(&group_name(prefix, environment, *role)))
-        .collect()
-}
-
 /// Whole days from `then` to `now` (never negative).
-pub fn age_days(then: i64, now: i64) -> i64 {
+pub(crate) fn age_days(then: i64, now: i64) -> i64 {
     (now - then).div_euclid(SECONDS_PER_DAY).max(0)
 }
 
 /// The review's findings for one user, each `<CODE>: <detail>`.
-pub fn findings(
+pub(crate) fn findings(
     user: &UserFacts,
     prefix: &str,
     environment: Environment,
@@ -387,57 +336,32 @@ fn reviewed(user: &UserFacts, roles: &[Role], findings: Vec<String>, now: i64) -
 
 /// Finds the users of the scope and gathers their facts, sorted by name.
 async fn review(
-    ctx: &Ctx,
+    iam: &Iam,
     prefix: &str,
     environment: Environment,
 ) -> Result<Vec<UserFacts>, Error> {
-    let iam = &ctx.aws.iam;
     let mut names: BTreeSet<String> = BTreeSet::new();
     for role in Role::ALL {
-        let group = group_name(prefix, environment, role);
-        let mut pages = iam.get_group().group_name(&group).into_paginator().send();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(page) => names.extend(page.users.into_iter().map(|user| user.user_name)),
-                Err(error) => {
-                    let error = aws_error("iam", "GetGroup", error);
-                    if error.is_not_found() {
-                        break;
-                    }
-                    return Err(error);
-                }
-            }
+        match iam
+            .find_group_by_name(&group_name(prefix, environment, role))
+            .await
+        {
+            Ok(group) => names.extend(group.members),
+            Err(error) if error.is_not_found() => {}
+            Err(error) => return Err(error),
         }
     }
     // Tagged users outside every role group: IAM lists users without their
     // tags, so each remaining user's tags are read.
-    let mut pages = iam.list_users().into_paginator().send();
-    let mut others = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| aws_error("iam", "ListUsers", e))?;
-        others.extend(
-            page.users
-                .into_iter()
-                .map(|user| user.user_name)
-                .filter(|name| !names.contains(name)),
-        );
-    }
+    let others: Vec<String> = iam
+        .list_users()
+        .await?
+        .into_iter()
+        .filter(|name| !names.contains(name))
+        .collect();
     for name in others {
-        let tags: BTreeMap<String, String> =
-            match iam.list_user_tags().user_name(&name).send().await {
-                Ok(output) => output
-                    .tags
-                    .into_iter()
-                    .map(|tag| (tag.key, tag.value))
-                    .collect(),
-                Err(error) => {
-                    let error = aws_error("iam", "ListUserTags", error);
-                    if error.is_not_found() {
-                        continue;
-                    }
-                    return Err(error);
-                }
-            };
+        // A user deleted meanwhile has no tags.
+        let tags: BTreeMap<String, String> = iam.list_user_tags(&name).await?;
         if tags.get(TAG_NAME_PREFIX).map(String::as_str) == Some(prefix)
             && tags.get(TAG_ENVIRONMENT).map(String::as_str) == Some(environment.as_str())
         {
@@ -446,7 +370,7 @@ async fn review(
     }
     let mut users = Vec::new();
     for name in names {
-        match user_facts(ctx, &name).await {
+        match user_facts(iam, &name).await {
             Ok(facts) => users.push(facts),
             // Deleted while the review ran: not a user any more.
             Err(error) if error.is_not_found() => {}
@@ -456,86 +380,27 @@ async fn review(
     Ok(users)
 }
 
-async fn user_facts(ctx: &Ctx, name: &str) -> Result<UserFacts, Error> {
-    let iam = &ctx.aws.iam;
-    let user = iam
-        .get_user()
-        .user_name(name)
-        .send()
-        .await
-        .map_err(|e| aws_error("iam", "GetUser", e))?
-        .user
-        .ok_or_else(|| Error::NotFound {
-            what: format!("IAM user `{name}`"),
-        })?;
-    let mut groups = Vec::new();
-    let mut pages = iam
-        .list_groups_for_user()
-        .user_name(name)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| aws_error("iam", "ListGroupsForUser", e))?;
-        groups.extend(page.groups.into_iter().map(|group| group.group_name));
-    }
+async fn user_facts(iam: &Iam, name: &str) -> Result<UserFacts, Error> {
+    let user = iam.find_user_by_name(name).await?;
+    let mut groups = iam.list_groups_for_user(name).await?;
     groups.sort();
-    let mfa_devices = iam
-        .list_mfa_devices()
-        .user_name(name)
-        .send()
-        .await
-        .map_err(|e| aws_error("iam", "ListMFADevices", e))?
-        .mfa_devices
-        .len();
-    let login_profile_created = match iam.get_login_profile().user_name(name).send().await {
-        Ok(output) => output
-            .login_profile
-            .map(|profile| profile.create_date.secs()),
-        Err(error) => {
-            let error = aws_error("iam", "GetLoginProfile", error);
-            if !error.is_not_found() {
-                return Err(error);
-            }
-            None
-        }
-    };
     let mut keys = Vec::new();
-    let listed = iam
-        .list_access_keys()
-        .user_name(name)
-        .send()
-        .await
-        .map_err(|e| aws_error("iam", "ListAccessKeys", e))?;
-    for key in listed.access_key_metadata {
-        let Some(id) = key.access_key_id else {
-            continue;
-        };
-        let last_used = iam
-            .get_access_key_last_used()
-            .access_key_id(&id)
-            .send()
-            .await
-            .map_err(|e| aws_error("iam", "GetAccessKeyLastUsed", e))?
-            .access_key_last_used
-            .and_then(|used| used.last_used_date)
-            .map(|date| date.secs());
+    for key in iam.list_access_keys(name).await? {
         keys.push(KeyFacts {
-            id,
-            status: key
-                .status
-                .map_or_else(|| "Unknown".to_string(), |s| s.as_str().to_string()),
-            created: key.create_date.map_or(0, |date| date.secs()),
-            last_used,
+            last_used: iam.find_access_key_last_used(&key.id).await?,
+            id: key.id,
+            status: key.status,
+            created: key.created,
         });
     }
     keys.sort_by_key(|key| key.created);
     Ok(UserFacts {
-        name: user.user_name,
+        name: user.name,
         arn: user.arn,
         groups,
-        mfa_devices,
-        login_profile_created,
-        password_last_used: user.password_last_used.map(|date| date.secs()),
+        mfa_devices: iam.list_mfa_devices(name).await?.len(),
+        login_profile_created: iam.find_login_profile(name).await?,
+        password_last_used: user.password_last_used,
         keys,
     })
 }
@@ -576,7 +441,7 @@ mod tests {
     }
 
     fn review_of(user: &UserFacts, environment: Environment) -> Vec<String> {
-        let roles = roles_of("hera", environment, &user.groups);
+        let roles = roles_in_groups("hera", environment, &user.groups);
         findings(user, "hera", environment, &roles, NOW)
     }
 
@@ -662,20 +527,6 @@ mod tests {
     }
 
     #[test]
-    fn roles_come_from_the_environments_groups_only() {
-        let groups = vec![
-            "hera-prod-security-engineer".to_string(),
-            "hera-prod-infra-member".to_string(),
-            "hera-dev-developer".to_string(),
-            "herax-prod-infra-manager".to_string(),
-        ];
-        assert_eq!(
-            roles_of("hera", Environment::Prod, &groups),
-            vec![Role::InfraMember, Role::SecurityEngineer]
-        );
-    }
-
-    #[test]
     fn ages_are_whole_days_and_never_negative() {
         assert_eq!(age_days(NOW - DAY + 1, NOW), 0);
         assert_eq!(age_days(NOW - DAY, NOW), 1);
@@ -685,7 +536,7 @@ mod tests {
     #[test]
     fn reviewed_users_show_keys_and_times() {
         let user = clean_user();
-        let roles = roles_of("hera", Environment::Prod, &user.groups);
+        let roles = roles_in_groups("hera", Environment::Prod, &user.groups);
         let shown = reviewed(&user, &roles, vec![], NOW);
         assert_eq!(shown.roles, str_list(["infra-manager".to_string()]));
         assert_eq!(shown.mfa_enabled, Value::Value(true));

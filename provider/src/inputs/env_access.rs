@@ -1,14 +1,16 @@
-//! Inputs shared by `jit_iam_env_group` and `data.jit_role_policy`: the
-//! environment, role and conditions, checked against the policy library with
-//! each problem reported on its attribute.
+//! Inputs shared by the per-environment resources and data sources
+//! (`jit_iam_env_group`, `jit_iam_env_user`, `data.jit_role_policy`,
+//! `data.jit_access_review`): the name prefix, environment, role and
+//! conditions, checked against the policy library with each problem
+//! reported on its attribute.
 
 use tf_provider::value::Value;
 use tf_provider::AttributePath;
 
 use crate::error::{attr, Error};
 use crate::policy::{
-    parse_cidr, role_policy, validate_vpc_endpoint_id, Conditions, Environment, PolicyDocument,
-    PolicyError, Role,
+    parse_cidr, role_policy, validate_name_prefix, validate_vpc_endpoint_id, Conditions,
+    Environment, PolicyDocument, PolicyError, Role,
 };
 use crate::values::{known_str, known_str_list, StrList};
 
@@ -24,6 +26,19 @@ pub struct EnvAccessInputs<'a> {
     pub allowed_ip_ranges: &'a StrList,
     /// `allowed_vpc_endpoint_ids`.
     pub allowed_vpc_endpoint_ids: &'a StrList,
+}
+
+/// Checks a known, non-empty `name_prefix`, reporting a bad value at its
+/// path; `Ok(None)` while it is unknown or unset.
+pub fn parse_name_prefix(value: &Value<String>) -> Result<Option<&str>, Error> {
+    let Some(prefix) = known_str(value) else {
+        return Ok(None);
+    };
+    validate_name_prefix(prefix)
+        .map(|()| Some(prefix))
+        .map_err(|problem| {
+            Error::invalid(attr("name_prefix"), "Invalid name prefix", problem.hint())
+        })
 }
 
 /// Parses `environment`, reporting a bad value at its path.

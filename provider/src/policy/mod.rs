@@ -44,6 +44,9 @@ pub use document::{
 };
 pub use environment::Environment;
 pub use error::PolicyError;
-pub use naming::{group_name, parse_group_name, validate_name_prefix};
+pub use naming::{
+    group_name, parse_group_name, roles_in_groups, user_name_problem, validate_name_prefix,
+    TAG_ENVIRONMENT, TAG_NAME_PREFIX,
+};
 pub use normalize::normalize_policy_json;
 pub use role::{role_policy, Role};

@@ -1,6 +1,15 @@
-//! IAM group names of the form `<prefix>-<env>-<role>`.
+//! IAM names: groups of the form `<prefix>-<env>-<role>`, user names, and
+//! the tags by which a user belongs to one prefix and environment.
 
 use super::{Environment, PolicyError, Role};
+
+/// Tag naming a user's `name_prefix`: the access review finds users by it.
+pub const TAG_NAME_PREFIX: &str = "jit:name-prefix";
+/// Tag naming a user's environment.
+pub const TAG_ENVIRONMENT: &str = "jit:environment";
+
+/// IAM's maximum length of a user name.
+const MAX_USER_NAME_LEN: usize = 64;
 
 /// IAM's maximum length of a group name.
 const MAX_GROUP_NAME_LEN: usize = 128;
@@ -55,6 +64,35 @@ pub fn validate_name_prefix(prefix: &str) -> Result<(), PolicyError> {
         )));
     }
     Ok(())
+}
+
+/// The roles whose `<prefix>-<environment>-<role>` group is among `groups`,
+/// in [`Role::ALL`] order.
+pub fn roles_in_groups(prefix: &str, environment: Environment, groups: &[String]) -> Vec<Role> {
+    Role::ALL
+        .into_iter()
+        .filter(|role| groups.contains(&group_name(prefix, environment, *role)))
+        .collect()
+}
+
+/// Why `name` is not an IAM user name (`[\w+=,.@-]{1,64}`), as a hint
+/// naming the problem; `None` when it is one.
+pub fn user_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("The user name is empty.".to_string());
+    }
+    if name.len() > MAX_USER_NAME_LEN {
+        return Some(format!(
+            "`{name}` has `{}` characters; IAM allows `{MAX_USER_NAME_LEN}`.",
+            name.len()
+        ));
+    }
+    name.chars().find(|c| !is_group_name_char(*c)).map(|bad| {
+        format!(
+            "The character `{}` is not allowed in IAM user names; use letters, digits and `+=,.@_-`.",
+            bad.escape_default()
+        )
+    })
 }
 
 /// IAM group names allow `[\w+=,.@-]`, with `\w` meaning ASCII letters, digits and `_`.
@@ -120,6 +158,33 @@ mod tests {
             .flat_map(|e| Role::ALL.iter().map(move |r| group_name("", *e, *r).len()))
             .max();
         assert_eq!(longest, Some(LONGEST_SUFFIX_LEN));
+    }
+
+    #[test]
+    fn user_names_follow_iam_rules() {
+        assert_eq!(user_name_problem("alice.smith+ops@x_y=z,1-2"), None);
+        assert_eq!(user_name_problem(&"a".repeat(64)), None);
+        assert!(user_name_problem(&"a".repeat(65))
+            .unwrap()
+            .contains("`65` characters"));
+        assert!(user_name_problem("alice smith").unwrap().contains("` `"));
+        assert!(user_name_problem("").is_some());
+        assert!(user_name_problem("é").is_some());
+    }
+
+    #[test]
+    fn roles_come_from_the_scopes_groups_only() {
+        let groups = [
+            "hera-prod-security-engineer",
+            "hera-prod-infra-member",
+            "hera-dev-developer",
+            "herax-prod-infra-manager",
+        ]
+        .map(String::from);
+        assert_eq!(
+            roles_in_groups("hera", Environment::Prod, &groups),
+            vec![Role::InfraMember, Role::SecurityEngineer]
+        );
     }
 
     #[test]

@@ -5,10 +5,8 @@ use std::time::Duration;
 
 use tf_provider::AttributePath;
 
-use super::{delete_login_profile, remove_from_group};
-use crate::aws::{aws_error, wait::retry_when};
-use crate::context::Ctx;
-use crate::error::gone_ok;
+use crate::aws::iam::Iam;
+use crate::aws::wait::retry_when;
 use crate::error::{attr, Error};
 
 /// How long DeleteUser may still see removed memberships or credentials.
@@ -51,73 +49,19 @@ impl Attachments {
     }
 }
 
-async fn list_attachments(ctx: &Ctx, name: &str) -> Result<Attachments, Error> {
-    let iam = &ctx.aws.iam;
-    let mut found = Attachments::default();
-    let mut keys = iam
-        .list_access_keys()
-        .user_name(name)
-        .into_paginator()
-        .send();
-    while let Some(page) = keys.next().await {
-        let page = page.map_err(|e| aws_error("iam", "ListAccessKeys", e))?;
-        found.access_keys.extend(
-            page.access_key_metadata
-                .into_iter()
-                .filter_map(|key| key.access_key_id),
-        );
-    }
-    let mut ssh = iam
-        .list_ssh_public_keys()
-        .user_name(name)
-        .into_paginator()
-        .send();
-    while let Some(page) = ssh.next().await {
-        let page = page.map_err(|e| aws_error("iam", "ListSSHPublicKeys", e))?;
-        found.ssh_keys.extend(
-            page.ssh_public_keys
-                .unwrap_or_default()
-                .into_iter()
-                .map(|key| key.ssh_public_key_id),
-        );
-    }
-    let mut certificates = iam
-        .list_signing_certificates()
-        .user_name(name)
-        .into_paginator()
-        .send();
-    while let Some(page) = certificates.next().await {
-        let page = page.map_err(|e| aws_error("iam", "ListSigningCertificates", e))?;
-        found.certificates.extend(
-            page.certificates
-                .into_iter()
-                .map(|certificate| certificate.certificate_id),
-        );
-    }
-    let mut inline = iam
-        .list_user_policies()
-        .user_name(name)
-        .into_paginator()
-        .send();
-    while let Some(page) = inline.next().await {
-        let page = page.map_err(|e| aws_error("iam", "ListUserPolicies", e))?;
-        found.inline_policies.extend(page.policy_names);
-    }
-    let mut attached = iam
-        .list_attached_user_policies()
-        .user_name(name)
-        .into_paginator()
-        .send();
-    while let Some(page) = attached.next().await {
-        let page = page.map_err(|e| aws_error("iam", "ListAttachedUserPolicies", e))?;
-        found.managed_policies.extend(
-            page.attached_policies
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|policy| policy.policy_arn),
-        );
-    }
-    Ok(found)
+async fn list_attachments(iam: &Iam, name: &str) -> Result<Attachments, Error> {
+    Ok(Attachments {
+        access_keys: iam
+            .list_access_keys(name)
+            .await?
+            .into_iter()
+            .map(|key| key.id)
+            .collect(),
+        ssh_keys: iam.list_ssh_public_keys(name).await?,
+        certificates: iam.list_signing_certificates(name).await?,
+        inline_policies: iam.list_user_policies(name).await?,
+        managed_policies: iam.list_attached_user_policies(name).await?,
+    })
 }
 
 /// Deletes the user after everything that would block it, each step
@@ -125,35 +69,25 @@ async fn list_attachments(ctx: &Ctx, name: &str) -> Result<Attachments, Error> {
 /// policies stop the destroy before anything is changed. Returns the steps
 /// done, also on failure.
 pub(super) async fn delete_user(
-    ctx: &Ctx,
+    iam: &Iam,
     name: &str,
     force: bool,
 ) -> Result<Vec<String>, (Vec<String>, Error)> {
-    let iam = &ctx.aws.iam;
     let mut done = Vec::new();
     macro_rules! step {
         ($result:expr) => {
-            if let Err(error) = gone_ok($result) {
-                return Err((done, error));
+            match $result {
+                Ok(value) => value,
+                Err(error) => return Err((done, error)),
             }
         };
     }
-    match iam.get_user().user_name(name).send().await {
+    match iam.find_user_by_name(name).await {
         Ok(_) => {}
-        Err(error) => {
-            let error = aws_error("iam", "GetUser", error);
-            return if error.is_not_found() {
-                Ok(done)
-            } else {
-                Err((done, error))
-            };
-        }
-    }
-    let attachments = match list_attachments(ctx, name).await {
-        Ok(found) => found,
         Err(error) if error.is_not_found() => return Ok(done),
         Err(error) => return Err((done, error)),
-    };
+    }
+    let attachments = step!(list_attachments(iam, name).await);
     if !force && !attachments.is_empty() {
         return Err((
             done,
@@ -167,125 +101,48 @@ pub(super) async fn delete_user(
             ),
         ));
     }
-    step!(delete_login_profile(ctx, name).await);
+    step!(iam.delete_login_profile(name).await);
     done.push("removed the console password".to_string());
 
-    let devices = match iam.list_mfa_devices().user_name(name).send().await {
-        Ok(output) => output.mfa_devices,
-        Err(error) => {
-            step!(Err(aws_error("iam", "ListMFADevices", error)));
-            Vec::new()
-        }
-    };
-    for device in devices {
-        let serial = device.serial_number;
-        step!(iam
-            .deactivate_mfa_device()
-            .user_name(name)
-            .serial_number(&serial)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_error("iam", "DeactivateMFADevice", e)));
+    for serial in step!(iam.list_mfa_devices(name).await) {
+        step!(iam.deactivate_mfa_device(name, &serial).await);
         if is_virtual_mfa(&serial) {
-            step!(iam
-                .delete_virtual_mfa_device()
-                .serial_number(&serial)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| aws_error("iam", "DeleteVirtualMFADevice", e)));
+            step!(iam.delete_virtual_mfa_device(&serial).await);
         }
         done.push(format!("removed MFA device `{serial}`"));
     }
-
-    let mut groups = Vec::new();
-    let mut pages = iam
-        .list_groups_for_user()
-        .user_name(name)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        match page {
-            Ok(page) => groups.extend(page.groups.into_iter().map(|group| group.group_name)),
-            Err(error) => step!(Err(aws_error("iam", "ListGroupsForUser", error))),
-        }
-    }
-    for group in groups {
-        step!(remove_from_group(ctx, name, &group).await);
+    for group in step!(iam.list_groups_for_user(name).await) {
+        step!(iam.remove_user_from_group(&group, name).await);
         done.push(format!("removed it from `{group}`"));
     }
-
     for key in &attachments.access_keys {
-        step!(iam
-            .delete_access_key()
-            .user_name(name)
-            .access_key_id(key)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_error("iam", "DeleteAccessKey", e)));
+        step!(iam.delete_access_key(name, key).await);
         done.push(format!("deleted access key `{key}`"));
     }
     for key in &attachments.ssh_keys {
-        step!(iam
-            .delete_ssh_public_key()
-            .user_name(name)
-            .ssh_public_key_id(key)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_error("iam", "DeleteSSHPublicKey", e)));
+        step!(iam.delete_ssh_public_key(name, key).await);
         done.push(format!("deleted SSH public key `{key}`"));
     }
     for certificate in &attachments.certificates {
-        step!(iam
-            .delete_signing_certificate()
-            .user_name(name)
-            .certificate_id(certificate)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_error("iam", "DeleteSigningCertificate", e)));
+        step!(iam.delete_signing_certificate(name, certificate).await);
         done.push(format!("deleted signing certificate `{certificate}`"));
     }
     for policy in &attachments.inline_policies {
-        step!(iam
-            .delete_user_policy()
-            .user_name(name)
-            .policy_name(policy)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_error("iam", "DeleteUserPolicy", e)));
+        step!(iam.delete_user_policy(name, policy).await);
         done.push(format!("deleted inline policy `{policy}`"));
     }
     for policy in &attachments.managed_policies {
-        step!(iam
-            .detach_user_policy()
-            .user_name(name)
-            .policy_arn(policy)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_error("iam", "DetachUserPolicy", e)));
+        step!(iam.detach_user_policy(name, policy).await);
         done.push(format!("detached `{policy}`"));
     }
 
     let deleted = retry_when(
         DELETE_CONFLICT_GRACE,
         |error| error.aws_code() == Some("DeleteConflict"),
-        || async {
-            iam.delete_user()
-                .user_name(name)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| aws_error("iam", "DeleteUser", e))
-        },
+        || iam.delete_user(name),
     )
     .await;
-    match gone_ok(deleted) {
+    match deleted {
         Ok(()) => {
             done.push(format!("deleted user `{name}`"));
             Ok(done)

@@ -11,20 +11,14 @@ use pgp::types::KeyDetails;
 use rand::seq::SliceRandom;
 use rand::Rng;
 
-/// The OpenPGP implementation, its random source and base64, re-exported so
-/// that the end-to-end tests generate keys and decrypt with the very same code.
-pub mod reexport {
-    pub use ::base64;
-    pub use ::pgp;
-    pub use ::rand;
-}
+pub(crate) use crate::aws::iam::Password;
 
 /// Length of a generated password unless the account's password policy asks
 /// for more.
-pub const DEFAULT_PASSWORD_LENGTH: usize = 24;
+pub(crate) const DEFAULT_PASSWORD_LENGTH: usize = 24;
 
 /// IAM's longest console password.
-pub const MAX_PASSWORD_LENGTH: usize = 128;
+pub(crate) const MAX_PASSWORD_LENGTH: usize = 128;
 
 const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
 const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -32,31 +26,11 @@ const DIGITS: &[u8] = b"23456789";
 /// The symbols IAM password policies count as non-alphanumeric.
 const SYMBOLS: &[u8] = b"!@#$%^&*()_+-=[]{}|'";
 
-/// A password in memory only. It has no `Debug` or `Display`, so it cannot end
-/// up in a log line or a diagnostic by accident.
-pub struct Password(String);
-
-impl Password {
-    /// The text, for the one AWS call that sets it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Drop for Password {
-    fn drop(&mut self) {
-        // Overwrite before the allocation is released (best effort: the SDK
-        // keeps its own copy of the request body until it is sent).
-        let zeros = "\0".repeat(self.0.len());
-        self.0.replace_range(.., &zeros);
-    }
-}
-
 /// A random password of `length` characters (at least 4, at most 128) with
 /// at least one lower-case letter, upper-case letter, digit and symbol, so it
 /// meets any IAM password policy of that length. Look-alike characters
 /// (`l`, `I`, `O`, `0`, `1`) are left out: the password is typed once by hand.
-pub fn generate_password(length: usize) -> Password {
+pub(crate) fn generate_password(length: usize) -> Password {
     let length = length.clamp(4, MAX_PASSWORD_LENGTH);
     let mut rng = rand::rngs::OsRng;
     let classes = [LOWER, UPPER, DIGITS, SYMBOLS];
@@ -69,12 +43,12 @@ pub fn generate_password(length: usize) -> Password {
         bytes.push(all[rng.gen_range(0..all.len())]);
     }
     bytes.shuffle(&mut rng);
-    Password(bytes.into_iter().map(char::from).collect())
+    Password::new(bytes.into_iter().map(char::from).collect())
 }
 
 /// Why a `pgp_key` cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KeyError {
+pub(crate) enum KeyError {
     /// `keybase:` keys need a network lookup that this provider does not make.
     #[error("Keybase keys are not supported")]
     Keybase,
@@ -109,7 +83,7 @@ impl KeyError {
 
 /// A parsed recipient key.
 #[derive(Debug)]
-pub struct RecipientKey {
+pub(crate) struct RecipientKey {
     key: SignedPublicKey,
     /// Lower-case hex fingerprint of the primary key (as `gpg --fingerprint`
     /// prints it, without spaces).
@@ -118,7 +92,7 @@ pub struct RecipientKey {
 
 /// Reads `pgp_key`: a base64-encoded binary public key (as hashicorp/aws
 /// takes it) or an ASCII-armored one. Whitespace is ignored.
-pub fn parse_pgp_key(text: &str) -> Result<RecipientKey, KeyError> {
+pub(crate) fn parse_pgp_key(text: &str) -> Result<RecipientKey, KeyError> {
     let trimmed = text.trim();
     if trimmed.starts_with("keybase:") {
         return Err(KeyError::Keybase);

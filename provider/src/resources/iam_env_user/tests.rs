@@ -8,10 +8,15 @@ use pgp::composed::{
 use pgp::crypto::ecc_curve::ECCCurve;
 use pgp::ser::Serialize;
 
+use std::collections::BTreeMap;
+
+use tf_provider::AttributePath;
+
 use super::delete::{is_virtual_mfa, Attachments};
+use super::password::parse_pgp_key;
+use super::plan::*;
 use super::*;
-use crate::aws::AwsClients;
-use crate::config::ProviderConfig;
+use crate::policy::Environment;
 
 fn s(text: &str) -> Value<String> {
     Value::Value(text.into())
@@ -350,28 +355,4 @@ fn attachments_are_listed_for_the_force_destroy_error() {
     assert!(Attachments::default().is_empty());
     assert!(is_virtual_mfa("arn:aws:iam::123456789012:mfa/alice"));
     assert!(!is_virtual_mfa("GAHT12345678"));
-}
-
-/// moto ignores `PasswordResetRequired` (its login profiles never ask for a
-/// new password), so the e2e tests cannot see it: check the requests
-/// themselves ask AWS for a reset at first sign-in.
-#[tokio::test]
-async fn login_profile_requests_require_a_password_reset() {
-    let sdk = aws_config::SdkConfig::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("eu-west-1"))
-        .build();
-    let config = ProviderConfig::default();
-    let ctx = Ctx::new(config, AwsClients::new(&sdk));
-    let password = generate_password(24);
-    let create = create_login_profile_request(&ctx, "alice", &password);
-    assert_eq!(create.get_password_reset_required(), &Some(true));
-    assert_eq!(create.get_user_name().as_deref(), Some("alice"));
-    let reset = reset_login_profile_request(&ctx, "alice", &password);
-    assert_eq!(reset.get_password_reset_required(), &Some(true));
-    assert_eq!(
-        reset.get_password().as_deref(),
-        Some(password.expose()),
-        "UpdateLoginProfile must always carry a password (moto deletes the profile without one)"
-    );
 }

@@ -6,21 +6,16 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use aws_sdk_cognitoidentityprovider::types::{
-    AttributeDataType, AttributeType, SchemaAttributeType,
-};
 use tokio::task::JoinSet;
 
 use super::meter::Meter;
-use super::{
-    cognito_path, is_marker, CognitoTarget, Inherited, Observed, Progress, Record, Restored,
-    MARKER_LEN,
-};
-use crate::context::Ctx;
+use super::plan::{cognito_path, is_marker, CognitoTarget};
+use super::record::{Inherited, Observed, Progress, Record, Restored};
+use super::MARKER_LEN;
+use crate::aws::cognito::{Cognito, SchemaAttribute};
 use crate::error::Error;
 
-/// Page size of `ListUserPoolClients` (AWS's maximum).
-const CLIENTS_PAGE: i32 = 60;
+pub(crate) use crate::aws::cognito::{Lookup, User};
 
 /// How long a passed pool check counts for the create that follows the
 /// apply-time plan in the same process.
@@ -29,7 +24,7 @@ const POOL_CHECK_FRESH: Duration = Duration::from_secs(60);
 /// Pool checks that passed in this process: the apply-time plan checks the
 /// pool moments before the create, which then need not ask AWS again.
 #[derive(Debug, Default)]
-pub struct PoolChecks(Mutex<HashMap<(String, String), Instant>>);
+pub(crate) struct PoolChecks(Mutex<HashMap<(String, String), Instant>>);
 
 impl PoolChecks {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Instant>> {
@@ -52,35 +47,18 @@ impl PoolChecks {
     }
 }
 
-/// A Cognito user as the block needs it.
-#[derive(Debug, Clone)]
-pub struct User {
-    /// The immutable `sub`.
-    pub sub: String,
-    /// Whether the user may sign in.
-    pub enabled: bool,
-    /// Attribute values by name.
-    pub attributes: HashMap<String, String>,
-}
-
-/// Result of looking a user up.
-#[derive(Debug)]
-pub enum Lookup {
-    /// The user exists.
-    Found(User),
-    /// The pool exists, the user does not.
-    NoUser,
-    /// The pool does not exist.
-    NoPool,
-}
-
 /// Checks that `attribute` can carry the block: in the pool's schema, a
 /// mutable String long enough for a marker, and writable by no app client
 /// (else a blocked user could clear their own flag). Empty when fine.
-pub async fn check_pool(ctx: &Ctx, meter: &Meter, pool_id: &str, attribute: &str) -> Vec<Error> {
+pub(crate) async fn check_pool(
+    cognito: &Cognito,
+    meter: &Meter,
+    pool_id: &str,
+    attribute: &str,
+) -> Vec<Error> {
     let (schema, writers) = tokio::join!(
-        schema_problems(ctx, meter, pool_id, attribute),
-        writing_clients(ctx, meter, pool_id, attribute)
+        schema_problems(cognito, meter, pool_id, attribute),
+        writing_clients(cognito, meter, pool_id, attribute)
     );
     let mut errors = Vec::new();
     match schema {
@@ -105,42 +83,34 @@ pub async fn check_pool(ctx: &Ctx, meter: &Meter, pool_id: &str, attribute: &str
 
 /// `Ok(Some(problem))` when the schema cannot carry the flag.
 async fn schema_problems(
-    ctx: &Ctx,
+    cognito: &Cognito,
     meter: &Meter,
     pool_id: &str,
     attribute: &str,
 ) -> Result<Option<Error>, Error> {
-    let described = meter
+    let attributes = meter
         .call(
             "cognito-idp",
             "DescribeUserPool",
-            ctx.aws
-                .cognito
-                .describe_user_pool()
-                .user_pool_id(pool_id)
-                .send(),
+            cognito.describe_schema(pool_id),
         )
         .await
         .map_err(|error| pool_error(error, pool_id))?;
-    let attributes = described
-        .user_pool()
-        .map(|pool| pool.schema_attributes())
-        .unwrap_or_default();
-    Ok(schema_problem(attributes, pool_id, attribute))
+    Ok(schema_problem(&attributes, pool_id, attribute))
 }
 
 /// Why the pool's schema cannot carry the flag, if it cannot. AWS names
 /// custom attributes `custom:<name>` in `DescribeUserPool`; the short name is
 /// accepted too.
-pub fn schema_problem(
-    attributes: &[SchemaAttributeType],
+pub(crate) fn schema_problem(
+    attributes: &[SchemaAttribute],
     pool_id: &str,
     attribute: &str,
 ) -> Option<Error> {
     let short = attribute.strip_prefix("custom:").unwrap_or(attribute);
     let found = attributes
         .iter()
-        .find(|a| matches!(a.name(), Some(name) if name == attribute || name == short));
+        .find(|a| matches!(a.name.as_deref(), Some(name) if name == attribute || name == short));
     let path = cognito_path("block_attribute");
     let Some(found) = found else {
         return Some(Error::invalid(
@@ -151,27 +121,22 @@ pub fn schema_problem(
             ),
         ));
     };
-    if found.attribute_data_type() != Some(&AttributeDataType::String) {
+    if found.data_type.as_deref() != Some("String") {
         return Some(Error::invalid(
             path,
             "Block attribute is not a String",
             format!("`{attribute}` of pool `{pool_id}` must be of type String to hold the block marker; add a String custom attribute and name it here."),
         ));
     }
-    if found.mutable() == Some(false) {
+    if found.mutable == Some(false) {
         return Some(Error::invalid(
             path,
             "Block attribute is immutable",
             format!("`{attribute}` of pool `{pool_id}` cannot be changed after sign-up; add a mutable String custom attribute and name it here."),
         ));
     }
-    let bounds = found.string_attribute_constraints();
-    let max = bounds
-        .and_then(|b| b.max_length())
-        .and_then(|m| m.parse::<usize>().ok());
-    let min = bounds
-        .and_then(|b| b.min_length())
-        .and_then(|m| m.parse::<usize>().ok());
+    let bound = |text: &Option<String>| text.as_deref().and_then(|m| m.parse::<usize>().ok());
+    let (min, max) = (bound(&found.min_length), bound(&found.max_length));
     if max.is_some_and(|max| max < MARKER_LEN) || min.is_some_and(|min| min > MARKER_LEN) {
         return Some(Error::invalid(
             path,
@@ -184,65 +149,37 @@ pub fn schema_problem(
 
 /// Names of the app clients whose write attributes include `attribute`.
 async fn writing_clients(
-    ctx: &Ctx,
+    cognito: &Cognito,
     meter: &Meter,
     pool_id: &str,
     attribute: &str,
 ) -> Result<Vec<String>, Error> {
-    let mut ids = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let page = meter
-            .call(
-                "cognito-idp",
-                "ListUserPoolClients",
-                ctx.aws
-                    .cognito
-                    .list_user_pool_clients()
-                    .user_pool_id(pool_id)
-                    .max_results(CLIENTS_PAGE)
-                    .set_next_token(next.take())
-                    .send(),
-            )
-            .await
-            .map_err(|error| pool_error(error, pool_id))?;
-        ids.extend(
-            page.user_pool_clients()
-                .iter()
-                .filter_map(|c| c.client_id().map(str::to_string)),
-        );
-        match page.next_token() {
-            Some(token) if !token.is_empty() => next = Some(token.to_string()),
-            _ => break,
-        }
-    }
+    let ids = meter
+        .call(
+            "cognito-idp",
+            "ListUserPoolClients",
+            cognito.list_user_pool_client_ids(pool_id),
+        )
+        .await
+        .map_err(|error| pool_error(error, pool_id))?;
     let mut tasks = JoinSet::new();
     for client_id in ids {
-        let (client, meter, pool_id) =
-            (ctx.aws.cognito.clone(), meter.clone(), pool_id.to_string());
+        let (cognito, meter, pool_id) = (cognito.clone(), meter.clone(), pool_id.to_string());
         tasks.spawn(async move {
+            let call = cognito.find_user_pool_client(&pool_id, &client_id);
             meter
-                .call(
-                    "cognito-idp",
-                    "DescribeUserPoolClient",
-                    client
-                        .describe_user_pool_client()
-                        .user_pool_id(pool_id)
-                        .client_id(&client_id)
-                        .send(),
-                )
+                .call("cognito-idp", "DescribeUserPoolClient", call)
                 .await
-                .map(|out| (client_id, out.user_pool_client))
         });
     }
     let mut writers = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        let (client_id, described) = joined.map_err(task_error)??;
-        if let Some(described) = described {
-            if described.write_attributes().iter().any(|a| a == attribute) {
+        if let Some(client) = joined.map_err(task_error)?? {
+            if client.write_attributes.iter().any(|a| a == attribute) {
                 writers.push(format!(
-                    "`{}` (`{client_id}`)",
-                    described.client_name().unwrap_or("unnamed")
+                    "`{}` (`{}`)",
+                    client.name.as_deref().unwrap_or("unnamed"),
+                    client.id
                 ));
             }
         }
@@ -252,46 +189,24 @@ async fn writing_clients(
 }
 
 /// The user, or why there is none.
-pub async fn find_user(
-    ctx: &Ctx,
+pub(crate) async fn find_user(
+    cognito: &Cognito,
     meter: &Meter,
     pool_id: &str,
     username: &str,
 ) -> Result<Lookup, Error> {
-    let result = meter
+    meter
         .call(
             "cognito-idp",
             "AdminGetUser",
-            ctx.aws
-                .cognito
-                .admin_get_user()
-                .user_pool_id(pool_id)
-                .username(username)
-                .send(),
+            cognito.find_user(pool_id, username),
         )
-        .await;
-    match result {
-        Ok(out) => {
-            let attributes: HashMap<String, String> = out
-                .user_attributes()
-                .iter()
-                .filter_map(|a| a.value().map(|v| (a.name().to_string(), v.to_string())))
-                .collect();
-            Ok(Lookup::Found(User {
-                sub: attributes.get("sub").cloned().unwrap_or_default(),
-                enabled: out.enabled(),
-                attributes,
-            }))
-        }
-        Err(error) if error.aws_code() == Some("UserNotFoundException") => Ok(Lookup::NoUser),
-        Err(error) if error.is_not_found() => Ok(Lookup::NoPool),
-        Err(error) => Err(error),
-    }
+        .await
 }
 
 /// Sets the flag, signs the user out everywhere, disables the user.
-pub async fn block(
-    ctx: &Ctx,
+pub(crate) async fn block(
+    cognito: &Cognito,
     meter: &Meter,
     target: &CognitoTarget,
     marker: &str,
@@ -303,12 +218,12 @@ pub async fn block(
         if pool_checked {
             Vec::new()
         } else {
-            check_pool(ctx, meter, &target.pool_id, &target.attribute).await
+            check_pool(cognito, meter, &target.pool_id, &target.attribute).await
         }
     };
     let (checks, lookup) = tokio::join!(
         checks,
-        find_user(ctx, meter, &target.pool_id, &target.username)
+        find_user(cognito, meter, &target.pool_id, &target.username)
     );
     if !checks.is_empty() {
         progress.errors = checks;
@@ -350,7 +265,7 @@ pub async fn block(
     }
 
     if current.as_deref() != Some(marker) {
-        if let Err(error) = set_flag(ctx, meter, target, marker).await {
+        if let Err(error) = set_flag(cognito, meter, target, marker).await {
             progress.errors.push(error);
             return progress;
         }
@@ -364,12 +279,7 @@ pub async fn block(
         .call(
             "cognito-idp",
             "AdminUserGlobalSignOut",
-            ctx.aws
-                .cognito
-                .admin_user_global_sign_out()
-                .user_pool_id(&target.pool_id)
-                .username(&target.username)
-                .send(),
+            cognito.global_sign_out(&target.pool_id, &target.username),
         )
         .await;
     if let Err(error) = signed_out {
@@ -385,12 +295,7 @@ pub async fn block(
             .call(
                 "cognito-idp",
                 "AdminDisableUser",
-                ctx.aws
-                    .cognito
-                    .admin_disable_user()
-                    .user_pool_id(&target.pool_id)
-                    .username(&target.username)
-                    .send(),
+                cognito.disable_user(&target.pool_id, &target.username),
             )
             .await;
         if let Err(error) = disabled {
@@ -404,8 +309,8 @@ pub async fn block(
 
 /// Enables the user if it was enabled before, then puts the flag back
 /// (last: while the flag is ours, a failed restore can be run again).
-pub async fn restore(
-    ctx: &Ctx,
+pub(crate) async fn restore(
+    cognito: &Cognito,
     meter: &Meter,
     target: &CognitoTarget,
     marker: &str,
@@ -413,7 +318,7 @@ pub async fn restore(
     previous: Option<&str>,
 ) -> Restored {
     let mut restored = Restored::default();
-    let user = match find_user(ctx, meter, &target.pool_id, &target.username).await {
+    let user = match find_user(cognito, meter, &target.pool_id, &target.username).await {
         Ok(Lookup::Found(user)) => user,
         Ok(_) => {
             restored.warnings.push((
@@ -446,12 +351,7 @@ pub async fn restore(
             .call(
                 "cognito-idp",
                 "AdminEnableUser",
-                ctx.aws
-                    .cognito
-                    .admin_enable_user()
-                    .user_pool_id(&target.pool_id)
-                    .username(&target.username)
-                    .send(),
+                cognito.enable_user(&target.pool_id, &target.username),
             )
             .await;
         if let Err(error) = enabled {
@@ -461,10 +361,10 @@ pub async fn restore(
         restored.done.push("enabled the user".to_string());
     }
     let flag = match previous {
-        Some(value) => set_flag(ctx, meter, target, value).await,
+        Some(value) => set_flag(cognito, meter, target, value).await,
         None => {
             clear_flag(
-                ctx,
+                cognito,
                 meter,
                 &target.pool_id,
                 &target.username,
@@ -485,14 +385,14 @@ pub async fn restore(
 
 /// What AWS shows of the block now. Something of it is left while the
 /// flag holds the marker, or while a user that was enabled is disabled.
-pub async fn observe(
-    ctx: &Ctx,
+pub(crate) async fn observe(
+    cognito: &Cognito,
     meter: &Meter,
     target: &CognitoTarget,
     marker: &str,
     record: &Record,
 ) -> Result<Observed, Error> {
-    let user = match find_user(ctx, meter, &target.pool_id, &target.username).await? {
+    let user = match find_user(cognito, meter, &target.pool_id, &target.username).await? {
         Lookup::Found(user) => user,
         _ => return Ok(Observed::UserGone),
     };
@@ -500,7 +400,7 @@ pub async fn observe(
 }
 
 /// [`observe`] on a user already read.
-pub fn observed(user: &User, attribute: &str, marker: &str, record: &Record) -> Observed {
+pub(crate) fn observed(user: &User, attribute: &str, marker: &str, record: &Record) -> Observed {
     let flag = user.attributes.get(attribute).map(String::as_str);
     let flagged = flag == Some(marker);
     let mut undone = Vec::new();
@@ -524,19 +424,19 @@ pub fn observed(user: &User, attribute: &str, marker: &str, record: &Record) -> 
 /// `block_attribute`): the new flag is set before the old one is put back,
 /// so the user is flagged throughout. Returns the new attribute's value
 /// before the block (to put back on restore).
-pub async fn move_flag(
-    ctx: &Ctx,
+pub(crate) async fn move_flag(
+    cognito: &Cognito,
     meter: &Meter,
     target: &CognitoTarget,
     from: &str,
     marker: &str,
     from_previous: Option<&str>,
 ) -> Result<Option<String>, Vec<Error>> {
-    let checks = check_pool(ctx, meter, &target.pool_id, &target.attribute).await;
+    let checks = check_pool(cognito, meter, &target.pool_id, &target.attribute).await;
     if !checks.is_empty() {
         return Err(checks);
     }
-    let user = match find_user(ctx, meter, &target.pool_id, &target.username).await {
+    let user = match find_user(cognito, meter, &target.pool_id, &target.username).await {
         Ok(Lookup::Found(user)) => user,
         Ok(missing) => return Err(vec![missing_user(target, &missing)]),
         Err(error) => return Err(vec![error]),
@@ -546,7 +446,7 @@ pub async fn move_flag(
         .get(&target.attribute)
         .filter(|v| !v.is_empty() && !is_marker(v))
         .cloned();
-    set_flag(ctx, meter, target, marker)
+    set_flag(cognito, meter, target, marker)
         .await
         .map_err(|e| vec![e])?;
     if user.attributes.get(from).map(String::as_str) == Some(marker) {
@@ -555,8 +455,8 @@ pub async fn move_flag(
             ..target.clone()
         };
         let put_back = match from_previous {
-            Some(value) => set_flag(ctx, meter, &old, value).await,
-            None => clear_flag(ctx, meter, &target.pool_id, &target.username, from).await,
+            Some(value) => set_flag(cognito, meter, &old, value).await,
+            None => clear_flag(cognito, meter, &target.pool_id, &target.username, from).await,
         };
         put_back.map_err(|e| vec![e])?;
     }
@@ -564,13 +464,13 @@ pub async fn move_flag(
 }
 
 /// For import: the attribute holding a block marker, the marker and the user.
-pub async fn discover(
-    ctx: &Ctx,
+pub(crate) async fn discover(
+    cognito: &Cognito,
     meter: &Meter,
     pool_id: &str,
     username: &str,
 ) -> Result<(String, String, User), Error> {
-    let user = match find_user(ctx, meter, pool_id, username).await? {
+    let user = match find_user(cognito, meter, pool_id, username).await? {
         Lookup::Found(user) => user,
         _ => {
             return Err(Error::NotFound {
@@ -606,59 +506,29 @@ pub async fn discover(
 }
 
 async fn set_flag(
-    ctx: &Ctx,
+    cognito: &Cognito,
     meter: &Meter,
     target: &CognitoTarget,
     value: &str,
 ) -> Result<(), Error> {
-    let attribute = AttributeType::builder()
-        .name(&target.attribute)
-        .value(value)
-        .build()
-        .map_err(|e| {
-            Error::invalid(
-                cognito_path("block_attribute"),
-                "Invalid attribute",
-                e.to_string(),
-            )
-        })?;
+    let call =
+        cognito.set_user_attribute(&target.pool_id, &target.username, &target.attribute, value);
     meter
-        .call(
-            "cognito-idp",
-            "AdminUpdateUserAttributes",
-            ctx.aws
-                .cognito
-                .admin_update_user_attributes()
-                .user_pool_id(&target.pool_id)
-                .username(&target.username)
-                .user_attributes(attribute)
-                .send(),
-        )
+        .call("cognito-idp", "AdminUpdateUserAttributes", call)
         .await
-        .map(|_| ())
 }
 
 async fn clear_flag(
-    ctx: &Ctx,
+    cognito: &Cognito,
     meter: &Meter,
     pool_id: &str,
     username: &str,
     attribute: &str,
 ) -> Result<(), Error> {
+    let call = cognito.delete_user_attribute(pool_id, username, attribute);
     meter
-        .call(
-            "cognito-idp",
-            "AdminDeleteUserAttributes",
-            ctx.aws
-                .cognito
-                .admin_delete_user_attributes()
-                .user_pool_id(pool_id)
-                .username(username)
-                .user_attribute_names(attribute)
-                .send(),
-        )
+        .call("cognito-idp", "AdminDeleteUserAttributes", call)
         .await
-        .map(|_| ())
 }
 
 fn missing_user(target: &CognitoTarget, lookup: &Lookup) -> Error {

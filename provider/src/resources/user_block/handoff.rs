@@ -18,7 +18,7 @@ use std::sync::Mutex;
 
 /// Blocks parked by a destroy, and users blocked by a create, in this process.
 #[derive(Debug, Default)]
-pub struct Handoff<T> {
+pub(crate) struct Handoff<T> {
     inner: Mutex<Inner<T>>,
 }
 

@@ -5,22 +5,22 @@
 
 use std::future::Future;
 
-use aws_sdk_iam::types::StatusType;
 use tokio::task::JoinSet;
 
 use super::meter::Meter;
-use super::{is_marker, Inherited, Observed, Progress, Record, Restored};
-use crate::context::Ctx;
+use super::plan::{iam_path, is_marker};
+use super::record::{Inherited, Observed, Progress, Record, Restored};
+use crate::aws::iam::Iam;
 use crate::error::Error;
 use crate::policy::normalize_policy_json;
 
 /// The block's inline policy: it denies every action, console and API
 /// (including `GetSessionToken` credentials), at once.
-pub const DENY_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"JitUserBlock","Effect":"Deny","Action":"*","Resource":"*"}]}"#;
+pub(crate) const DENY_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"JitUserBlock","Effect":"Deny","Action":"*","Resource":"*"}]}"#;
 
 /// An IAM user as the block needs it.
 #[derive(Debug, Clone, Default)]
-pub struct User {
+pub(crate) struct User {
     /// The immutable user id (`AIDA…`).
     pub user_id: String,
     /// Inline policy names.
@@ -46,54 +46,53 @@ impl User {
 
 /// The user with its policies, active keys and groups (and the marker
 /// policy's document when `marker` is given); `None` when the user is gone.
-pub async fn find_user(
-    ctx: &Ctx,
+pub(crate) async fn find_user(
+    iam: &Iam,
     meter: &Meter,
     user_name: &str,
     marker: Option<&str>,
 ) -> Result<Option<User>, Error> {
-    let iam = &ctx.aws.iam;
-    let get_user = meter.call("iam", "GetUser", iam.get_user().user_name(user_name).send());
     let marker_document = async {
-        let Some(marker) = marker else {
-            return Ok(None);
-        };
-        let result = meter
-            .call(
-                "iam",
-                "GetUserPolicy",
-                iam.get_user_policy()
-                    .user_name(user_name)
-                    .policy_name(marker)
-                    .send(),
-            )
-            .await;
-        match result {
-            Ok(out) => Ok(Some(out.policy_document)),
-            Err(error) if error.is_not_found() => Ok(None),
-            Err(error) => Err(error),
+        match marker {
+            Some(marker) => {
+                meter
+                    .call(
+                        "iam",
+                        "GetUserPolicy",
+                        iam.find_user_policy(user_name, marker),
+                    )
+                    .await
+            }
+            None => Ok(None),
         }
     };
     let (user, policies, keys, groups, document) = tokio::join!(
-        get_user,
-        list_policies(ctx, meter, user_name),
-        list_keys(ctx, meter, user_name),
-        list_groups(ctx, meter, user_name),
+        meter.call("iam", "GetUser", iam.find_user_by_name(user_name)),
+        meter.call("iam", "ListUserPolicies", iam.list_user_policies(user_name)),
+        meter.call("iam", "ListAccessKeys", iam.list_access_keys(user_name)),
+        meter.call(
+            "iam",
+            "ListGroupsForUser",
+            iam.list_groups_for_user(user_name)
+        ),
         marker_document
     );
     let user_id = match user {
-        Ok(out) => out.user.map(|u| u.user_id).unwrap_or_default(),
+        Ok(user) => user.id,
         Err(error) if error.is_not_found() => return Ok(None),
         Err(error) => return Err(error),
     };
     Ok(Some(User {
         user_id,
-        policies: gone_is_empty(policies)?,
-        keys: match keys {
-            Err(error) if error.is_not_found() => Vec::new(),
-            other => other?,
-        },
-        groups: gone_is_empty(groups)?,
+        policies: policies?,
+        keys: keys?
+            .into_iter()
+            .map(|key| {
+                let active = key.is_active();
+                (key.id, active)
+            })
+            .collect(),
+        groups: groups?,
         marker_document: document?,
     }))
 }
@@ -101,50 +100,41 @@ pub async fn find_user(
 /// The document of the block's policy (`Some(None)`: not attached), or
 /// `None` when the user is gone. Two calls, made together.
 async fn marker_document(
-    ctx: &Ctx,
+    iam: &Iam,
     meter: &Meter,
     user_name: &str,
     marker: &str,
 ) -> Result<Option<Option<String>>, Error> {
-    let iam = &ctx.aws.iam;
     let (user, policy) = tokio::join!(
-        meter.call("iam", "GetUser", iam.get_user().user_name(user_name).send()),
+        meter.call("iam", "GetUser", iam.find_user_by_name(user_name)),
         meter.call(
             "iam",
             "GetUserPolicy",
-            iam.get_user_policy()
-                .user_name(user_name)
-                .policy_name(marker)
-                .send()
+            iam.find_user_policy(user_name, marker)
         )
     );
     match user {
-        Err(error) if error.is_not_found() => return Ok(None),
-        Err(error) => return Err(error),
-        Ok(_) => {}
-    }
-    match policy {
-        Ok(out) => Ok(Some(Some(out.policy_document))),
-        Err(error) if error.is_not_found() => Ok(Some(None)),
+        Err(error) if error.is_not_found() => Ok(None),
         Err(error) => Err(error),
+        Ok(_) => policy.map(Some),
     }
 }
 
 /// Deny policy first, then keys, then groups. Policies of earlier blocks of
 /// the user are removed once this block's policy is in place.
-pub async fn block(
-    ctx: &Ctx,
+pub(crate) async fn block(
+    iam: &Iam,
     meter: &Meter,
     user_name: &str,
     marker: &str,
     inherited: Option<&Inherited>,
 ) -> Progress {
     let mut progress = Progress::default();
-    let user = match find_user(ctx, meter, user_name, None).await {
+    let user = match find_user(iam, meter, user_name, None).await {
         Ok(Some(user)) => user,
         Ok(None) => {
             progress.errors.push(Error::invalid(
-                super::iam_path("user_name"),
+                iam_path("user_name"),
                 "User not found",
                 format!("There is no IAM user `{user_name}` in this account; check `user_name`."),
             ));
@@ -172,13 +162,7 @@ pub async fn block(
         .call(
             "iam",
             "PutUserPolicy",
-            ctx.aws
-                .iam
-                .put_user_policy()
-                .user_name(user_name)
-                .policy_name(marker)
-                .policy_document(DENY_ALL)
-                .send(),
+            iam.put_user_policy(user_name, marker, DENY_ALL),
         )
         .await;
     if let Err(error) = put {
@@ -205,21 +189,12 @@ pub async fn block(
             .call(
                 "iam",
                 "DeleteUserPolicy",
-                ctx.aws
-                    .iam
-                    .delete_user_policy()
-                    .user_name(user_name)
-                    .policy_name(&policy)
-                    .send(),
+                iam.delete_user_policy(user_name, &policy),
             )
             .await;
-        match deleted {
-            Ok(_) => {}
-            Err(error) if error.is_not_found() => {}
-            Err(error) => {
-                progress.errors.push(error);
-                return progress;
-            }
+        if let Err(error) = deleted {
+            progress.errors.push(error);
+            return progress;
         }
         if inherited.is_none_or(|i| i.marker != policy) {
             progress.warnings.push(("Earlier block taken over".to_string(), format!("the user was already blocked by policy `{policy}`, which is not in this state; this block took it over. What that block changed (keys, groups) is not in this block's record: see its `user_block.block` audit event")));
@@ -231,22 +206,13 @@ pub async fn block(
     }
 
     let (keys, failed) = for_each(user.active_keys(), |key| {
-        let (client, meter, user_name) =
-            (ctx.aws.iam.clone(), meter.clone(), user_name.to_string());
+        let (iam, meter, user_name) = (iam.clone(), meter.clone(), user_name.to_string());
         async move {
+            let call = iam.set_access_key_active(&user_name, &key, false);
             meter
-                .call(
-                    "iam",
-                    "UpdateAccessKey",
-                    client
-                        .update_access_key()
-                        .user_name(user_name)
-                        .access_key_id(key)
-                        .status(StatusType::Inactive)
-                        .send(),
-                )
+                .call("iam", "UpdateAccessKey", call)
                 .await
-                .map(|_| true)
+                .map(|()| true)
         }
     })
     .await;
@@ -262,26 +228,11 @@ pub async fn block(
     }
 
     let (groups, failed) = for_each(user.groups, |group| {
-        let (client, meter, user_name) =
-            (ctx.aws.iam.clone(), meter.clone(), user_name.to_string());
+        let (iam, meter, user_name) = (iam.clone(), meter.clone(), user_name.to_string());
+        // `false`: not a member any more, or the group is gone: nothing to record.
         async move {
-            let removed = meter
-                .call(
-                    "iam",
-                    "RemoveUserFromGroup",
-                    client
-                        .remove_user_from_group()
-                        .user_name(user_name)
-                        .group_name(group)
-                        .send(),
-                )
-                .await;
-            match removed {
-                Ok(_) => Ok(true),
-                // Not a member any more, or the group is gone: nothing to record.
-                Err(error) if error.is_not_found() => Ok(false),
-                Err(error) => Err(error),
-            }
+            let call = iam.remove_user_from_group(&group, &user_name);
+            meter.call("iam", "RemoveUserFromGroup", call).await
         }
     })
     .await;
@@ -296,8 +247,8 @@ pub async fn block(
 /// Reactivates the recorded keys, re-adds the recorded groups, and removes
 /// the deny policy last, so a restore that fails part-way leaves the user
 /// blocked and can be run again.
-pub async fn restore(
-    ctx: &Ctx,
+pub(crate) async fn restore(
+    iam: &Iam,
     meter: &Meter,
     user_name: &str,
     marker: &str,
@@ -305,7 +256,7 @@ pub async fn restore(
     groups: &[String],
 ) -> Restored {
     let mut restored = Restored::default();
-    let document = match marker_document(ctx, meter, user_name, marker).await {
+    let document = match marker_document(iam, meter, user_name, marker).await {
         Ok(Some(document)) => document,
         Ok(None) => {
             restored.warnings.push((
@@ -341,90 +292,42 @@ pub async fn restore(
         return restored;
     }
 
-    let (keys_done, failed) = for_each(keys.to_vec(), |key| {
-        let (client, meter, user_name) =
-            (ctx.aws.iam.clone(), meter.clone(), user_name.to_string());
-        async move {
-            let updated = meter
-                .call(
-                    "iam",
-                    "UpdateAccessKey",
-                    client
-                        .update_access_key()
-                        .user_name(user_name)
-                        .access_key_id(key)
-                        .status(StatusType::Active)
-                        .send(),
-                )
-                .await;
-            match updated {
-                Ok(_) => Ok(true),
-                Err(error) if error.is_not_found() => Ok(false),
-                Err(error) => Err(error),
+    let reactivated = put_back(
+        &mut restored,
+        keys,
+        |key| {
+            let (iam, meter, user_name) = (iam.clone(), meter.clone(), user_name.to_string());
+            async move {
+                let call = iam.set_access_key_active(&user_name, &key, true);
+                meter.call("iam", "UpdateAccessKey", call).await
             }
-        }
-    })
+        },
+        |key| format!("reactivated access key `{key}`"),
+        ("Access key deleted meanwhile", |key| {
+            format!("access key `{key}` was deleted after the block, so it was not reactivated")
+        }),
+    )
     .await;
-    for key in keys.iter().filter(|k| !keys_done.contains(k)) {
-        if failed.is_empty() {
-            restored.warnings.push((
-                "Access key deleted meanwhile".to_string(),
-                format!(
-                    "access key `{key}` was deleted after the block, so it was not reactivated"
-                ),
-            ));
-        }
-    }
-    restored.done.extend(
-        keys_done
-            .into_iter()
-            .map(|key| format!("reactivated access key `{key}`")),
-    );
-    if !failed.is_empty() {
-        restored.errors.extend(failed);
+    if !reactivated {
         return restored;
     }
-
-    let (groups_done, failed) = for_each(groups.to_vec(), |group| {
-        let (client, meter, user_name) =
-            (ctx.aws.iam.clone(), meter.clone(), user_name.to_string());
-        async move {
-            let added = meter
-                .call(
-                    "iam",
-                    "AddUserToGroup",
-                    client
-                        .add_user_to_group()
-                        .user_name(user_name)
-                        .group_name(group)
-                        .send(),
-                )
-                .await;
-            match added {
-                Ok(_) => Ok(true),
-                Err(error) if error.is_not_found() => Ok(false),
-                Err(error) => Err(error),
+    let re_added = put_back(
+        &mut restored,
+        groups,
+        |group| {
+            let (iam, meter, user_name) = (iam.clone(), meter.clone(), user_name.to_string());
+            async move {
+                let call = iam.add_user_to_group(&group, &user_name);
+                meter.call("iam", "AddUserToGroup", call).await
             }
-        }
-    })
+        },
+        |group| format!("re-added to group `{group}`"),
+        ("Group deleted meanwhile", |group| {
+            format!("group `{group}` was deleted after the block, so the user was not re-added")
+        }),
+    )
     .await;
-    for group in groups.iter().filter(|g| !groups_done.contains(g)) {
-        if failed.is_empty() {
-            restored.warnings.push((
-                "Group deleted meanwhile".to_string(),
-                format!(
-                    "group `{group}` was deleted after the block, so the user was not re-added"
-                ),
-            ));
-        }
-    }
-    restored.done.extend(
-        groups_done
-            .into_iter()
-            .map(|group| format!("re-added to group `{group}`")),
-    );
-    if !failed.is_empty() {
-        restored.errors.extend(failed);
+    if !re_added {
         return restored;
     }
 
@@ -432,33 +335,28 @@ pub async fn restore(
         .call(
             "iam",
             "DeleteUserPolicy",
-            ctx.aws
-                .iam
-                .delete_user_policy()
-                .user_name(user_name)
-                .policy_name(marker)
-                .send(),
+            iam.delete_user_policy(user_name, marker),
         )
         .await;
     match deleted {
-        Ok(_) => restored
+        Ok(true) => restored
             .done
             .push(format!("removed deny-all policy `{marker}`")),
-        Err(error) if error.is_not_found() => {}
+        Ok(false) => {}
         Err(error) => restored.errors.push(error),
     }
     restored
 }
 
 /// What AWS shows of the block now.
-pub async fn observe(
-    ctx: &Ctx,
+pub(crate) async fn observe(
+    iam: &Iam,
     meter: &Meter,
     user_name: &str,
     marker: &str,
     record: &Record,
 ) -> Result<Observed, Error> {
-    let Some(user) = find_user(ctx, meter, user_name, Some(marker)).await? else {
+    let Some(user) = find_user(iam, meter, user_name, Some(marker)).await? else {
         return Ok(Observed::UserGone);
     };
     Ok(observed(&user, marker, record))
@@ -467,7 +365,7 @@ pub async fn observe(
 /// [`observe`] on a user already read (with its marker document). Something
 /// of the block is left while its policy is attached, a key it deactivated
 /// is still inactive, or a group it removed still lacks the user.
-pub fn observed(user: &User, marker: &str, record: &Record) -> Observed {
+pub(crate) fn observed(user: &User, marker: &str, record: &Record) -> Observed {
     let mut undone = Vec::new();
     match &user.marker_document {
         None => undone.push(format!("policy `{marker}` was removed")),
@@ -503,7 +401,7 @@ pub fn observed(user: &User, marker: &str, record: &Record) -> Observed {
 }
 
 /// True when `document` is the block's deny-all policy (in any encoding).
-pub fn denies_all(document: &str) -> bool {
+pub(crate) fn denies_all(document: &str) -> bool {
     matches!(
         (normalize_policy_json(document), normalize_policy_json(DENY_ALL)),
         (Ok(actual), Ok(expected)) if actual == expected
@@ -511,8 +409,12 @@ pub fn denies_all(document: &str) -> bool {
 }
 
 /// For import: the block's marker policy and the user.
-pub async fn discover(ctx: &Ctx, meter: &Meter, user_name: &str) -> Result<(String, User), Error> {
-    let Some(user) = find_user(ctx, meter, user_name, None).await? else {
+pub(crate) async fn discover(
+    iam: &Iam,
+    meter: &Meter,
+    user_name: &str,
+) -> Result<(String, User), Error> {
+    let Some(user) = find_user(iam, meter, user_name, None).await? else {
         return Err(Error::NotFound {
             what: format!("IAM user `{user_name}`"),
         });
@@ -571,91 +473,42 @@ where
     )
 }
 
-async fn list_policies(ctx: &Ctx, meter: &Meter, user_name: &str) -> Result<Vec<String>, Error> {
-    let mut names = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let page = meter
-            .call(
-                "iam",
-                "ListUserPolicies",
-                ctx.aws
-                    .iam
-                    .list_user_policies()
-                    .user_name(user_name)
-                    .set_marker(marker.take())
-                    .send(),
-            )
-            .await?;
-        names.extend(page.policy_names);
-        match page.marker.filter(|_| page.is_truncated) {
-            Some(next) => marker = Some(next),
-            None => return Ok(names),
+/// Puts back each recorded item (concurrently) with `call`, noting `done`
+/// for each; an item AWS no longer has gets the `gone` warning. `false`
+/// when a call failed (its error is recorded, the user stays blocked).
+async fn put_back<F, Fut>(
+    restored: &mut Restored,
+    items: &[String],
+    call: F,
+    done: impl Fn(&str) -> String,
+    gone: (&str, impl Fn(&str) -> String),
+) -> bool
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<(), Error>> + Send + 'static,
+{
+    let (put, failed) = for_each(items.to_vec(), |item| {
+        let call = call(item);
+        async move { done_unless_gone(call.await) }
+    })
+    .await;
+    if failed.is_empty() {
+        for item in items.iter().filter(|item| !put.contains(item)) {
+            restored.warnings.push((gone.0.to_string(), (gone.1)(item)));
         }
     }
+    restored.done.extend(put.iter().map(|item| done(item)));
+    let ok = failed.is_empty();
+    restored.errors.extend(failed);
+    ok
 }
 
-async fn list_keys(
-    ctx: &Ctx,
-    meter: &Meter,
-    user_name: &str,
-) -> Result<Vec<(String, bool)>, Error> {
-    let mut keys = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let page = meter
-            .call(
-                "iam",
-                "ListAccessKeys",
-                ctx.aws
-                    .iam
-                    .list_access_keys()
-                    .user_name(user_name)
-                    .set_marker(marker.take())
-                    .send(),
-            )
-            .await?;
-        keys.extend(page.access_key_metadata.iter().filter_map(|k| {
-            k.access_key_id()
-                .map(|id| (id.to_string(), k.status() == Some(&StatusType::Active)))
-        }));
-        match page.marker.filter(|_| page.is_truncated) {
-            Some(next) => marker = Some(next),
-            None => return Ok(keys),
-        }
-    }
-}
-
-async fn list_groups(ctx: &Ctx, meter: &Meter, user_name: &str) -> Result<Vec<String>, Error> {
-    let mut groups = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let page = meter
-            .call(
-                "iam",
-                "ListGroupsForUser",
-                ctx.aws
-                    .iam
-                    .list_groups_for_user()
-                    .user_name(user_name)
-                    .set_marker(marker.take())
-                    .send(),
-            )
-            .await?;
-        groups.extend(page.groups.iter().map(|g| g.group_name().to_string()));
-        match page.marker.filter(|_| page.is_truncated) {
-            Some(next) => marker = Some(next),
-            None => return Ok(groups),
-        }
-    }
-}
-
-/// A list call that failed because the user is gone counts as empty (the
-/// `GetUser` beside it reports the user as gone).
-fn gone_is_empty(result: Result<Vec<String>, Error>) -> Result<Vec<String>, Error> {
+/// `Ok(false)` when AWS says the object is gone.
+fn done_unless_gone(result: Result<(), Error>) -> Result<bool, Error> {
     match result {
-        Err(error) if error.is_not_found() => Ok(Vec::new()),
-        other => other,
+        Ok(()) => Ok(true),
+        Err(error) if error.is_not_found() => Ok(false),
+        Err(error) => Err(error),
     }
 }
 

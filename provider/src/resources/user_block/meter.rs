@@ -7,18 +7,14 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-
-use crate::aws::aws_error;
 use crate::error::Error;
 
 /// Longest one AWS call (including the SDK's own retries) may take.
-pub const AWS_CALL_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const AWS_CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Counts AWS time for one operation; cheap to clone into spawned tasks.
 #[derive(Clone, Debug)]
-pub struct Meter {
+pub(crate) struct Meter {
     started: Instant,
     inner: Arc<Mutex<InFlight>>,
 }
@@ -40,30 +36,27 @@ impl Meter {
         }
     }
 
-    /// Runs one SDK call, bounded by [`AWS_CALL_TIMEOUT`], counting its time
-    /// and mapping its error to [`Error::Aws`].
-    pub async fn call<T, E, R, F>(
+    /// Runs one AWS call (an `aws::` wrapper; a listing counts once with
+    /// all its pages), bounded by [`AWS_CALL_TIMEOUT`], counting its time.
+    /// `service` and `operation` name it if it times out.
+    pub async fn call<T, F>(
         &self,
         service: &'static str,
         operation: &'static str,
         call: F,
     ) -> Result<T, Error>
     where
-        F: Future<Output = Result<T, SdkError<E, R>>>,
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
+        F: Future<Output = Result<T, Error>>,
     {
         self.enter();
         let result = tokio::time::timeout(AWS_CALL_TIMEOUT, call).await;
         self.leave();
-        match result {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(aws_error(service, operation, error)),
-            Err(_) => Err(Error::Timeout {
+        result.unwrap_or_else(|_| {
+            Err(Error::Timeout {
                 what: format!("AWS {service} {operation}"),
                 last_status: format!("no answer within {}s", AWS_CALL_TIMEOUT.as_secs()),
-            }),
-        }
+            })
+        })
     }
 
     fn enter(&self) {

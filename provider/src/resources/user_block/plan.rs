@@ -1,19 +1,21 @@
-//! The pure part of `jit_user_block`: input validation, ids, planning, and
-//! the record as stored in state.
+//! The pure part of `jit_user_block`: input validation, the target, ids,
+//! markers and planning.
 
 use tf_provider::value::Value;
-use tf_provider::{AttributePath, Diagnostics};
+use tf_provider::AttributePath;
 
 use super::{
-    report_all, status, CognitoBlock, CognitoTarget, IamBlock, Inherited, Progress, Record, Target,
-    UserBlockState, DEFAULT_BLOCK_ATTRIBUTE, MARKER_LEN, MARKER_PREFIX,
+    status, CognitoBlock, IamBlock, UserBlockState, DEFAULT_BLOCK_ATTRIBUTE, MARKER_LEN,
+    MARKER_PREFIX,
 };
 use crate::audit;
 use crate::error::{attr, Error};
-use crate::values::{known_str, known_str_list, str_list, text};
+use crate::framework::Errors;
+use crate::policy::user_name_problem;
+use crate::values::{known_str, text};
 
 /// Parses an import id (the resource id).
-pub fn parse_id(id: &str) -> Result<(String, Option<String>), Error> {
+pub(crate) fn parse_id(id: &str) -> Result<(String, Option<String>), Error> {
     let bad = || {
         Error::invalid(
             AttributePath::default(),
@@ -38,17 +40,17 @@ pub fn parse_id(id: &str) -> Result<(String, Option<String>), Error> {
 }
 
 /// Path of an attribute inside the `cognito` block.
-pub fn cognito_path(name: &'static str) -> AttributePath {
+pub(crate) fn cognito_path(name: &'static str) -> AttributePath {
     attr("cognito").index(0).attribute(name)
 }
 
 /// Path of an attribute inside the `iam` block.
-pub fn iam_path(name: &'static str) -> AttributePath {
+pub(crate) fn iam_path(name: &'static str) -> AttributePath {
     attr("iam").index(0).attribute(name)
 }
 
 /// True for a block marker `jit-user-block-<16 hex>`.
-pub fn is_marker(value: &str) -> bool {
+pub(crate) fn is_marker(value: &str) -> bool {
     value.strip_prefix(MARKER_PREFIX).is_some_and(|hex| {
         hex.len() == MARKER_LEN - MARKER_PREFIX.len() && hex.bytes().all(|b| b.is_ascii_hexdigit())
     })
@@ -59,7 +61,7 @@ pub(super) fn new_marker() -> String {
 }
 
 /// Validates the shape of every known input; the target when all are known.
-pub fn check(state: &UserBlockState) -> (Option<Target>, Vec<Error>) {
+pub(crate) fn check(state: &UserBlockState) -> (Option<Target>, Vec<Error>) {
     let mut errors = Vec::new();
     for (name, value, example) in [
         ("reason", &state.reason, "Account compromise"),
@@ -189,10 +191,7 @@ pub(super) fn valid_username(name: &str) -> bool {
 }
 
 pub(super) fn valid_iam_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+    user_name_problem(name).is_none()
 }
 
 pub(super) fn valid_attribute(attribute: &str) -> bool {
@@ -219,19 +218,21 @@ pub(super) fn target_of(state: &UserBlockState) -> Option<Target> {
         })
 }
 
-pub(super) fn known_target(state: &UserBlockState, diags: &mut Diagnostics) -> Option<Target> {
+/// [`check`] as a result: the target (when known), or every error.
+pub(crate) fn checked(state: &UserBlockState) -> Result<Option<Target>, Errors> {
     let (target, errors) = check(state);
-    if !errors.is_empty() {
-        report_all(errors, diags);
-        return None;
-    }
-    if target.is_none() {
-        diags.root_error(
+    Errors::from(errors).into_result().map(|()| target)
+}
+
+/// The target at apply, where every input must be known and valid.
+pub(super) fn known_target(state: &UserBlockState) -> Result<Target, Errors> {
+    checked(state)?.ok_or_else(|| {
+        Error::incomplete(
             "Block target unknown at apply",
             "`cognito` or `iam` still has unknown values; apply the resources they depend on first.",
-        );
-    }
-    target
+        )
+        .into()
+    })
 }
 
 /// The Cognito flag attribute of a state, when it has a `cognito` block.
@@ -251,7 +252,10 @@ pub(super) fn default_attribute(state: &mut UserBlockState) {
 }
 
 /// Inputs whose change blocks a different user.
-pub fn replacement_paths(prior: &UserBlockState, planned: &UserBlockState) -> Vec<AttributePath> {
+pub(crate) fn replacement_paths(
+    prior: &UserBlockState,
+    planned: &UserBlockState,
+) -> Vec<AttributePath> {
     match (&prior.cognito, &planned.cognito, &prior.iam, &planned.iam) {
         (Value::Value(before), Value::Value(after), _, _) => {
             let mut paths = Vec::new();
@@ -274,7 +278,7 @@ pub fn replacement_paths(prior: &UserBlockState, planned: &UserBlockState) -> Ve
 }
 
 /// Computed values of a new block: only what is certain.
-pub fn plan_new(planned: &mut UserBlockState, target: Option<&Target>) {
+pub(crate) fn plan_new(planned: &mut UserBlockState, target: Option<&Target>) {
     planned.id = target.map_or(Value::Unknown, |t| Value::Value(t.id()));
     planned.blocked_at = Value::Unknown;
     planned.marker = Value::Unknown;
@@ -304,7 +308,11 @@ pub(super) fn unknown_if<T>(needed: bool) -> Value<T> {
 /// partly undone or incomplete block is planned to be blocked again (IAM
 /// may record more keys and groups then) and a moved Cognito flag may find
 /// another previous value.
-pub fn plan_kept(planned: &mut UserBlockState, prior: &UserBlockState, target: Option<&Target>) {
+pub(crate) fn plan_kept(
+    planned: &mut UserBlockState,
+    prior: &UserBlockState,
+    target: Option<&Target>,
+) {
     planned.id = prior.id.clone();
     planned.blocked_at = prior.blocked_at.clone();
     planned.marker = prior.marker.clone();
@@ -328,112 +336,51 @@ pub fn plan_kept(planned: &mut UserBlockState, prior: &UserBlockState, target: O
     }
 }
 
-/// The record a state holds.
-pub fn record_of(state: &UserBlockState) -> Record {
-    Record {
-        user_id: text(&state.user_id).to_string(),
-        keys_deactivated: known_str_list(&state.access_keys_deactivated).unwrap_or_default(),
-        groups_removed: known_str_list(&state.groups_removed).unwrap_or_default(),
-        user_was_enabled: state.user_was_enabled.as_ref_option().copied(),
-        previous_flag_value: known_str(&state.previous_flag_value).map(str::to_string),
-    }
+/// The user a block is about, from known, valid inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// A Cognito user.
+    Cognito(CognitoTarget),
+    /// An IAM user name.
+    Iam(String),
 }
 
-/// Writes a record into the computed attributes of its kind.
-pub fn flatten_record(state: &mut UserBlockState, target: &Target, record: &Record) {
-    state.user_id = Value::Value(record.user_id.clone());
-    match target {
-        Target::Iam(_) => {
-            state.access_keys_deactivated = str_list(record.keys_deactivated.clone());
-            state.groups_removed = str_list(record.groups_removed.clone());
-            state.user_was_enabled = Value::Null;
-            state.previous_flag_value = Value::Null;
-        }
-        Target::Cognito(_) => {
-            state.access_keys_deactivated = Value::Null;
-            state.groups_removed = Value::Null;
-            state.user_was_enabled = Value::Value(record.user_was_enabled.unwrap_or(false));
-            state.previous_flag_value = record
-                .previous_flag_value
-                .clone()
-                .map_or(Value::Null, Value::Value);
+/// A Cognito user and its flag attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CognitoTarget {
+    /// User pool id.
+    pub pool_id: String,
+    /// User name.
+    pub username: String,
+    /// Flag attribute.
+    pub attribute: String,
+}
+
+impl Target {
+    /// The resource id: `iam:<user_name>` or `cognito:<pool>:<username>`.
+    pub fn id(&self) -> String {
+        match self {
+            Self::Cognito(c) => format!("cognito:{}:{}", c.pool_id, c.username),
+            Self::Iam(user) => format!("iam:{user}"),
         }
     }
-}
 
-/// The state of a new block once its steps ran: the marker and the record
-/// when the marker was placed, `INCOMPLETE` when a later step failed.
-pub fn placed_state(
-    planned: UserBlockState,
-    target: &Target,
-    marker: &str,
-    progress: &Progress,
-    now: String,
-) -> UserBlockState {
-    let mut state = planned;
-    if progress.marker_placed {
-        state.blocked_at = Value::Value(now);
-        state.marker = Value::Value(marker.to_string());
-        state.status = Value::Value(if progress.errors.is_empty() {
-            status::BLOCKED.into()
-        } else {
-            status::INCOMPLETE.into()
-        });
-        flatten_record(&mut state, target, &progress.record);
+    /// Identifies the user for "same user?" questions: IAM names are
+    /// case-insensitive, and Cognito pools may be; a false match only makes
+    /// a replacement hand over instead of restoring, and the create then
+    /// checks the immutable user id.
+    pub fn user_key(&self) -> String {
+        match self {
+            Self::Cognito(c) => format!("cognito:{}:{}", c.pool_id, c.username.to_lowercase()),
+            Self::Iam(user) => format!("iam:{}", user.to_lowercase()),
+        }
     }
-    state
-}
 
-/// The detail of a block that failed part-way: what was done, what failed,
-/// and that the user is blocked as far as listed.
-pub fn incomplete_detail(done: &[String], failure: &str, marker: &str) -> String {
-    format!(
-        "Done: {}. Failed: {failure}. The user is blocked as far as listed (marker `{marker}` is in place); run apply again to finish: the block is replaced without a gap.",
-        done_text(done)
-    )
-}
-
-/// A parked block as the base of the block that replaces it.
-pub(super) fn inherited_from(parked: &UserBlockState) -> Option<Inherited> {
-    let marker = known_str(&parked.marker)?;
-    Some(Inherited {
-        record: record_of(parked),
-        marker: marker.to_string(),
-    })
-}
-
-/// A parked (still placed) block, stored under the planned inputs.
-pub(super) fn adopt(parked: UserBlockState, planned: UserBlockState) -> UserBlockState {
-    UserBlockState {
-        reason: planned.reason,
-        ticket: planned.ticket,
-        blocked_by: planned.blocked_by,
-        ..parked
+    /// The input naming the user, for diagnostics.
+    pub fn user_path(&self) -> AttributePath {
+        match self {
+            Self::Cognito(_) => cognito_path("username"),
+            Self::Iam(_) => iam_path("user_name"),
+        }
     }
-}
-
-pub(super) fn failure_text(errors: &[Error]) -> Option<String> {
-    (!errors.is_empty()).then(|| {
-        errors
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ")
-    })
-}
-
-pub(super) fn done_text(done: &[String]) -> String {
-    if done.is_empty() {
-        "nothing".to_string()
-    } else {
-        done.join("; ")
-    }
-}
-
-pub(super) fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }

@@ -3,13 +3,11 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_cognitoidentityprovider::types::{
-    AttributeDataType, SchemaAttributeType, StringAttributeConstraintsType,
-};
 use tf_provider::value::Value;
 use tf_provider::AttributePath;
 
 use super::*;
+use crate::aws::cognito::SchemaAttribute;
 use crate::error::attr;
 use crate::values::str_list;
 
@@ -474,23 +472,14 @@ fn failure_messages_list_what_was_done() {
 // ---------------------------------------------------------------------------
 // Cognito.
 
-fn schema_attribute(
-    name: &str,
-    kind: AttributeDataType,
-    mutable: bool,
-    max: &str,
-) -> SchemaAttributeType {
-    SchemaAttributeType::builder()
-        .name(name)
-        .attribute_data_type(kind)
-        .mutable(mutable)
-        .string_attribute_constraints(
-            StringAttributeConstraintsType::builder()
-                .min_length("0")
-                .max_length(max)
-                .build(),
-        )
-        .build()
+fn schema_attribute(name: &str, kind: &str, mutable: bool, max: &str) -> SchemaAttribute {
+    SchemaAttribute {
+        name: Some(name.into()),
+        data_type: Some(kind.into()),
+        mutable: Some(mutable),
+        min_length: Some("0".into()),
+        max_length: Some(max.into()),
+    }
 }
 
 /// moto accepts undeclared custom attributes (AWS rejects them), so the
@@ -498,18 +487,13 @@ fn schema_attribute(
 /// `custom:` prefix, and the short form is accepted too.
 #[test]
 fn the_pool_schema_must_carry_a_mutable_string_flag() {
-    let summary = |attributes: &[SchemaAttributeType]| {
+    let summary = |attributes: &[SchemaAttribute]| {
         cognito::schema_problem(attributes, "eu-west-1_A", "custom:access_revoked")
             .map(|e| e.into_parts(AttributePath::default()).0)
     };
-    let ok = schema_attribute(
-        "custom:access_revoked",
-        AttributeDataType::String,
-        true,
-        "2048",
-    );
+    let ok = schema_attribute("custom:access_revoked", "String", true, "2048");
     assert_eq!(summary(&[ok]), None);
-    let short = schema_attribute("access_revoked", AttributeDataType::String, true, "2048");
+    let short = schema_attribute("access_revoked", "String", true, "2048");
     assert_eq!(summary(&[short]), None);
     let (missing, detail, path) =
         cognito::schema_problem(&[], "eu-west-1_A", "custom:access_revoked")
@@ -518,32 +502,17 @@ fn the_pool_schema_must_carry_a_mutable_string_flag() {
     assert_eq!(missing, "Block attribute not in the pool schema");
     assert!(detail.contains("add-custom-attributes --user-pool-id eu-west-1_A"));
     assert_eq!(path, cognito_path("block_attribute"));
-    let number = schema_attribute(
-        "custom:access_revoked",
-        AttributeDataType::Number,
-        true,
-        "2048",
-    );
+    let number = schema_attribute("custom:access_revoked", "Number", true, "2048");
     assert_eq!(
         summary(&[number]).as_deref(),
         Some("Block attribute is not a String")
     );
-    let fixed = schema_attribute(
-        "custom:access_revoked",
-        AttributeDataType::String,
-        false,
-        "2048",
-    );
+    let fixed = schema_attribute("custom:access_revoked", "String", false, "2048");
     assert_eq!(
         summary(&[fixed]).as_deref(),
         Some("Block attribute is immutable")
     );
-    let narrow = schema_attribute(
-        "custom:access_revoked",
-        AttributeDataType::String,
-        true,
-        "10",
-    );
+    let narrow = schema_attribute("custom:access_revoked", "String", true, "10");
     assert_eq!(
         summary(&[narrow]).as_deref(),
         Some("Block attribute too short for the marker")

@@ -1,0 +1,581 @@
+//! `jit_user_block`: immediate revocation of a Cognito or IAM user, with an
+//! exact restore on destroy.
+//!
+//! - Each block has a **marker** `jit-user-block-<16 hex>`: the name of the
+//!   IAM user's inline deny-all policy, or the value written to the Cognito
+//!   user's flag attribute. It is placed first and removed last; restore
+//!   acts only while it is still in place.
+//! - The **record** in state says what the block changed (access keys
+//!   deactivated, groups removed; whether the Cognito user was enabled and
+//!   what the flag held before), so restore puts back exactly that.
+//! - **Drift**: marker gone (policy removed, flag cleared or overwritten)
+//!   ⇒ the block is gone from state and the next plan creates it again;
+//!   marker there but the block partly undone (user enabled again, a key
+//!   active, a group re-added, the policy edited) ⇒ `status = "UNBLOCKED"`
+//!   and the next plan re-blocks in place, keeping the record.
+//! - **Replacement** of a block of the same user never restores first: see
+//!   `handoff.rs`.
+
+mod cognito;
+mod handoff;
+mod iam;
+mod meter;
+mod plan;
+mod record;
+mod report;
+#[cfg(test)]
+mod tests;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use tf_provider::schema::Schema;
+use tf_provider::value::Value;
+use tf_provider::AttributePath;
+
+use crate::audit;
+use crate::aws::AwsClients;
+use crate::error::Error;
+use crate::framework::{Errors, Failure, Op, Planned, ResourceType};
+use crate::schema::*;
+use crate::values::{known_str, text, StrList};
+
+use handoff::Handoff;
+use meter::Meter;
+use plan::*;
+use record::*;
+use report::*;
+
+/// The Cognito flag attribute used when `block_attribute` is not set.
+pub(crate) const DEFAULT_BLOCK_ATTRIBUTE: &str = "custom:access_revoked";
+/// Prefix of every block marker (IAM policy name, Cognito flag value).
+pub(crate) const MARKER_PREFIX: &str = "jit-user-block-";
+/// Length of a marker: the prefix and 16 hex digits.
+pub(crate) const MARKER_LEN: usize = MARKER_PREFIX.len() + 16;
+/// `resource_type` of audit events.
+pub(crate) const AUDIT_RESOURCE: &str = "jit_user_block";
+
+/// Values of `status`.
+pub(crate) mod status {
+    /// Every step of the block is in place.
+    pub const BLOCKED: &str = "BLOCKED";
+    /// The block failed part-way; the next apply finishes it without a gap.
+    pub const INCOMPLETE: &str = "INCOMPLETE";
+    /// The marker is there but the block was partly undone outside
+    /// Terraform; the next apply blocks again.
+    pub const UNBLOCKED: &str = "UNBLOCKED";
+    /// The user was deleted after the block; destroy only forgets it.
+    pub const USER_DELETED: &str = "USER_DELETED";
+}
+
+/// The `cognito` block.
+#[derive(Serialize, Deserialize, Default, Debug, Clone, PartialEq)]
+#[serde(default)]
+pub(crate) struct CognitoBlock {
+    /// The flag attribute, e.g. `custom:access_revoked`.
+    pub block_attribute: Value<String>,
+    /// User pool id.
+    pub user_pool_id: Value<String>,
+    /// User name in the pool.
+    pub username: Value<String>,
+}
+
+/// The `iam` block.
+#[derive(Serialize, Deserialize, Default, Debug, Clone, PartialEq)]
+#[serde(default)]
+pub(crate) struct IamBlock {
+    /// IAM user name.
+    pub user_name: Value<String>,
+}
+
+/// Resource state.
+#[derive(Serialize, Deserialize, Default, Debug, Clone, PartialEq)]
+#[serde(default)]
+pub(crate) struct UserBlockState {
+    /// IAM: access keys this block deactivated.
+    pub access_keys_deactivated: StrList,
+    /// When the block was placed (RFC 3339).
+    pub blocked_at: Value<String>,
+    /// Who asked for the block.
+    pub blocked_by: Value<String>,
+    /// Cognito target.
+    #[serde(with = "crate::codec::optional_block")]
+    pub cognito: Value<CognitoBlock>,
+    /// IAM: groups this block removed the user from.
+    pub groups_removed: StrList,
+    /// IAM target.
+    #[serde(with = "crate::codec::optional_block")]
+    pub iam: Value<IamBlock>,
+    /// `iam:<user_name>` or `cognito:<user_pool_id>:<username>`.
+    pub id: Value<String>,
+    /// The block's marker.
+    pub marker: Value<String>,
+    /// Cognito: the flag's value before the block (put back on restore).
+    pub previous_flag_value: Value<String>,
+    /// Why.
+    pub reason: Value<String>,
+    /// `BLOCKED`, `INCOMPLETE`, `UNBLOCKED` or `USER_DELETED`.
+    pub status: Value<String>,
+    /// Incident or change ticket.
+    pub ticket: Value<String>,
+    /// IAM user id or Cognito `sub` of the blocked user.
+    pub user_id: Value<String>,
+    /// Cognito: whether the user was enabled before the block.
+    pub user_was_enabled: Value<bool>,
+}
+
+/// Private state. Only `plan_create` sets it: the destroy half of a
+/// replacement receives it and so learns which user the create will block.
+#[derive(Serialize, Deserialize, Default, Debug, Clone, PartialEq)]
+#[serde(default)]
+pub(crate) struct BlockPrivate {
+    /// `Target::user_key` of the planned block.
+    pub planned_user: Option<String>,
+}
+
+/// The resource: besides the framework's context, what one provider
+/// process remembers between the calls of an apply.
+#[derive(Debug, Default)]
+pub(crate) struct UserBlock {
+    handoff: Handoff<UserBlockState>,
+    pool_checks: cognito::PoolChecks,
+}
+
+type Private = Value<BlockPrivate>;
+type Applied = (UserBlockState, Private);
+
+#[async_trait]
+impl ResourceType for UserBlock {
+    type State = UserBlockState;
+    type Private = Private;
+    const NAME: &'static str = "user_block";
+
+    fn schema() -> Schema {
+        let cognito = block(
+            "Block a user of a Cognito user pool: set the flag attribute, sign the user out everywhere (`AdminUserGlobalSignOut`), disable the user.",
+            [
+                ("block_attribute", optional_computed_str("Custom String attribute the application checks server-side; the block writes its marker into it. It must be in the pool's schema, mutable, and writable by no app client. Default `custom:access_revoked`. Changing it moves the flag in place.")),
+                ("user_pool_id", forces_replacement(required_str("User pool id, e.g. `eu-west-1_AbCdEf123`."))),
+                ("username", forces_replacement(required_str("The user's name in the pool."))),
+            ],
+            [],
+        );
+        let iam = block(
+            "Block an IAM user: attach an inline deny-all policy, deactivate its active access keys, remove it from its groups. The console password (login profile) is kept.",
+            [("user_name", forces_replacement(required_str("IAM user name.")))],
+            [],
+        );
+        schema(
+            0,
+            block(
+                "Immediately blocks one Cognito or IAM user, records what it changed, and restores exactly that on destroy. Editing `reason`, `ticket` or `blocked_by` never unblocks the user.",
+                [
+                    ("access_keys_deactivated", computed_str_list("IAM: access key ids that were active and that this block deactivated; restore reactivates exactly these.")),
+                    ("blocked_at", computed_str("When the block was placed (RFC 3339, UTC).")),
+                    ("blocked_by", required_str("Who asked for the block, e.g. `secops@example.com`. Recorded in the audit log.")),
+                    ("groups_removed", computed_str_list("IAM: groups this block removed the user from; restore re-adds exactly these.")),
+                    ("id", computed_str("`iam:<user_name>` or `cognito:<user_pool_id>:<username>`.")),
+                    ("marker", computed_str("The block's own marker `jit-user-block-<16 hex>`: the name of the IAM inline policy, or the value written to the Cognito flag attribute. Restore acts only while it is in place.")),
+                    ("previous_flag_value", computed_str("Cognito: the flag attribute's value before the block, put back on restore (null: it was empty and is cleared).")),
+                    ("reason", required_str("Why the user is blocked. Recorded in the audit log; must not be blank.")),
+                    ("status", computed_str("`BLOCKED`; `INCOMPLETE` after a block that failed part-way; `UNBLOCKED` when the block was partly undone outside Terraform (the next apply blocks again); `USER_DELETED` when the user no longer exists.")),
+                    ("ticket", optional_str("Incident or change ticket, e.g. `SEC-7`. Recorded in the audit log.")),
+                    ("user_id", computed_str("Immutable id of the blocked user: the IAM user id, or the Cognito `sub`.")),
+                    ("user_was_enabled", computed_bool("Cognito: whether the user was enabled before the block; restore enables it only then.")),
+                ],
+                [("cognito", optional_block(cognito)), ("iam", optional_block(iam))],
+            ),
+        )
+    }
+
+    fn validate(config: &UserBlockState) -> Result<(), Errors> {
+        checked(config).map(|_| ())
+    }
+
+    async fn read(
+        &self,
+        op: &mut Op<'_>,
+        mut state: UserBlockState,
+    ) -> Result<Option<UserBlockState>, Error> {
+        let meter = Meter::new();
+        let aws = &op.ctx()?.aws;
+        let (Some(target), marker) = (target_of(&state), text(&state.marker).to_string()) else {
+            return Ok(Some(state));
+        };
+        let record = record_of(&state);
+        let observed = match &target {
+            Target::Cognito(c) => {
+                cognito::observe(&aws.cognito(), &meter, c, &marker, &record).await
+            }
+            Target::Iam(user) => iam::observe(&aws.iam(), &meter, user, &marker, &record).await,
+        };
+        meter.log("read");
+        let id = target.id();
+        match observed? {
+            Observed::UserGone => {
+                op.warn(
+                    format!("Blocked user no longer exists: `{id}`"),
+                    "The user was deleted after the block, so there is nothing left to block or restore. Remove the `jit_user_block` from the configuration; destroying it only forgets it.",
+                    AttributePath::default(),
+                );
+                state.status = Value::Value(status::USER_DELETED.into());
+            }
+            Observed::User { undone, left, .. } => {
+                if !left {
+                    tracing::info!(block = %id, %marker, "the block was fully undone outside Terraform");
+                    return Ok(None);
+                }
+                let incomplete = text(&state.status) == status::INCOMPLETE;
+                if undone.is_empty() {
+                    state.status = Value::Value(status::BLOCKED.into());
+                } else if !incomplete {
+                    op.warn(
+                        format!("Block undone outside Terraform: `{id}`"),
+                        format!(
+                            "{}. The next apply blocks the user again and keeps the record of what the block changed, so that destroy still restores exactly that.",
+                            capitalize(&undone.join("; "))
+                        ),
+                        AttributePath::default(),
+                    );
+                    state.status = Value::Value(status::UNBLOCKED.into());
+                }
+            }
+        }
+        Ok(Some(state))
+    }
+
+    async fn plan_create(
+        &self,
+        op: &mut Op<'_>,
+        mut planned: UserBlockState,
+        _config: &UserBlockState,
+    ) -> Result<(UserBlockState, Private), Errors> {
+        let meter = Meter::new();
+        default_attribute(&mut planned);
+        let target = checked(&planned)?;
+        if let (Some(Target::Cognito(c)), Ok(ctx)) = (&target, op.ctx()) {
+            let cognito = ctx.aws.cognito();
+            let errors = cognito::check_pool(&cognito, &meter, &c.pool_id, &c.attribute).await;
+            Errors::from(errors).into_result()?;
+            self.pool_checks.passed(&c.pool_id, &c.attribute);
+        }
+        plan_new(&mut planned, target.as_ref());
+        meter.log("plan_create");
+        let private = BlockPrivate {
+            planned_user: target.as_ref().map(Target::user_key),
+        };
+        Ok((planned, Value::Value(private)))
+    }
+
+    async fn plan_update(
+        &self,
+        op: &mut Op<'_>,
+        prior: &UserBlockState,
+        mut planned: UserBlockState,
+        _config: &UserBlockState,
+        _prior_private: Private,
+    ) -> Result<Planned<UserBlockState, Private>, Errors> {
+        let meter = Meter::new();
+        default_attribute(&mut planned);
+        let target = checked(&planned)?;
+        let replace = replacement_paths(prior, &planned);
+        if !replace.is_empty() {
+            plan_new(&mut planned, target.as_ref());
+            return Ok(Planned {
+                state: planned,
+                private: Value::Null,
+                replace,
+            });
+        }
+        if let (Some(Target::Cognito(c)), Ok(ctx)) = (&target, op.ctx()) {
+            if Some(c.attribute.as_str()) != flag_attribute(prior) {
+                let cognito = ctx.aws.cognito();
+                let errors = cognito::check_pool(&cognito, &meter, &c.pool_id, &c.attribute).await;
+                Errors::from(errors).into_result()?;
+            }
+        }
+        plan_kept(&mut planned, prior, target.as_ref());
+        meter.log("plan_update");
+        Ok(Planned {
+            state: planned,
+            private: Value::Null,
+            replace: Vec::new(),
+        })
+    }
+
+    async fn plan_destroy(
+        &self,
+        _op: &mut Op<'_>,
+        _prior: &UserBlockState,
+    ) -> Result<Private, Errors> {
+        // A plain destroy carries no planned user, so it restores.
+        Ok(Value::Null)
+    }
+
+    async fn create(
+        &self,
+        op: &mut Op<'_>,
+        planned: UserBlockState,
+        _private: Private,
+    ) -> Result<Applied, Failure<Applied>> {
+        let meter = Meter::new();
+        let aws = &op.ctx()?.aws;
+        let target = known_target(&planned)?;
+        let id = target.id();
+        let parked = self.handoff.take_for_create(&target.user_key());
+        let inherited = parked.as_ref().and_then(inherited_from);
+        let marker = new_marker();
+        let pool_checked = match &target {
+            Target::Cognito(c) => self.pool_checks.fresh(&c.pool_id, &c.attribute),
+            Target::Iam(_) => false,
+        };
+        let progress = run_block(
+            aws,
+            &meter,
+            &target,
+            &marker,
+            inherited.as_ref(),
+            pool_checked,
+        )
+        .await;
+        let state = placed_state(
+            planned.clone(),
+            &target,
+            &marker,
+            &progress,
+            audit::now_rfc3339(),
+        );
+        let action = if inherited.is_some() {
+            "user_block.handover"
+        } else {
+            "user_block.block"
+        };
+        let mut details = block_details(&target, &marker, &progress);
+        if let Some(old) = &inherited {
+            details.push(("replaced_marker", old.marker.clone()));
+        }
+        let failure = failure_text(&progress.errors);
+        audit_event(op, action, &id, &state, failure.as_deref(), details).await;
+        report_notes(op, &progress.warnings, &id);
+        meter.log("create");
+
+        if !progress.marker_placed {
+            let mut errors = Errors::from(progress.errors);
+            let Some(parked) = parked else {
+                return Err(Failure::Nothing(errors));
+            };
+            errors.push(Error::incomplete(
+                format!("Earlier block kept in place: `{id}`"),
+                format!("The new block could not be placed, so the block it replaces (marker `{}`) was left in place: the user stays blocked. Fix the error above and run apply again.", text(&parked.marker)),
+            ).at(target.user_path()));
+            return Err(Failure::Saved(
+                (adopt(parked, planned), Value::Null),
+                errors,
+            ));
+        }
+        if let Some(failure) = failure {
+            let error = Error::incomplete(
+                format!("Block incomplete: `{id}`"),
+                incomplete_detail(&progress.done, &failure, &marker),
+            );
+            return Err(Failure::saved(
+                (state, Value::Null),
+                error.at(target.user_path()),
+            ));
+        }
+        Ok((state, Value::Null))
+    }
+
+    async fn update(
+        &self,
+        op: &mut Op<'_>,
+        prior: UserBlockState,
+        planned: UserBlockState,
+        _private: Private,
+    ) -> Result<Applied, Failure<Applied>> {
+        let meter = Meter::new();
+        let aws = &op.ctx()?.aws;
+        let target = known_target(&planned)?;
+        let id = target.id();
+        let marker = text(&prior.marker).to_string();
+        let mut record = record_of(&prior);
+        let mut state = planned;
+
+        if let Target::Cognito(c) = &target {
+            let from = flag_attribute(&prior)
+                .unwrap_or(DEFAULT_BLOCK_ATTRIBUTE)
+                .to_string();
+            if from != c.attribute {
+                let previous = known_str(&prior.previous_flag_value);
+                let now_previous =
+                    cognito::move_flag(&aws.cognito(), &meter, c, &from, &marker, previous)
+                        .await
+                        .map_err(Errors::from)?;
+                state.previous_flag_value = now_previous.clone().map_or(Value::Null, Value::Value);
+                record.previous_flag_value = now_previous;
+            }
+        }
+
+        let reblock = text(&state.status) == status::BLOCKED
+            && matches!(text(&prior.status), status::UNBLOCKED | status::INCOMPLETE);
+        let mut failed = None;
+        if reblock {
+            let inherited = Inherited {
+                record,
+                marker: marker.clone(),
+            };
+            let progress = run_block(aws, &meter, &target, &marker, Some(&inherited), false).await;
+            flatten_record(&mut state, &target, &progress.record);
+            let failure = failure_text(&progress.errors);
+            if failure.is_some() {
+                state.status = prior.status.clone();
+            }
+            let details = block_details(&target, &marker, &progress);
+            audit_event(
+                op,
+                "user_block.block",
+                &id,
+                &state,
+                failure.as_deref(),
+                details,
+            )
+            .await;
+            report_notes(op, &progress.warnings, &id);
+            failed = failure.map(|failure| {
+                Error::incomplete(
+                    format!("Block incomplete: `{id}`"),
+                    format!(
+                        "Done: {}. Failed: {failure}. Marker `{marker}` is in place; run apply again to finish.",
+                        done_text(&progress.done)
+                    ),
+                )
+                .at(target.user_path())
+            });
+        } else {
+            let details = vec![("marker", marker.clone())];
+            audit_event(op, "user_block.update", &id, &state, None, details).await;
+        }
+        meter.log("update");
+        match failed {
+            Some(error) => Err(Failure::saved((state, Value::Null), error)),
+            None => Ok((state, Value::Null)),
+        }
+    }
+
+    async fn destroy(
+        &self,
+        op: &mut Op<'_>,
+        prior: UserBlockState,
+        private: Private,
+    ) -> Result<(), Error> {
+        let meter = Meter::new();
+        let aws = &op.ctx()?.aws;
+        let Some(target) = target_of(&prior) else {
+            return Ok(());
+        };
+        let id = target.id();
+        let user = target.user_key();
+        let replaced_by_same_user = private
+            .as_ref_option()
+            .and_then(|p| p.planned_user.as_deref())
+            == Some(user.as_str());
+        if replaced_by_same_user
+            && !self.handoff.created(&user)
+            && text(&prior.status) != status::USER_DELETED
+        {
+            tracing::info!(block = %id, "replacement of the same user: handing the block over instead of restoring");
+            self.handoff.park(&user, prior);
+            meter.log("destroy");
+            return Ok(());
+        }
+
+        let marker = text(&prior.marker).to_string();
+        let record = record_of(&prior);
+        let restored = match &target {
+            Target::Cognito(c) => {
+                let was_enabled = record.user_was_enabled == Some(true);
+                let previous = record.previous_flag_value.as_deref();
+                cognito::restore(&aws.cognito(), &meter, c, &marker, was_enabled, previous).await
+            }
+            Target::Iam(user) => {
+                let (keys, groups) = (&record.keys_deactivated, &record.groups_removed);
+                iam::restore(&aws.iam(), &meter, user, &marker, keys, groups).await
+            }
+        };
+        let failure = failure_text(&restored.errors);
+        let details = restore_details(&marker, &restored);
+        audit_event(
+            op,
+            "user_block.restore",
+            &id,
+            &prior,
+            failure.as_deref(),
+            details,
+        )
+        .await;
+        report_notes(op, &restored.warnings, &id);
+        meter.log("destroy");
+        match failure {
+            Some(failure) => Err(Error::incomplete(
+                format!("Restore incomplete: `{id}`"),
+                format!(
+                    "Done: {}. Failed: {failure}. The user stays blocked by marker `{marker}`; run destroy again to finish (restoring is idempotent).",
+                    done_text(&restored.done)
+                ),
+            )
+            .at(target.user_path())),
+            None => Ok(()),
+        }
+    }
+
+    async fn import(&self, op: &mut Op<'_>, id: &str) -> Result<UserBlockState, Error> {
+        let meter = Meter::new();
+        let aws = &op.ctx()?.aws;
+        let (user, pool) = parse_id(id)?;
+        let (target, marker, blocked, user_id) = match pool {
+            Some(pool) => {
+                let (attribute, marker, found) =
+                    cognito::discover(&aws.cognito(), &meter, &pool, &user).await?;
+                let target = Target::Cognito(CognitoTarget {
+                    pool_id: pool,
+                    username: user,
+                    attribute,
+                });
+                (target, marker, !found.enabled, found.sub)
+            }
+            None => {
+                let iam = aws.iam();
+                let (marker, found) = iam::discover(&iam, &meter, &user).await?;
+                let observed =
+                    iam::observe(&iam, &meter, &user, &marker, &Record::default()).await?;
+                let blocked =
+                    matches!(observed, Observed::User { ref undone, .. } if undone.is_empty());
+                (Target::Iam(user), marker, blocked, found.user_id)
+            }
+        };
+        let state = imported_state(id, &target, &marker, blocked, user_id);
+        meter.log("import");
+        op.warn(
+            format!("Imported block has no restore record: `{id}`"),
+            format!("Which keys, groups or enabled state the block `{marker}` changed is known only to the state that created it (and to its `user_block.block` audit event). Destroying this imported block removes the marker only: reactivate keys, re-add groups or enable the user by hand as that event lists."),
+            AttributePath::default(),
+        );
+        Ok(state)
+    }
+}
+
+/// Runs the block steps of the target's kind.
+async fn run_block(
+    aws: &AwsClients,
+    meter: &Meter,
+    target: &Target,
+    marker: &str,
+    inherited: Option<&Inherited>,
+    pool_checked: bool,
+) -> Progress {
+    match target {
+        Target::Cognito(c) => {
+            cognito::block(&aws.cognito(), meter, c, marker, inherited, pool_checked).await
+        }
+        Target::Iam(user) => iam::block(&aws.iam(), meter, user, marker, inherited).await,
+    }
+}
