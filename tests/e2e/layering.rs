@@ -358,7 +358,6 @@ fn contains_ident_prefix(code: &str, prefix: &str) -> bool {
 }
 
 #[test]
-#[ignore = "issue 11: switched on when the resource conversion lands"]
 fn provider_modules_import_only_lower_layers() {
     let problems = violations();
     assert!(
