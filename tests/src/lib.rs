@@ -13,6 +13,7 @@ pub mod aws;
 pub mod docgen;
 pub mod examples;
 pub mod moto;
+pub mod proxy;
 pub mod terraform;
 pub mod tools;
 
