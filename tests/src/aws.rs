@@ -17,6 +17,12 @@ pub struct Aws {
 impl Aws {
     /// Clients for `endpoint` with the emulator's dummy credentials.
     pub fn new(endpoint: &str) -> Self {
+        Self::with_key(endpoint, "testing", "testing")
+    }
+
+    /// Clients for `endpoint` signing with this access key (under moto's
+    /// IAM enforcement, a key of an IAM user allowed what the test needs).
+    pub fn with_key(endpoint: &str, access_key_id: &str, secret: &str) -> Self {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -27,7 +33,11 @@ impl Aws {
                 .endpoint_url(endpoint)
                 .http_client(terraform_provider_jit::aws::http_client())
                 .credentials_provider(aws_sdk_iam::config::Credentials::new(
-                    "testing", "testing", None, None, "e2e",
+                    access_key_id,
+                    secret,
+                    None,
+                    None,
+                    "e2e",
                 ))
                 .load(),
         );

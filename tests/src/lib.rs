@@ -7,11 +7,20 @@
 //!   exits by itself if the test binary dies);
 //! - [`terraform`] runs Terraform in a fresh directory per case;
 //! - [`aws`] checks the emulator directly with the real AWS SDK;
+//! - [`proxy`] sits between the provider and moto and injects faults
+//!   (throttling, 5xx, lost responses, hangs, assignment statuses, limits),
+//!   answering as AWS where moto differs;
+//! - [`interrupt`] runs Terraform in the background and interrupts it;
+//! - [`invariants`] checks leases and user blocks after a faulted run;
+//! - [`enforce`] switches moto's IAM enforcement on;
 //! - [`tftest!`] runs a body once per Terraform version.
 
 pub mod aws;
 pub mod docgen;
+pub mod enforce;
 pub mod examples;
+pub mod interrupt;
+pub mod invariants;
 pub mod moto;
 pub mod proxy;
 pub mod terraform;
