@@ -46,7 +46,9 @@ pub fn reset_auth(moto_port: u16, count: &str) -> String {
     )
     .expect("reset-auth request");
     let mut response = String::new();
-    stream.read_to_string(&mut response).expect("reset-auth answer");
+    stream
+        .read_to_string(&mut response)
+        .expect("reset-auth answer");
     assert!(
         response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"),
         "reset-auth failed: {response}"

@@ -33,8 +33,10 @@ pub enum Target {
     /// Terraform and every provider it started (Ctrl-C in a terminal: the
     /// whole foreground process group).
     Group,
-    /// Terraform alone (a CI runner signalling its step's process); it
-    /// stops its providers itself.
+    /// Terraform's own processes but not its providers (a runner that
+    /// signals Terraform; Terraform then asks its providers to stop).
+    /// Terraform 1.0.3 runs as two processes (a panicwrap parent that
+    /// ignores SIGINT and the real one), so both are signalled.
     Terraform,
 }
 
@@ -63,32 +65,53 @@ impl Interrupt {
 }
 
 fn signal(pid: i32, target: Target, signal: i32) {
-    let id = match target {
-        Target::Group => -pid,
-        Target::Terraform => pid,
+    let ids = match target {
+        Target::Group => vec![-pid],
+        Target::Terraform => group_members(pid)
+            .into_iter()
+            .filter(|(_, name)| !name.starts_with("terraform-provider-"))
+            .map(|(member, _)| member)
+            .collect(),
     };
-    // SAFETY: kill(2) with a pid (or process group) we spawned ourselves.
-    unsafe {
-        libc::kill(id, signal);
+    for id in ids {
+        // SAFETY: kill(2) on processes of the group we spawned ourselves.
+        unsafe {
+            libc::kill(id, signal);
+        }
     }
+}
+
+/// `(pid, program file name)` of the live processes in group `pgid`.
+fn group_members(pgid: i32) -> Vec<(i32, String)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // `pid (comm) state ppid pgrp …`; comm may hold spaces and parens.
+            let (_, rest) = stat.rsplit_once(')')?;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            if fields.len() < 3 || fields[0] == "Z" || fields[2] != pgid.to_string() {
+                return None;
+            }
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let program = cmdline.split(|b| *b == 0).next().unwrap_or_default();
+            let name = String::from_utf8_lossy(program)
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            Some((pid, name))
+        })
+        .collect()
 }
 
 /// True while a live (not zombie) process of the group `pgid` exists.
 fn group_alive(pgid: i32) -> bool {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return false;
-    };
-    entries.flatten().any(|entry| {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            return false;
-        };
-        // `pid (comm) state ppid pgrp …`; comm may hold spaces and parens.
-        let Some((_, rest)) = stat.rsplit_once(')') else {
-            return false;
-        };
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        fields.len() > 2 && fields[0] != "Z" && fields[2] == pgid.to_string()
-    })
+    !group_members(pgid).is_empty()
 }
 
 /// A Terraform command running in the background.
@@ -126,6 +149,17 @@ impl Running {
     /// Starts `terraform <args>` in its own process group.
     pub fn spawn(tf: &Tf, args: &[&str], target: Target) -> Self {
         let mut command = tf.command(args);
+        // SAFETY: only async-signal-safe calls between fork and exec. A
+        // process started in the background by a shell inherits SIGINT
+        // ignored, and Go keeps an inherited "ignore": give Terraform the
+        // default disposition a terminal or CI runner gives it.
+        unsafe {
+            command.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                libc::signal(libc::SIGTERM, libc::SIG_DFL);
+                Ok(())
+            });
+        }
         command
             .process_group(0)
             .stdin(Stdio::null())

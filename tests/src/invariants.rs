@@ -227,7 +227,13 @@ pub fn leases(aws: &Aws, group: &str) -> Vec<Lease> {
         .into_iter()
         .map(|name| {
             let schedule = aws
-                .run(scheduler.get_schedule().group_name(group).name(&name).send())
+                .run(
+                    scheduler
+                        .get_schedule()
+                        .group_name(group)
+                        .name(&name)
+                        .send(),
+                )
                 .unwrap_or_else(|e| panic!("GetSchedule {name}: {e:?}"));
             Lease {
                 assignment: schedule
@@ -250,9 +256,7 @@ pub fn leases(aws: &Aws, group: &str) -> Vec<Lease> {
 /// the first Identity Center instance.
 pub fn assignments(aws: &Aws, accounts: &[String]) -> BTreeSet<Assignment> {
     let sso = &aws.clients.sso_admin;
-    let instances = aws
-        .run(sso.list_instances().send())
-        .expect("ListInstances");
+    let instances = aws.run(sso.list_instances().send()).expect("ListInstances");
     let Some(instance) = instances.instances().first().and_then(|i| i.instance_arn()) else {
         return BTreeSet::new();
     };
@@ -288,15 +292,17 @@ pub fn assignments(aws: &Aws, accounts: &[String]) -> BTreeSet<Assignment> {
                             .send(),
                     )
                     .expect("ListAccountAssignments");
-                found.extend(page.account_assignments().iter().map(|a| Assignment {
-                    instance_arn: instance.to_string(),
-                    account_id: account.clone(),
-                    permission_set_arn: set.clone(),
-                    principal_type: a
-                        .principal_type()
-                        .map(|t| t.as_str().to_string())
-                        .unwrap_or_default(),
-                    principal_id: a.principal_id().unwrap_or_default().to_string(),
+                found.extend(page.account_assignments().iter().map(|a| {
+                    Assignment {
+                        instance_arn: instance.to_string(),
+                        account_id: account.clone(),
+                        permission_set_arn: set.clone(),
+                        principal_type: a
+                            .principal_type()
+                            .map(|t| t.as_str().to_string())
+                            .unwrap_or_default(),
+                        principal_id: a.principal_id().unwrap_or_default().to_string(),
+                    }
                 }));
                 match page.next_token() {
                     Some(next) if !next.is_empty() => token = Some(next.to_string()),
@@ -341,8 +347,12 @@ fn is_deny_all(document: &str) -> bool {
     value["Statement"].as_array().is_some_and(|statements| {
         statements.iter().any(|s| {
             s["Effect"] == "Deny"
-                && s["Action"].as_array().is_some_and(|a| a.iter().any(|x| x == "*"))
-                && s["Resource"].as_array().is_some_and(|r| r.iter().any(|x| x == "*"))
+                && s["Action"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == "*"))
+                && s["Resource"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|x| x == "*"))
         })
     })
 }
@@ -351,7 +361,11 @@ impl IamUserSnapshot {
     /// Reads the user; `None` when it does not exist.
     pub fn take(aws: &Aws, user: &str) -> Option<Self> {
         let iam = aws.iam();
-        let user_id = aws.run(iam.get_user().user_name(user).send()).ok()?.user?.user_id;
+        let user_id = aws
+            .run(iam.get_user().user_name(user).send())
+            .ok()?
+            .user?
+            .user_id;
         let mut policies = BTreeMap::new();
         let names = aws
             .run(iam.list_user_policies().user_name(user).send())
@@ -359,7 +373,12 @@ impl IamUserSnapshot {
             .policy_names;
         for name in names {
             let document = aws
-                .run(iam.get_user_policy().user_name(user).policy_name(&name).send())
+                .run(
+                    iam.get_user_policy()
+                        .user_name(user)
+                        .policy_name(&name)
+                        .send(),
+                )
                 .expect("GetUserPolicy")
                 .policy_document;
             let normal = normalize_policy_json(&document)
@@ -489,7 +508,12 @@ impl CognitoUserSnapshot {
             attributes: user
                 .user_attributes()
                 .iter()
-                .map(|a| (a.name().to_string(), a.value().unwrap_or_default().to_string()))
+                .map(|a| {
+                    (
+                        a.name().to_string(),
+                        a.value().unwrap_or_default().to_string(),
+                    )
+                })
                 .collect(),
         })
     }
@@ -553,7 +577,11 @@ mod tests {
 
     #[test]
     fn iam_users_are_untouched_blocked_or_half_blocked() {
-        let before = iam(&[("own", "{}")], &["ops"], &[("K1", "Active"), ("K2", "Inactive")]);
+        let before = iam(
+            &[("own", "{}")],
+            &["ops"],
+            &[("K1", "Active"), ("K2", "Inactive")],
+        );
         assert_eq!(before.block_state(&before), BlockState::Untouched);
         let blocked = iam(
             &[("own", "{}"), ("jit-block-1", DENY)],
@@ -572,14 +600,25 @@ mod tests {
             BlockState::Half(vec!["access key `K1` active".into()])
         );
         // Groups removed but no deny policy.
-        let half = iam(&[("own", "{}")], &[], &[("K1", "Inactive"), ("K2", "Inactive")]);
+        let half = iam(
+            &[("own", "{}")],
+            &[],
+            &[("K1", "Inactive"), ("K2", "Inactive")],
+        );
         let BlockState::Half(wrong) = half.block_state(&before) else {
             panic!("half expected");
         };
         assert_eq!(wrong, ["no deny-all policy added"]);
         // A restore that reactivated the wrong key is not "untouched".
-        let wrong_restore = iam(&[("own", "{}")], &["ops"], &[("K1", "Active"), ("K2", "Active")]);
-        assert!(matches!(wrong_restore.block_state(&before), BlockState::Half(_)));
+        let wrong_restore = iam(
+            &[("own", "{}")],
+            &["ops"],
+            &[("K1", "Active"), ("K2", "Active")],
+        );
+        assert!(matches!(
+            wrong_restore.block_state(&before),
+            BlockState::Half(_)
+        ));
     }
 
     #[test]
@@ -595,7 +634,10 @@ mod tests {
         let flag = "custom:access_revoked";
         let before = user(true, "");
         assert_eq!(before.block_state(&before, flag), BlockState::Untouched);
-        assert_eq!(user(false, "jit-1").block_state(&before, flag), BlockState::Blocked);
+        assert_eq!(
+            user(false, "jit-1").block_state(&before, flag),
+            BlockState::Blocked
+        );
         assert_eq!(
             user(true, "jit-1").block_state(&before, flag),
             BlockState::Half(vec!["user enabled".into()])

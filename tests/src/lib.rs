@@ -31,22 +31,25 @@ pub use moto::Moto;
 pub use terraform::{Diag, Tf, TfOutput, TfVersion};
 
 /// Runs `$body` once per Terraform version, each as its own `#[test]` with
-/// its own emulator and working directory. A body that needs Terraform ≥ 1.3
+/// its own emulator and working directory. Attributes written before the
+/// name (`#[ignore = "why"]`) go on both tests. A body that needs Terraform ≥ 1.3
 /// (modules with optional object attributes) uses [`tftest_latest!`].
 #[macro_export]
 macro_rules! tftest {
-    ($name:ident, |$tf:ident, $aws:ident| $body:block) => {
+    ($(#[$meta:meta])* $name:ident, |$tf:ident, $aws:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
             fn body($tf: &$crate::Tf, $aws: &$crate::Aws) $body
 
+            $(#[$meta])*
             #[test]
             fn terraform_1_15_5() {
                 $crate::terraform::run_case(stringify!($name), $crate::TfVersion::Latest, body);
             }
 
+            $(#[$meta])*
             #[test]
             fn terraform_1_0_3() {
                 $crate::terraform::run_case(stringify!($name), $crate::TfVersion::Oldest, body);

@@ -415,6 +415,13 @@ impl Shared {
             .get_mut(&op.service)
             .is_some_and(|bucket| !bucket.take(Instant::now()));
         let decision = rules::decide(&mut state.rules, op);
+        let mut labels = decision.labels.clone();
+        if limited {
+            labels.push("rate limit".into());
+        }
+        if let Some(logged) = state.log.last_mut().filter(|_| !labels.is_empty()) {
+            logged.fault = Some(labels.join(", "));
+        }
         drop(state);
         self.changed.notify_all();
         (call, actions, limited, decision)
