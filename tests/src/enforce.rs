@@ -61,8 +61,10 @@ pub fn reset_auth(moto_port: u16, count: &str) -> String {
 pub struct Enforced {
     /// The allow-all admin's key.
     pub admin: Key,
-    /// Clients straight to moto with the admin's key.
+    /// Clients with the admin's key, for fixtures and checks. They go
+    /// through a fault-free proxy of their own, so Scheduler reads work.
     pub aws: Aws,
+    _reads: Proxy,
 }
 
 /// Creates the allow-all user `admin_name` (while enforcement is still off,
@@ -70,13 +72,17 @@ pub struct Enforced {
 /// sign its own calls with the admin's key.
 pub fn enable(aws: &Aws, admin_name: &str, proxy: Option<&Proxy>) -> Enforced {
     let admin = create_user_with_policy(aws, admin_name, ALLOW_ALL);
-    reset_auth(port_of(&aws.endpoint), "0");
+    let port = port_of(&aws.endpoint);
+    reset_auth(port, "0");
     if let Some(proxy) = proxy {
         proxy.admin_key(admin.clone());
     }
+    let reads = Proxy::start(port);
+    reads.admin_key(admin.clone());
     Enforced {
-        aws: Aws::with_key(&aws.endpoint, &admin.id, &admin.secret),
+        aws: Aws::with_key(&reads.endpoint(), &admin.id, &admin.secret),
         admin,
+        _reads: reads,
     }
 }
 
