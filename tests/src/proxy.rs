@@ -414,7 +414,12 @@ impl Shared {
             .buckets
             .get_mut(&op.service)
             .is_some_and(|bucket| !bucket.take(Instant::now()));
-        let decision = rules::decide(&mut state.rules, op);
+        // A rate-limited call is answered before any rule sees it.
+        let decision = if limited {
+            rules::Decision::default()
+        } else {
+            rules::decide(&mut state.rules, op)
+        };
         let mut labels = decision.labels.clone();
         if limited {
             labels.push("rate limit".into());
