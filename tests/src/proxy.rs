@@ -451,6 +451,13 @@ impl Shared {
         self.changed.notify_all();
     }
 
+    /// Marks request `seq` as never answered (the client was gone).
+    fn unanswered(&self, seq: usize) {
+        if let Some(call) = self.lock().log.iter_mut().rev().find(|c| c.seq == seq) {
+            call.status = None;
+        }
+    }
+
     fn upstream(&self) -> Upstream {
         Upstream {
             port: self.upstream,
@@ -496,11 +503,16 @@ fn serve(shared: &Shared, client: TcpStream) {
     };
     match outcome {
         Outcome::Answer(response) => {
+            // Logged before it is sent: a client that has the answer finds
+            // it in the log.
+            shared.finish(call.seq, Some(response.status), &notes);
             let mut client = client;
             let sent = client
                 .write_all(&response.to_bytes())
                 .and_then(|()| client.flush());
-            shared.finish(call.seq, sent.ok().map(|()| response.status), &notes);
+            if sent.is_err() {
+                shared.unanswered(call.seq);
+            }
         }
         Outcome::Reset => {
             http::reset(client);
