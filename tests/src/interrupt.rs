@@ -27,6 +27,9 @@ use std::time::{Duration, Instant};
 use crate::proxy::{rules::splitmix64, Match, Proxy};
 use crate::terraform::{Tf, TfOutput};
 
+/// How long a request that triggered an interrupt is held afterwards.
+pub const SETTLE: Duration = Duration::from_secs(1);
+
 /// Who gets the signals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -193,10 +196,15 @@ impl Running {
     }
 
     /// Interrupts when the `nth` request matching `matcher` arrives at the
-    /// proxy (the request itself then goes on).
+    /// proxy. The request itself goes on after [`SETTLE`], so Terraform has
+    /// taken the interrupt in before the running operation can end (else it
+    /// may start the next resource first).
     pub fn interrupt_at(&self, proxy: &Proxy, matcher: Match, nth: usize) {
         let interrupt = self.interrupter();
-        proxy.on_call(matcher, nth, move |_| interrupt.send());
+        proxy.on_call(matcher, nth, move |_| {
+            interrupt.send();
+            std::thread::sleep(SETTLE);
+        });
     }
 
     /// Interrupts after `delay` (from a background thread).

@@ -416,16 +416,15 @@ impl Shared {
             .is_some_and(|bucket| !bucket.take(Instant::now()));
         // A rate-limited call is answered before any rule sees it.
         let decision = if limited {
-            rules::Decision::default()
+            rules::Decision {
+                labels: vec!["rate limit".into()],
+                ..rules::Decision::default()
+            }
         } else {
             rules::decide(&mut state.rules, op)
         };
-        let mut labels = decision.labels.clone();
-        if limited {
-            labels.push("rate limit".into());
-        }
-        if let Some(logged) = state.log.last_mut().filter(|_| !labels.is_empty()) {
-            logged.fault = Some(labels.join(", "));
+        if let Some(logged) = state.log.last_mut().filter(|_| !decision.labels.is_empty()) {
+            logged.fault = Some(decision.labels.join(", "));
         }
         drop(state);
         self.changed.notify_all();
@@ -489,9 +488,6 @@ fn serve(shared: &Shared, client: TcpStream) {
         action(&call);
     }
     let mut notes = decision.labels.clone();
-    if limited {
-        notes.push("rate limit".into());
-    }
     if !decision.delay.is_zero() && shared.pause(Some(decision.delay)) {
         shared.finish(call.seq, None, &notes);
         return;
