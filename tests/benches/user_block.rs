@@ -1,7 +1,7 @@
 //! Benchmark (not a test): wall time of `terraform apply` of one
 //! `jit_user_block` (and of the `terraform destroy` that restores it), for a
 //! Cognito and an IAM user, with every AWS call delayed by 0, 50 and 200 ms
-//! by a small proxy on loopback between the provider and moto.
+//! by the harness's proxy ([`tests::proxy`]) between the provider and moto.
 //!
 //! Columns:
 //! - `wall`: the Terraform command, end to end (median of the runs);
@@ -24,11 +24,7 @@
 //! another binary). `JIT_BENCH_RUNS` (1–10, default 3) sets the runs per
 //! cell; `JIT_BENCH_TF=1.0.3` uses Terraform 1.0.3 instead of 1.15.5.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_sdk_cognitoidentityprovider::types::{
@@ -37,13 +33,12 @@ use aws_sdk_cognitoidentityprovider::types::{
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::StatusType;
 use terraform_provider_jit::aws::aws_error;
+use tests::proxy::{Fault, Match, Proxy, When};
 use tests::tools::{tools, PROVIDER_HOST, PROVIDER_NAMESPACE, PROVIDER_TYPE};
 use tests::{Aws, Moto, Tf, TfVersion};
 
 /// Delays per AWS call, in milliseconds.
 const DELAYS_MS: [u64; 3] = [0, 50, 200];
-/// Longest a proxied call may take before the proxy gives up on it.
-const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn main() -> Result<(), String> {
     let runs: usize = std::env::var("JIT_BENCH_RUNS")
@@ -73,7 +68,14 @@ fn main() -> Result<(), String> {
         ]);
         tf.init();
         for delay in DELAYS_MS {
-            let proxy = Proxy::start(moto.port(), Duration::from_millis(delay))?;
+            let proxy = Proxy::start(moto.port());
+            if delay > 0 {
+                proxy.inject(
+                    Match::any(),
+                    When::every(),
+                    Fault::Delay(Duration::from_millis(delay)),
+                );
+            }
             tf.endpoint = proxy.endpoint();
             let mut block = Vec::new();
             let mut restore = Vec::new();
@@ -97,7 +99,7 @@ fn main() -> Result<(), String> {
             }
             rows.push(Row::median(kind, "block (apply)", delay, block));
             rows.push(Row::median(kind, "restore (destroy)", delay, restore));
-            proxy.stop();
+            drop(proxy);
         }
         let _ = std::fs::remove_dir_all(&tf.dir);
     }
@@ -193,21 +195,21 @@ fn working_dir(version: TfVersion, moto: &Moto, mirror: &std::path::Path, kind: 
 #[derive(Debug, Clone, Copy, Default)]
 struct Sample {
     wall: Duration,
-    aws_calls: u32,
+    aws_calls: usize,
     aws_time: Duration,
     provider_ops: Duration,
     provider_life: Duration,
 }
 
 fn measure(tf: &Tf, proxy: &Proxy, args: &[&str]) -> Result<Sample, String> {
-    proxy.reset();
+    proxy.clear();
     let started = Instant::now();
     let out = tf.run_env(args, &[("TF_LOG", "trace")]);
     let wall = started.elapsed();
     if !out.success() {
         return Err(format!("`{}` failed:\n{}", out.command, out.stdout));
     }
-    let (aws_calls, aws_time) = proxy.totals();
+    let (aws_calls, aws_time) = proxy.busy();
     Ok(Sample {
         wall,
         aws_calls,
@@ -437,139 +439,4 @@ fn iam_user(aws: &Aws, user: &str) -> Result<(), String> {
         ),
     )
     .map(|_| ())
-}
-
-// ---------------------------------------------------------------------------
-// The delaying proxy: one thread per connection, one request per
-// connection (moto closes after each answer), each request held for the
-// delay before it is forwarded.
-
-#[derive(Debug, Default)]
-struct Stats {
-    calls: u32,
-    in_flight: u32,
-    since: Option<Instant>,
-    busy: Duration,
-}
-
-struct Proxy {
-    port: u16,
-    stats: Arc<Mutex<Stats>>,
-    stop: Arc<AtomicBool>,
-}
-
-impl Proxy {
-    fn start(upstream: u16, delay: Duration) -> Result<Self, String> {
-        let listener =
-            TcpListener::bind("127.0.0.1:0").map_err(|e| fail("proxy port")(e.to_string()))?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| fail("proxy address")(e.to_string()))?
-            .port();
-        let stats = Arc::new(Mutex::new(Stats::default()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (thread_stats, thread_stop) = (stats.clone(), stop.clone());
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                if thread_stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(client) = client else { continue };
-                let stats = thread_stats.clone();
-                std::thread::spawn(move || {
-                    let _ = forward(client, upstream, delay, &stats);
-                });
-            }
-        });
-        Ok(Self { port, stats, stop })
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Stats> {
-        self.stats.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn reset(&self) {
-        *self.lock() = Stats::default();
-    }
-
-    /// (calls, time with at least one call in flight).
-    fn totals(&self) -> (u32, Duration) {
-        let stats = self.lock();
-        (stats.calls, stats.busy)
-    }
-
-    fn stop(self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop so it sees the flag.
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-    }
-}
-
-fn forward(
-    client: TcpStream,
-    upstream: u16,
-    delay: Duration,
-    stats: &Mutex<Stats>,
-) -> std::io::Result<()> {
-    let mut reader = BufReader::new(client.try_clone()?);
-    let mut head = Vec::new();
-    let mut length = 0usize;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        if line == "\r\n" {
-            break;
-        }
-        let lower = line.to_ascii_lowercase();
-        if let Some(value) = lower.strip_prefix("content-length:") {
-            length = value.trim().parse().unwrap_or(0);
-        }
-        if !lower.starts_with("connection:") {
-            head.extend_from_slice(line.as_bytes());
-        }
-    }
-    head.extend_from_slice(b"Connection: close\r\n\r\n");
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body)?;
-
-    enter(stats);
-    std::thread::sleep(delay);
-    let answer = (|| {
-        let mut moto = TcpStream::connect(("127.0.0.1", upstream))?;
-        moto.set_read_timeout(Some(UPSTREAM_TIMEOUT))?;
-        moto.write_all(&head)?;
-        moto.write_all(&body)?;
-        let mut answer = Vec::new();
-        moto.read_to_end(&mut answer)?;
-        Ok::<_, std::io::Error>(answer)
-    })();
-    leave(stats);
-    let mut client = client;
-    client.write_all(&answer?)?;
-    client.shutdown(Shutdown::Both)
-}
-
-fn enter(stats: &Mutex<Stats>) {
-    let mut stats = stats.lock().unwrap_or_else(|e| e.into_inner());
-    if stats.in_flight == 0 {
-        stats.since = Some(Instant::now());
-    }
-    stats.in_flight += 1;
-    stats.calls += 1;
-}
-
-fn leave(stats: &Mutex<Stats>) {
-    let mut stats = stats.lock().unwrap_or_else(|e| e.into_inner());
-    stats.in_flight = stats.in_flight.saturating_sub(1);
-    if stats.in_flight == 0 {
-        if let Some(since) = stats.since.take() {
-            stats.busy += since.elapsed();
-        }
-    }
 }

@@ -2,7 +2,7 @@
 //! runs schedules, so where AWS would fire a lease the test executes the
 //! lease's target input itself, exactly as Scheduler would.
 
-mod proxy;
+mod sqs;
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -12,12 +12,15 @@ use aws_sdk_scheduler::operation::get_schedule::GetScheduleOutput;
 use serde_json::{json, Value};
 
 use super::*;
-use proxy::{sqs, Proxy, INJECTED_FAILURE};
+use sqs::sqs;
+use tests::proxy::{Fault, Match, Proxy, When};
 
 const ACCOUNT: &str = "123456789012";
 const REVOKER: &str = "arn:aws:iam::123456789012:role/jit-revoker";
 const GROUP: &str = "jit-grants";
 const DELETE_TARGET: &str = "arn:aws:scheduler:::aws-sdk:ssoadmin:deleteAccountAssignment";
+/// The failure reason injected as Identity Center's.
+const INJECTED_FAILURE: &str = "Injected by the test: the permission set could not be provisioned";
 
 /// Users, groups and permission sets created in moto for a case.
 struct Fixture {
@@ -855,7 +858,7 @@ tftest!(grant_overlap, |tf, aws| {
 tftest!(grant_replacement, |tf, aws| {
     let fx = fixtures(aws);
     // The provider talks to moto through a proxy that logs each operation.
-    let proxy = Proxy::start(moto_port(aws), None);
+    let proxy = Proxy::start(moto_port(aws));
     let write = |duration: &str, lifecycle: &str| {
         tf.write_main(&[
             &provider_at(tf, &proxy.endpoint(), ""),
@@ -879,7 +882,7 @@ tftest!(grant_replacement, |tf, aws| {
     );
     proxy.clear();
     tf.apply();
-    let calls = proxy.calls();
+    let calls = proxy.operations();
     assert!(
         !calls.iter().any(|c| c == "DeleteAccountAssignment"),
         "{calls:?}"
@@ -919,7 +922,7 @@ tftest!(grant_replacement, |tf, aws| {
     );
     proxy.clear();
     tf.apply();
-    let calls = proxy.calls();
+    let calls = proxy.operations();
     assert!(
         !calls.iter().any(|c| c == "DeleteAccountAssignment"),
         "{calls:?}"
@@ -936,7 +939,7 @@ tftest!(grant_replacement, |tf, aws| {
     // A real revoke removes the assignment.
     proxy.clear();
     tf.destroy();
-    assert!(proxy.calls().iter().any(|c| c == "DeleteAccountAssignment"));
+    assert!(proxy.count(&Match::op("DeleteAccountAssignment")) > 0);
     assert!(assigned(aws, &fx, "JIT-S3FullAccess").is_empty());
 });
 
@@ -985,7 +988,12 @@ tftest!(grant_expiry, |tf, aws| {
 tftest!(grant_failed_assignment, |tf, aws| {
     let fx = fixtures(aws);
     // Identity Center answers FAILED (injected; moto always succeeds).
-    let proxy = Proxy::start(moto_port(aws), Some("CreateAccountAssignment"));
+    let proxy = Proxy::start(moto_port(aws));
+    proxy.inject(
+        Match::op("CreateAccountAssignment"),
+        When::every(),
+        Fault::failed(INJECTED_FAILURE),
+    );
     tf.write_main(&[
         &provider_at(tf, &proxy.endpoint(), ""),
         &grant("g", "alice", "JIT-S3FullAccess", "1h", ""),
@@ -1000,8 +1008,10 @@ tftest!(grant_failed_assignment, |tf, aws| {
     let calls = proxy.calls();
     let lease_created = calls
         .iter()
-        .position(|c| c.starts_with("POST /schedules/jit-"));
-    let assigned_at = calls.iter().position(|c| c == "CreateAccountAssignment");
+        .position(|c| Match::route("POST", "/schedules/jit-").matches(&c.op));
+    let assigned_at = calls
+        .iter()
+        .position(|c| c.op.name == "CreateAccountAssignment");
     assert!(
         lease_created < assigned_at && lease_created.is_some(),
         "{calls:?}"

@@ -5,6 +5,7 @@ use tests::{tftest, Aws, Tf};
 
 mod docs;
 mod env_access;
+mod faults;
 mod grant;
 mod iam_env_group;
 mod iam_env_user;

@@ -17,20 +17,35 @@ pub struct Aws {
 impl Aws {
     /// Clients for `endpoint` with the emulator's dummy credentials.
     pub fn new(endpoint: &str) -> Self {
+        Self::with_key(endpoint, "testing", "testing")
+    }
+
+    /// Clients for `endpoint` signing with this access key (under moto's
+    /// IAM enforcement, a key of an IAM user allowed what the test needs).
+    pub fn with_key(endpoint: &str, access_key_id: &str, secret: &str) -> Self {
+        let credentials =
+            aws_sdk_iam::config::Credentials::new(access_key_id, secret, None, None, "e2e");
+        Self::configured(endpoint, |loader| loader.credentials_provider(credentials))
+    }
+
+    /// Clients for `endpoint` with the dummy credentials, after `configure`
+    /// (retries, timeouts, other credentials) has had its say.
+    pub fn configured(
+        endpoint: &str,
+        configure: impl FnOnce(aws_config::ConfigLoader) -> aws_config::ConfigLoader,
+    ) -> Self {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("tokio runtime");
-        let sdk = runtime.block_on(
-            aws_config::defaults(aws_config::BehaviorVersion::latest())
-                .region(aws_config::Region::new("eu-west-1"))
-                .endpoint_url(endpoint)
-                .http_client(terraform_provider_jit::aws::http_client())
-                .credentials_provider(aws_sdk_iam::config::Credentials::new(
-                    "testing", "testing", None, None, "e2e",
-                ))
-                .load(),
-        );
+        let loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("eu-west-1"))
+            .endpoint_url(endpoint)
+            .http_client(terraform_provider_jit::aws::http_client())
+            .credentials_provider(aws_sdk_iam::config::Credentials::new(
+                "testing", "testing", None, None, "e2e",
+            ));
+        let sdk = runtime.block_on(configure(loader).load());
         Self {
             clients: AwsClients::new(&sdk),
             endpoint: endpoint.to_string(),

@@ -291,8 +291,9 @@ impl Tf {
         std::fs::write(path, content).expect("write file");
     }
 
-    /// Runs Terraform with `args`, plus `extra_env`.
-    pub fn run_env(&self, args: &[&str], extra_env: &[(&str, &str)]) -> TfOutput {
+    /// The Terraform command with `args`, in this directory and environment
+    /// (for running it in the background, see [`crate::interrupt`]).
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(self.version.binary());
         command.current_dir(&self.dir).args(args);
         for key in SCRUBBED_ENV {
@@ -301,6 +302,12 @@ impl Tf {
         for (key, value) in &self.env {
             command.env(key, value);
         }
+        command
+    }
+
+    /// Runs Terraform with `args`, plus `extra_env`.
+    pub fn run_env(&self, args: &[&str], extra_env: &[(&str, &str)]) -> TfOutput {
+        let mut command = self.command(args);
         for (key, value) in extra_env {
             command.env(key, value);
         }
