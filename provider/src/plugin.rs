@@ -37,6 +37,7 @@ pub fn started_by_terraform() -> bool {
 /// Serves the provider until Terraform stops it or goes away.
 pub fn run() -> Result<(), PluginError> {
     crate::logging::init();
+    ignore_interrupts();
     watch_parent();
     set_nodelay_on_handshake()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -45,6 +46,17 @@ pub fn run() -> Result<(), PluginError> {
     runtime
         .block_on(tf_provider::serve("jit", JitProvider::default()))
         .map_err(|error| PluginError::Serve(format!("{error:#}")))
+}
+
+/// Ctrl-C in a terminal reaches the whole process group. Terraform handles
+/// it (it asks providers to stop and waits for running operations, then
+/// saves state); a provider that died on it would lose the operation in
+/// flight and what AWS already did. Go plugins ignore it for the same reason.
+fn ignore_interrupts() {
+    // SAFETY: installing SIG_IGN for SIGINT has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+    }
 }
 
 /// Exits when the parent changes: a provider whose Terraform died would
