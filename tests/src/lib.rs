@@ -7,12 +7,14 @@
 //!   exits by itself if the test binary dies);
 //! - [`terraform`] runs Terraform in a fresh directory per case;
 //! - [`aws`] checks the emulator directly with the real AWS SDK;
+//! - [`release`] packages the provider into Terraform Registry release artifacts;
 //! - [`tftest!`] runs a body once per Terraform version.
 
 pub mod aws;
 pub mod docgen;
 pub mod examples;
 pub mod moto;
+pub mod release;
 pub mod terraform;
 pub mod tools;
 
