@@ -10,4 +10,5 @@ mod iam_env_group;
 mod iam_env_user;
 mod identity_center;
 mod plugin;
+mod release;
 mod user_block;

@@ -336,11 +336,7 @@ impl Signer {
             HashAlgorithm::Sha256,
             data,
         )
-        .map_err(|e| {
-            Error::Key(format!(
-                "cannot sign (wrong {PASSPHRASE_ENV}?): {e}"
-            ))
-        })?;
+        .map_err(|e| Error::Key(format!("cannot sign (wrong {PASSPHRASE_ENV}?): {e}")))?;
         signature
             .to_bytes()
             .map_err(|e| Error::Key(format!("cannot encode the signature: {e}")))
@@ -428,7 +424,15 @@ mod tests {
             check_version(good).unwrap();
         }
         for bad in [
-            "v0.1.0", "0.1", "0.1.0.0", "01.1.0", "0.1.0+build", "0.1.0-", "0.1.0-a..b", "", "a.b.c",
+            "v0.1.0",
+            "0.1",
+            "0.1.0.0",
+            "01.1.0",
+            "0.1.0+build",
+            "0.1.0-",
+            "0.1.0-a..b",
+            "",
+            "a.b.c",
         ] {
             assert!(check_version(bad).is_err(), "{bad}");
         }
@@ -460,7 +464,10 @@ mod tests {
     fn a_zip_holds_one_executable_file_with_a_fixed_timestamp() {
         let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
         let zip = zip_one("terraform-provider-jit_v0.1.0", &data, BINARY_MODE).unwrap();
-        assert_eq!(zip, zip_one("terraform-provider-jit_v0.1.0", &data, BINARY_MODE).unwrap());
+        assert_eq!(
+            zip,
+            zip_one("terraform-provider-jit_v0.1.0", &data, BINARY_MODE).unwrap()
+        );
         let u16_at = |at: usize| u16::from_le_bytes([zip[at], zip[at + 1]]);
         let u32_at = |at: usize| u32::from_le_bytes(zip[at..at + 4].try_into().unwrap());
         // End of central directory: one entry.
@@ -539,10 +546,12 @@ mod tests {
         );
         assert!(!stale.exists());
         assert!(other_version.exists());
-        let sums = std::fs::read_to_string(out.join("terraform-provider-jit_0.1.0_SHA256SUMS")).unwrap();
+        let sums =
+            std::fs::read_to_string(out.join("terraform-provider-jit_0.1.0_SHA256SUMS")).unwrap();
         assert_eq!(sums.lines().count(), 2, "{sums}");
         assert_eq!(
-            std::fs::read_to_string(out.join("terraform-provider-jit_0.1.0_manifest.json")).unwrap(),
+            std::fs::read_to_string(out.join("terraform-provider-jit_0.1.0_manifest.json"))
+                .unwrap(),
             MANIFEST
         );
 
@@ -566,18 +575,17 @@ mod tests {
     #[test]
     fn keys_that_are_not_rsa_or_not_keys_are_refused() {
         let not_a_key = Signer::from_armored("hello", "").unwrap_err().to_string();
-        assert!(not_a_key.contains("not an armored OpenPGP private key"), "{not_a_key}");
+        assert!(
+            not_a_key.contains("not an armored OpenPGP private key"),
+            "{not_a_key}"
+        );
         let mut params = pgp::composed::SecretKeyParamsBuilder::default();
         params
             .key_type(pgp::composed::KeyType::Ed25519Legacy)
             .can_certify(true)
             .can_sign(true)
             .primary_user_id("Test <test@example.com>".into());
-        let key = params
-            .build()
-            .unwrap()
-            .generate(rand::rngs::OsRng)
-            .unwrap();
+        let key = params.build().unwrap().generate(rand::rngs::OsRng).unwrap();
         let armored = key.to_armored_string(Default::default()).unwrap();
         let refused = Signer::from_armored(&armored, "").unwrap_err().to_string();
         assert!(refused.contains("accepts RSA keys"), "{refused}");

@@ -78,7 +78,10 @@ fn main() -> ExitCode {
                 println!("{}", path.display());
             }
             if let Some(signer) = &signer {
-                eprintln!("release: signed SHA256SUMS with key {}", signer.fingerprint());
+                eprintln!(
+                    "release: signed SHA256SUMS with key {}",
+                    signer.fingerprint()
+                );
             }
             ExitCode::SUCCESS
         }
