@@ -4,6 +4,7 @@
 use tests::{tftest, Aws, Tf};
 
 mod docs;
+mod docs_copied;
 mod env_access;
 mod grant;
 mod iam_env_group;
