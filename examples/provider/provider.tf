@@ -4,7 +4,7 @@ terraform {
   required_providers {
     jit = {
       source  = "jit-access/jit"
-      version = ">= 0.1.0"
+      version = "~> 0.1"
     }
   }
 }

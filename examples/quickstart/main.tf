@@ -8,7 +8,7 @@ terraform {
   required_providers {
     jit = {
       source  = "jit-access/jit"
-      version = ">= 0.1.0"
+      version = "~> 0.1"
     }
   }
 }

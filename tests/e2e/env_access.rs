@@ -238,13 +238,7 @@ fn environment_case(tf: &Tf, aws: &Aws, environment: &str, users: &[&str], conso
 }
 
 tftest_latest!(env_access_dev, |tf, aws| {
-    environment_case(
-        tf,
-        aws,
-        "dev",
-        &["alice", "bob", "ci-deploy"],
-        &["alice", "bob"],
-    );
+    environment_case(tf, aws, "dev", &["alice", "bob"], &["alice", "bob"]);
 });
 
 tftest_latest!(env_access_staging, |tf, aws| {
@@ -252,7 +246,7 @@ tftest_latest!(env_access_staging, |tf, aws| {
         tf,
         aws,
         "staging",
-        &["alice", "bob", "ci-deploy", "sam"],
+        &["alice", "bob", "sam"],
         &["alice", "bob", "sam"],
     );
 });

@@ -4,6 +4,7 @@
 use tests::{tftest, Aws, Tf};
 
 mod docs;
+mod docs_copied;
 mod env_access;
 mod faults;
 mod grant;
@@ -12,5 +13,6 @@ mod iam_env_user;
 mod identity_center;
 mod layering;
 mod plugin;
+mod release;
 mod user_block;
 mod workflows;

@@ -13,6 +13,7 @@
 //! - [`interrupt`] runs Terraform in the background and interrupts it;
 //! - [`invariants`] checks leases and user blocks after a faulted run;
 //! - [`enforce`] switches moto's IAM enforcement on;
+//! - [`release`] packages the provider into Terraform Registry release artifacts;
 //! - [`tftest!`] runs a body once per Terraform version.
 
 pub mod aws;
@@ -23,6 +24,7 @@ pub mod interrupt;
 pub mod invariants;
 pub mod moto;
 pub mod proxy;
+pub mod release;
 pub mod terraform;
 pub mod tools;
 

@@ -358,6 +358,19 @@ fn render_entry(root: &Path, entry: &Entry) -> Result<String, Vec<Problem>> {
     })?;
     template::check_heading(&parsed, entry.heading().as_deref())
         .map_err(|m| vec![Problem::new(entry.template(), m)])?;
+    let mut page_problems: Vec<Problem> = template::check_front_matter(&parsed)
+        .into_iter()
+        .map(|m| Problem::new(entry.template(), m))
+        .collect();
+    for line in template::import_headings(&parsed.body) {
+        page_problems.push(Problem::new(
+            entry.template(),
+            format!("body line {line}: `## Import` is written by the `{}` marker (one per page); put import prose after the marker", Marker::Import.line()),
+        ));
+    }
+    if !page_problems.is_empty() {
+        return Err(page_problems);
+    }
     let body = template::fill(&parsed, entry.markers(), |marker| match marker {
         Marker::Example => Ok(code_block("terraform", &example)),
         Marker::Schema => Ok(schema_md::render(&entry.schema)),
@@ -416,7 +429,11 @@ fn render_import(entry: &Entry, script: &str, example: &str) -> Result<String, S
         .filter(|block| block.kind == "resource" && block.labels.len() == 2)
         .map(|block| block.labels.join("."))
         .collect();
-    let mut blocks = Vec::new();
+    // One `import` block per address: import.sh may show alternative ids
+    // for one address (by id, by name), and a configuration that imports
+    // an address twice fails ("Duplicate import configuration"). The
+    // alternatives become comments inside the block.
+    let mut blocks: Vec<(String, String, Vec<String>)> = Vec::new();
     for command in &commands {
         if !command.address.starts_with(&prefix) {
             return Err(format!(
@@ -434,12 +451,26 @@ fn render_import(entry: &Entry, script: &str, example: &str) -> Result<String, S
                 entry.example().display()
             ));
         }
-        blocks.push(format!(
-            "import {{\n  to = {}\n  id = {}\n}}",
-            command.address,
-            template::hcl_string(&command.id)
-        ));
+        let id = template::hcl_string(&command.id);
+        match blocks
+            .iter_mut()
+            .find(|(address, _, _)| *address == command.address)
+        {
+            Some((_, _, alternatives)) => alternatives.push(id),
+            None => blocks.push((command.address.clone(), id, Vec::new())),
+        }
     }
+    let blocks: Vec<String> = blocks
+        .into_iter()
+        .map(|(address, id, alternatives)| {
+            let mut block = format!("import {{\n  to = {address}\n  id = {id}");
+            for alternative in alternatives {
+                block.push_str(&format!("\n  # or: id = {alternative}"));
+            }
+            block.push_str("\n}");
+            block
+        })
+        .collect();
     Ok(format!(
         "## Import\n\nImport an existing object with `terraform import` (every supported Terraform version):\n\n{}\nIn Terraform 1.5 and later, an `import` block does the same as part of `plan` and `apply`:\n\n{}",
         code_block("shell", script),
@@ -543,7 +574,15 @@ fn copy_guides(root: &Path, site: &mut Site) {
         };
         let checked = template::parse(&text)
             .map_err(|found| found.join("; "))
-            .and_then(|parsed| template::check_heading(&parsed, None));
+            .and_then(|parsed| {
+                template::check_heading(&parsed, None)?;
+                let problems = template::check_front_matter(&parsed);
+                if problems.is_empty() {
+                    Ok(())
+                } else {
+                    Err(problems.join("; "))
+                }
+            });
         match checked {
             Ok(()) => {
                 site.pages.insert(target, text);
@@ -690,7 +729,12 @@ mod tests {
         std::fs::write(target, text).unwrap();
     }
 
-    const FRONT: &str = "---\npage_title: \"t\"\nsubcategory: \"\"\ndescription: |-\n  d\n---\n";
+    const FRONT: &str = "---\npage_title: \"jit_thing Resource - terraform-provider-jit\"\nsubcategory: \"Things\"\ndescription: |-\n  d\n---\n";
+
+    /// Front matter of a guide whose heading is `# {title}`.
+    fn guide_front(title: &str) -> String {
+        format!("---\npage_title: \"{title} - terraform-provider-jit\"\nsubcategory: \"Guides\"\ndescription: |-\n  d\n---\n")
+    }
 
     fn documented(root: &Path) {
         put(
@@ -799,7 +843,7 @@ mod tests {
         put(
             &root,
             "templates/guides/runbook.md",
-            &format!("{FRONT}\n# Runbook\n"),
+            &format!("{}\n# Runbook\n", guide_front("Runbook")),
         );
         put(&root, "docs/resources/gone.md", "old");
         let site = generate(&root, &[entry(Kind::Resource, "thing")]);
@@ -824,12 +868,60 @@ mod tests {
     fn broken_relative_links_are_reported() {
         let root = scratch("links");
         documented(&root);
-        put(&root, "templates/guides/a.md", &format!("{FRONT}\n# A\n\n[b](b.md) [thing](../resources/thing.md#schema) [web](https://example.com/x.md) [top](#a)\n\n```\n[not a link](nowhere.md)\n```\n"));
+        put(&root, "templates/guides/a.md", &format!("{}\n# A\n\n[b](b.md) [thing](../resources/thing.md#schema) [web](https://example.com/x.md) [top](#a)\n\n```\n[not a link](nowhere.md)\n```\n", guide_front("A")));
         let site = generate(&root, &[entry(Kind::Resource, "thing")]);
         let messages: Vec<String> = site.problems.iter().map(|p| p.to_string()).collect();
         assert_eq!(
             messages,
             vec!["docs/guides/a.md: links to `b.md`, which is not a generated page"]
+        );
+    }
+
+    #[test]
+    fn alternative_ids_of_one_address_share_one_import_block() {
+        let root = scratch("alternatives");
+        documented(&root);
+        put(
+            &root,
+            "examples/resources/jit_thing/import.sh",
+            "# By id:\nterraform import jit_thing.example 123\n\n# Or by name:\nterraform import jit_thing.example \"a b\"\n",
+        );
+        let site = generate(&root, &[entry(Kind::Resource, "thing")]);
+        assert!(site.problems.is_empty(), "{:?}", site.problems);
+        let page = &site.pages[Path::new("docs/resources/thing.md")];
+        assert!(
+            page.contains("```terraform\nimport {\n  to = jit_thing.example\n  id = \"123\"\n  # or: id = \"a b\"\n}\n```"),
+            "{page}"
+        );
+        assert_eq!(page.matches("import {").count(), 1, "{page}");
+        assert_eq!(
+            template::import_headings(page),
+            vec![page.lines().position(|l| l == "## Import").unwrap() + 1]
+        );
+    }
+
+    #[test]
+    fn an_import_heading_in_the_template_and_other_title_forms_are_reported() {
+        let root = scratch("headings");
+        documented(&root);
+        let template = root.join("templates/resources/thing.md.tmpl");
+        let text = std::fs::read_to_string(&template).unwrap();
+        std::fs::write(
+            &template,
+            text.replace("{{ .Import }}", "## Import\n\n{{ .Import }}")
+                .replace("Resource - terraform-provider-jit", "Resource - jit"),
+        )
+        .unwrap();
+        let site = generate(&root, &[entry(Kind::Resource, "thing")]);
+        let messages: Vec<String> = site.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(messages.len(), 2, "{messages:#?}");
+        assert!(
+            messages[1].contains("page_title is `\"jit_thing Resource - jit\"`"),
+            "{messages:#?}"
+        );
+        assert!(
+            messages[0].contains("`## Import` is written by the `{{ .Import }}` marker"),
+            "{messages:#?}"
         );
     }
 

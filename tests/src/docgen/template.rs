@@ -111,6 +111,75 @@ pub fn check_heading(template: &Template, expected: Option<&str>) -> Result<(), 
     }
 }
 
+/// What every `page_title` ends with: one form on every page, the page's
+/// own heading then this suffix.
+pub const TITLE_SUFFIX: &str = " - terraform-provider-jit";
+
+/// The `page_title` a page with this `# ` heading must have: the heading
+/// without parentheses (`# jit_grant (Resource)` gives
+/// `jit_grant Resource - terraform-provider-jit`).
+pub fn expected_page_title(heading: &str) -> String {
+    let text: String = heading
+        .trim_start_matches('#')
+        .trim()
+        .chars()
+        .filter(|c| *c != '(' && *c != ')')
+        .collect();
+    format!("{text}{TITLE_SUFFIX}")
+}
+
+/// A front matter value without its surrounding double quotes.
+fn unquoted(raw: &str) -> &str {
+    raw.strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(raw)
+}
+
+/// Checks `page_title` (see [`expected_page_title`]) and that `subcategory`
+/// names the page's group in the Registry's navigation.
+pub fn check_front_matter(template: &Template) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Some(heading) = template.body.lines().find(|line| line.starts_with("# ")) {
+        let expected = expected_page_title(heading);
+        let found = template
+            .keys
+            .get("page_title")
+            .map(String::as_str)
+            .unwrap_or_default();
+        if unquoted(found) != expected {
+            problems.push(format!(
+                "page_title is `{found}`; write `page_title: \"{expected}\"` (every page: its heading, then `{TITLE_SUFFIX}`)"
+            ));
+        }
+    }
+    let subcategory = template
+        .keys
+        .get("subcategory")
+        .map(String::as_str)
+        .unwrap_or_default();
+    if unquoted(subcategory).trim().is_empty() {
+        problems.push(
+            "subcategory is empty; name the page's group in the Registry's navigation, e.g. `subcategory: \"Time-limited access\"`".to_string(),
+        );
+    }
+    problems
+}
+
+/// `## Import` headings of the body outside code blocks, as 1-based line
+/// numbers: the `{{ .Import }}` marker writes the page's one `## Import`.
+pub fn import_headings(body: &str) -> Vec<usize> {
+    let mut in_code = false;
+    let mut found = Vec::new();
+    for (number, line) in body.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code && line.trim_end() == "## Import" {
+            found.push(number + 1);
+        }
+    }
+    found
+}
+
 /// Replaces each marker line with its content. `allowed` lists the markers
 /// this kind of page must contain, each exactly once.
 pub fn fill(
@@ -309,12 +378,16 @@ pub fn hcl_string(value: &str) -> String {
 mod tests {
     use super::*;
 
-    const PAGE: &str = "---\npage_title: \"jit_x Resource - jit\"\nsubcategory: \"\"\ndescription: |-\n  A thing.\n---\n\n# jit_x (Resource)\n\nProse.\n\n## Example Usage\n\n{{ .Example }}\n\n{{ .Schema }}\n\n{{ .Import }}\n";
+    const PAGE: &str = "---\npage_title: \"jit_x Resource - terraform-provider-jit\"\nsubcategory: \"Things\"\ndescription: |-\n  A thing.\n---\n\n# jit_x (Resource)\n\nProse.\n\n## Example Usage\n\n{{ .Example }}\n\n{{ .Schema }}\n\n{{ .Import }}\n";
 
     #[test]
     fn front_matter_and_heading() {
         let template = parse(PAGE).unwrap();
-        assert_eq!(template.keys["page_title"], "\"jit_x Resource - jit\"");
+        assert_eq!(
+            template.keys["page_title"],
+            "\"jit_x Resource - terraform-provider-jit\""
+        );
+        assert!(check_front_matter(&template).is_empty());
         assert!(template.front_matter.ends_with("  A thing.\n---\n"));
         assert!(template.body.starts_with("\n# jit_x (Resource)"));
         check_heading(&template, Some("# jit_x (Resource)")).unwrap();
@@ -334,6 +407,35 @@ mod tests {
                 "front matter lacks `subcategory:`",
                 "front matter lacks `description:`"
             ]
+        );
+    }
+
+    #[test]
+    fn one_page_title_form_and_a_subcategory() {
+        assert_eq!(
+            expected_page_title("# jit_grant (Resource)"),
+            "jit_grant Resource - terraform-provider-jit"
+        );
+        assert_eq!(
+            expected_page_title("# Installing the provider"),
+            "Installing the provider - terraform-provider-jit"
+        );
+        let other_form =
+            parse(&PAGE.replace("Resource - terraform-provider-jit", "Resource - jit")).unwrap();
+        let problems = check_front_matter(&other_form);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("page_title: \"jit_x Resource - terraform-provider-jit\""));
+        let no_group = parse(&PAGE.replace("\"Things\"", "\"\"")).unwrap();
+        let problems = check_front_matter(&no_group);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].starts_with("subcategory is empty"));
+    }
+
+    #[test]
+    fn import_headings_outside_code_blocks() {
+        assert_eq!(
+            import_headings("# t\n## Import\n```md\n## Import\n```\nx\n## Import\n## Imports\n"),
+            vec![2, 7]
         );
     }
 
