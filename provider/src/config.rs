@@ -12,7 +12,9 @@ use crate::codec;
 use crate::error::{attr, Error};
 use crate::policy::arn::{check_arn, is_schedule_group_name};
 use crate::policy::duration::parse_duration;
-use crate::policy::grant_policy::{GrantPolicy, PermissionSetRule, Risk};
+use crate::policy::grant_policy::{
+    check_max_duration_cap, GrantPolicy, PermissionSetRule, Risk,
+};
 
 /// Default expiry schedule group.
 pub const DEFAULT_SCHEDULE_GROUP: &str = "jit-grants";
@@ -430,11 +432,18 @@ fn parse_grant_policy(state: &GrantPolicyState) -> Result<GrantPolicy, Vec<Error
             }
         }
     };
-    if let Some(max) = duration("max_duration", &state.max_duration) {
-        policy.max_duration = max;
-    }
+    let max_duration = duration("max_duration", &state.max_duration);
     if let Some(max) = duration("max_session_duration", &state.max_session_duration) {
         policy.max_session_duration = max;
+    }
+    match max_duration.map(check_max_duration_cap) {
+        Some(Ok(max)) => policy.max_duration = max,
+        Some(Err(hint)) => errors.push(Error::invalid(
+            path.clone().attribute("max_duration"),
+            "`max_duration` over the cap",
+            hint,
+        )),
+        None => {}
     }
 
     let risk =

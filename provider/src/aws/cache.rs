@@ -44,6 +44,14 @@ impl<K: Eq + Hash, V: Clone> KeyedCache<K, V> {
         };
         cell.get_or_try_init(lookup).await.cloned()
     }
+
+    /// Forgets the answers of every key `stale` selects (after this process
+    /// changed what they describe); a lookup in flight finishes for its own
+    /// callers, and the next caller asks AWS again.
+    pub fn forget(&self, stale: impl Fn(&K) -> bool) {
+        let mut cells = self.cells.lock().unwrap_or_else(PoisonError::into_inner);
+        cells.retain(|key, _| !stale(key));
+    }
 }
 
 #[cfg(test)]
@@ -74,6 +82,20 @@ mod tests {
         assert!(missing.unwrap_err().is_not_found());
         let found = cache.get_or_try_init("b", || async { Ok(9) }).await;
         assert_eq!(found.unwrap(), 9);
+    }
+
+    #[tokio::test]
+    async fn forgotten_keys_are_looked_up_again() {
+        let cache: KeyedCache<&str, u32> = KeyedCache::default();
+        let calls = AtomicUsize::new(0);
+        let lookup = || async {
+            Ok(calls.fetch_add(1, Ordering::SeqCst) as u32)
+        };
+        assert_eq!(cache.get_or_try_init("a", lookup).await.unwrap(), 0);
+        assert_eq!(cache.get_or_try_init("b", lookup).await.unwrap(), 1);
+        cache.forget(|key| *key == "a");
+        assert_eq!(cache.get_or_try_init("a", lookup).await.unwrap(), 2);
+        assert_eq!(cache.get_or_try_init("b", lookup).await.unwrap(), 1);
     }
 
     #[tokio::test]

@@ -15,6 +15,31 @@ use crate::error::{gone_ok, Error};
 
 const SERVICE: &str = "scheduler";
 
+/// AWS error codes of a request Scheduler refused outright: it made no
+/// change. Anything else (throttling, 5xx, timeouts, transport errors, a
+/// lost answer) may have taken effect.
+const REFUSED_CODES: &[&str] = &[
+    "ValidationException",
+    "AccessDeniedException",
+    "ResourceNotFoundException",
+    "ServiceQuotaExceededException",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+    "ExpiredTokenException",
+];
+
+/// True when Scheduler definitely refused the request (nothing changed).
+pub fn refused(error: &Error) -> bool {
+    error.aws_code().is_some_and(|code| REFUSED_CODES.contains(&code))
+}
+
+/// True when a create failed because a schedule of that name exists.
+pub fn already_exists(error: &Error) -> bool {
+    error.aws_code() == Some("ConflictException")
+}
+
 /// Scheduler operations over the shared client.
 #[derive(Debug, Clone, Copy)]
 pub struct Scheduler<'a> {

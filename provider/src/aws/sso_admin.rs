@@ -18,8 +18,9 @@ use crate::policy::lease::AssignmentKey;
 
 const SERVICE: &str = "sso-admin";
 
-/// How long Identity Center may take to provision or remove an assignment
-/// (it creates or deletes the permission set's role in the account).
+/// How long Identity Center may take by default to provision or remove an
+/// assignment (it creates or deletes the permission set's role in the
+/// account); `jit_grant`'s `timeouts` block changes it.
 pub const ASSIGNMENT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Identity Center admin operations over the shared client.
@@ -259,23 +260,35 @@ impl SsoAdmin<'_> {
         }
     }
 
-    /// Creates the assignment and waits until Identity Center reports
-    /// `SUCCEEDED`; `FAILED` is an error carrying AWS's reason.
-    pub async fn create_account_assignment(&self, key: &AssignmentKey) -> Result<(), Error> {
+    /// Creates the assignment and waits, for at most `wait`, until Identity
+    /// Center reports `SUCCEEDED`. A failure says whether AWS definitely
+    /// did not make the assignment ([`AssignmentFailure::Definite`]: a
+    /// `FAILED` status or a refused request) or it may have
+    /// ([`AssignmentFailure::Ambiguous`]).
+    pub async fn create_account_assignment(
+        &self,
+        key: &AssignmentKey,
+        wait: Duration,
+    ) -> Result<(), AssignmentFailure> {
         let request = self.client.create_account_assignment();
         let output = with_key!(request, key)
             .send()
             .await
-            .map_err(|e| aws_error(SERVICE, "CreateAccountAssignment", e))?;
+            .map_err(|e| aws_error(SERVICE, "CreateAccountAssignment", e))
+            .map_err(AssignmentFailure::of_call)?;
         let started = Started::of(output.account_assignment_creation_status());
-        self.wait_assignment_created(&key.instance_arn, started)
+        self.wait_assignment_created(&key.instance_arn, started, wait)
             .await
-            .map_err(|error| as_operation_failure(error, "CreateAccountAssignment"))
+            .map_err(|error| AssignmentFailure::of_wait(error, "CreateAccountAssignment"))
     }
 
-    /// Deletes the assignment and waits for `SUCCEEDED`; an assignment
-    /// already gone counts as deleted.
-    pub async fn delete_account_assignment(&self, key: &AssignmentKey) -> Result<(), Error> {
+    /// Deletes the assignment and waits, for at most `wait`, for
+    /// `SUCCEEDED`; an assignment already gone counts as deleted.
+    pub async fn delete_account_assignment(
+        &self,
+        key: &AssignmentKey,
+        wait: Duration,
+    ) -> Result<(), AssignmentFailure> {
         let request = self.client.delete_account_assignment();
         let result = with_key!(request, key)
             .send()
@@ -284,12 +297,22 @@ impl SsoAdmin<'_> {
         let output = match result {
             Ok(output) => output,
             Err(error) if error.is_not_found() => return Ok(()),
-            Err(error) => return Err(error),
+            Err(error) => return Err(AssignmentFailure::of_call(error)),
         };
         let started = Started::of(output.account_assignment_deletion_status());
-        self.wait_assignment_deleted(&key.instance_arn, started)
+        self.wait_assignment_deleted(&key.instance_arn, started, wait)
             .await
-            .map_err(|error| as_operation_failure(error, "DeleteAccountAssignment"))
+            .map_err(|error| AssignmentFailure::of_wait(error, "DeleteAccountAssignment"))
+    }
+
+    /// Whether the key's principal holds the key's assignment now (one
+    /// listing of the account and permission set).
+    pub async fn is_assigned(&self, key: &AssignmentKey) -> Result<bool, Error> {
+        Ok(self
+            .list_account_assignments(key)
+            .await?
+            .iter()
+            .any(|(kind, id)| *kind == key.principal_type && *id == key.principal_id))
     }
 
     /// Polls an assignment creation until it succeeds or fails (bounded).
@@ -297,8 +320,9 @@ impl SsoAdmin<'_> {
         &self,
         instance_arn: &str,
         started: Started,
+        wait: Duration,
     ) -> Result<(), Error> {
-        wait_assignment("account assignment", started, |request_id| async move {
+        wait_assignment("account assignment", started, wait, |request_id| async move {
             let output = self
                 .client
                 .describe_account_assignment_creation_status()
@@ -317,10 +341,12 @@ impl SsoAdmin<'_> {
         &self,
         instance_arn: &str,
         started: Started,
+        wait: Duration,
     ) -> Result<(), Error> {
         wait_assignment(
             "removal of the account assignment",
             started,
+            wait,
             |request_id| async move {
                 let output = self
                     .client
@@ -340,16 +366,21 @@ impl SsoAdmin<'_> {
 }
 
 /// Uses the status the start call returned, then polls `describe` with the
-/// request id until `SUCCEEDED` or `FAILED`, for at most
-/// [`ASSIGNMENT_TIMEOUT`].
-async fn wait_assignment<F, Fut>(what: &str, started: Started, describe: F) -> Result<(), Error>
+/// request id until `SUCCEEDED` or `FAILED`, for at most `wait`: the
+/// deadline also bounds a status call in flight, not only the pauses.
+async fn wait_assignment<F, Fut>(
+    what: &str,
+    started: Started,
+    wait: Duration,
+    describe: F,
+) -> Result<(), Error>
 where
     F: Fn(String) -> Fut,
     Fut: Future<Output = Result<Poll<()>, Error>>,
 {
     let mut first = Some(started.first);
     let request_id = started.request_id;
-    poll_until(what, ASSIGNMENT_TIMEOUT, || {
+    let polls = poll_until(what, wait, || {
         let first = first.take();
         let next = describe(request_id.clone());
         async move {
@@ -358,8 +389,80 @@ where
                 None => next.await,
             }
         }
-    })
-    .await
+    });
+    match tokio::time::timeout(wait, polls).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(Error::Timeout {
+            what: what.to_string(),
+            last_status: "no status before the deadline".to_string(),
+        }),
+    }
+}
+
+/// AWS error codes of a request Identity Center refused outright: it made
+/// no change. Anything else (throttling, 5xx, `ConflictException` after a
+/// retried request whose first answer was lost, timeouts, transport
+/// errors) may have taken effect.
+const REFUSED_CODES: &[&str] = &[
+    "ValidationException",
+    "AccessDeniedException",
+    "ResourceNotFoundException",
+    "ServiceQuotaExceededException",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "IncompleteSignature",
+    "MissingAuthenticationToken",
+    "ExpiredTokenException",
+];
+
+/// Why an assignment operation did not report `SUCCEEDED`.
+#[derive(Debug)]
+pub enum AssignmentFailure {
+    /// AWS refused the request or reported `FAILED`: nothing was changed.
+    Definite(Error),
+    /// The change may have been made: throttled past the retries, a 5xx, a
+    /// lost or late answer, or a wait that ran out.
+    Ambiguous(Error),
+}
+
+impl AssignmentFailure {
+    /// The error of the call that starts the operation.
+    fn of_call(error: Error) -> Self {
+        match error.aws_code() {
+            Some(code) if REFUSED_CODES.contains(&code) => Self::Definite(error),
+            _ => Self::Ambiguous(error),
+        }
+    }
+
+    /// The error of the wait: `FAILED` is definite, anything else is not.
+    fn of_wait(error: Error, operation: &'static str) -> Self {
+        let failed = matches!(
+            &error,
+            Error::Aws {
+                service: "aws",
+                operation: "wait",
+                ..
+            }
+        );
+        let error = as_operation_failure(error, operation);
+        if failed {
+            Self::Definite(error)
+        } else {
+            Self::Ambiguous(error)
+        }
+    }
+
+    /// True when AWS definitely made no change.
+    pub fn is_definite(&self) -> bool {
+        matches!(self, Self::Definite(_))
+    }
+
+    /// The underlying error.
+    pub fn into_error(self) -> Error {
+        match self {
+            Self::Definite(error) | Self::Ambiguous(error) => error,
+        }
+    }
 }
 
 /// Per-process cache of permission sets: by ARN, and each instance's full

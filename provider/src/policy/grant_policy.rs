@@ -7,6 +7,25 @@ use std::time::Duration;
 /// Default longest grant and longest permission-set session.
 pub const DEFAULT_MAX_DURATION: Duration = Duration::from_secs(3600);
 
+/// The largest `grant_policy.max_duration` accepted: 7 days. Just-in-time
+/// access is for a task or an on-call shift; a week covers the longest
+/// rotation, and anything longer is standing access, which belongs in a
+/// reviewed standing assignment. It also keeps every expiry far inside
+/// what the time arithmetic and Scheduler's `at()` can represent.
+pub const MAX_DURATION_CAP: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Checks a configured `max_duration` against [`MAX_DURATION_CAP`]; the
+/// error is the hint for the diagnostic.
+pub fn check_max_duration_cap(max: Duration) -> Result<Duration, String> {
+    if max > MAX_DURATION_CAP {
+        return Err(format!(
+            "`max_duration` may be at most `168h` (7 days): just-in-time access is for a task or an on-call shift; longer access is standing access and belongs in a reviewed standing assignment. Got {}s.",
+            max.as_secs()
+        ));
+    }
+    Ok(max)
+}
+
 /// Risk class of a permission set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Risk {

@@ -197,6 +197,16 @@ pub struct LeaseMeta {
     /// to the successor, which deletes it once its own lease exists.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub retired: bool,
+    /// Fingerprint of the grant's inputs that force a replacement
+    /// ([`fingerprint`]): a re-run of the same grant finds its own
+    /// unfinished lease by it.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub fp: String,
+    /// RFC 3339. Set while the create that wrote the lease has not finished
+    /// (cleared as its last step): a lease still pending after this time
+    /// was left by a run that died, and owns nothing.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub pending_until: String,
 }
 
 impl LeaseMeta {
@@ -228,6 +238,17 @@ impl LeaseMeta {
     }
 }
 
+impl LeaseMeta {
+    /// When a pending lease stops being "in progress" (`None`: confirmed,
+    /// or a date that does not parse, read as confirmed).
+    pub fn pending_deadline(&self) -> Option<OffsetDateTime> {
+        if self.pending_until.is_empty() {
+            return None;
+        }
+        parse_rfc3339(&self.pending_until)
+    }
+}
+
 /// One lease as found in the schedule group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeaseView {
@@ -239,13 +260,116 @@ pub struct LeaseView {
     pub enabled: bool,
     /// Handed over by a replaced grant.
     pub retired: bool,
+    /// Written by a create that has not finished; after this time the run
+    /// that wrote it is dead (`None`: confirmed).
+    pub pending_until: Option<OffsetDateTime>,
 }
 
 impl LeaseView {
-    /// Live: not retired and not yet expired.
+    /// Live: the lease of a grant that still holds the access: not
+    /// retired, not expired, and not left by a create that died.
     pub fn is_live(&self, now: OffsetDateTime) -> bool {
-        !self.retired && self.expires_at > now
+        !self.retired && self.expires_at > now && !self.is_abandoned(now)
     }
+
+    /// Left by a create that died before finishing (still pending after
+    /// its deadline): no grant in any state holds it.
+    pub fn is_abandoned(&self, now: OffsetDateTime) -> bool {
+        self.pending_until.is_some_and(|until| until <= now)
+    }
+
+    /// Will remove the assignment: enabled, with its expiry ahead. Any such
+    /// lease makes an assignment lease-governed rather than standing.
+    pub fn guards(&self, now: OffsetDateTime) -> bool {
+        self.enabled && self.expires_at > now
+    }
+}
+
+/// Fingerprint (16 hex digits) of the inputs of a grant that force its
+/// replacement, besides the assignment key in the lease name: the same grant
+/// planned again after a run died has the same fingerprint.
+pub fn fingerprint(
+    principal: &str,
+    permission_set: &str,
+    duration_seconds: u64,
+    requested_by: &str,
+    approved_by: &[String],
+    break_glass: bool,
+) -> String {
+    let text = [
+        principal.to_string(),
+        permission_set.to_string(),
+        duration_seconds.to_string(),
+        requested_by.to_string(),
+        approved_by.join("\u{1f}"),
+        break_glass.to_string(),
+    ]
+    .join("\n");
+    format!("{:016x}", fnv1a64(text.as_bytes()))
+}
+
+/// The latest time a one-time schedule can name (`at()` has four year
+/// digits).
+pub fn latest_schedulable() -> OffsetDateTime {
+    time::macros::datetime!(9999-12-31 23:59:59 UTC)
+}
+
+/// `start + duration`, or `None` when that cannot be written as a lease
+/// expression (past year 9999).
+pub fn expiry_after(start: OffsetDateTime, duration: time::Duration) -> Option<OffsetDateTime> {
+    start
+        .checked_add(duration)
+        .filter(|at| *at <= latest_schedulable())
+}
+
+/// What is wrong with the enabled leases of an access that is assigned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaseProblem {
+    /// No lease will remove the assignment: the access would never end.
+    NeverEnds {
+        /// The lease that should be enabled.
+        latest: String,
+    },
+    /// An enabled lease other than the latest live one would remove the
+    /// assignment at another time than the latest grant's expiry.
+    WrongLease {
+        /// The lease that should be enabled.
+        latest: String,
+        /// Its expiry.
+        latest_expiry: OffsetDateTime,
+        /// The enabled leases that are not it, with their expiry.
+        enabled: Vec<(String, OffsetDateTime)>,
+    },
+}
+
+/// Checks that exactly the latest live lease of an assigned access is
+/// enabled (leases not yet expired; retired leases of a replacement in
+/// progress are not counted against it). `None` when all is right or no
+/// lease is live.
+pub fn lease_problem(leases: &[LeaseView], now: OffsetDateTime) -> Option<LeaseProblem> {
+    let latest = latest_live(leases, now)?;
+    let others: Vec<(String, OffsetDateTime)> = leases
+        .iter()
+        .filter(|lease| lease.guards(now) && !lease.retired && lease.name != latest.name)
+        .map(|lease| (lease.name.clone(), lease.expires_at))
+        .collect();
+    if latest.enabled && others.is_empty() {
+        return None;
+    }
+    if !latest.enabled && others.is_empty() {
+        let retired_guard = leases.iter().any(|l| l.retired && l.guards(now));
+        if retired_guard {
+            return None;
+        }
+        return Some(LeaseProblem::NeverEnds {
+            latest: latest.name.clone(),
+        });
+    }
+    Some(LeaseProblem::WrongLease {
+        latest: latest.name.clone(),
+        latest_expiry: latest.expires_at,
+        enabled: others,
+    })
 }
 
 /// The latest-expiring live lease (ties broken by name, so every process
@@ -301,6 +425,7 @@ mod tests {
             expires_at: datetime!(2024-05-01 12:00 UTC) + time::Duration::minutes(minute.into()),
             enabled,
             retired,
+            pending_until: None,
         }
     }
 
@@ -454,6 +579,7 @@ mod tests {
             granted_at: "2024-05-01T12:00:00Z".into(),
             expires_at: "2024-05-01T13:00:00Z".into(),
             retired: false,
+            ..LeaseMeta::default()
         };
         let description = meta.to_description();
         assert!(description.starts_with("jit_grant lease {"));

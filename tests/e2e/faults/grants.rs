@@ -150,7 +150,6 @@ tftest!(
 );
 
 tftest!(
-    #[ignore = "issue 12: a lost CreateAccountAssignment response (retried, then ConflictException) makes the grant delete its lease: access without expiry"]
     faults_grant_lost_assignment_response_keeps_the_lease,
     |tf, aws| {
         grant_fixture(aws, &["alice"]);
@@ -177,7 +176,6 @@ tftest!(
 );
 
 tftest!(
-    #[ignore = "issue 12: a throttled DescribeAccountAssignmentCreationStatus makes the grant delete its lease while the assignment completes"]
     faults_grant_throttled_status_poll_keeps_the_lease,
     |tf, aws| {
         grant_fixture(aws, &["alice"]);

@@ -261,12 +261,14 @@ pub fn parse_grant_duration(text: &str) -> Result<Duration, GrantProblem> {
     Ok(duration)
 }
 
-/// Checks a parsed `duration` (written as `text`) against the policy maximum.
+/// Checks a parsed `duration` (written as `text`) against the policy maximum
+/// (never above [`super::grant_policy::MAX_DURATION_CAP`]).
 pub fn check_max_duration(
     text: &str,
     duration: Duration,
     max: Duration,
 ) -> Result<(), GrantProblem> {
+    let max = max.min(super::grant_policy::MAX_DURATION_CAP);
     if duration > max {
         return Err(GrantProblem::DurationOverMaximum {
             duration: text.trim().to_string(),

@@ -43,6 +43,7 @@ impl Lease {
                 expires_at,
                 enabled: schedule.enabled,
                 retired: meta.retired,
+                pending_until: meta.pending_deadline(),
             },
             meta,
             key,
@@ -61,6 +62,19 @@ impl Lease {
                 .as_deref()
                 .is_none_or(|tz| tz == LEASE_TIMEZONE)
     }
+}
+
+/// Whether this lease is the one a grant in state created: the same name
+/// and, when both are known, the same grant time (a lease adopted by a
+/// later run of the same grant carries that run's time).
+pub fn is_own(lease: &Lease, name: &str, granted_at: Option<&str>) -> bool {
+    lease.view.name == name
+        && match granted_at {
+            Some(granted_at) if !lease.meta.granted_at.is_empty() => {
+                lease.meta.granted_at == granted_at
+            }
+            _ => true,
+        }
 }
 
 /// Creates the schedule group when it does not exist (once per process).
@@ -153,17 +167,17 @@ fn one_time(
     })
 }
 
-/// Creates the lease of one grant: at expiry its target deletes the
+/// The lease schedule of one grant: at expiry its target deletes the
 /// assignment.
-pub async fn create_lease(
+pub fn lease_schedule(
     ctx: &Ctx,
     name: &str,
     key: &AssignmentKey,
     meta: &LeaseMeta,
     expires_at: OffsetDateTime,
     enabled: bool,
-) -> Result<(), Error> {
-    let schedule = one_time(
+) -> Result<Schedule, Error> {
+    one_time(
         ctx,
         name,
         meta.to_description(),
@@ -171,10 +185,22 @@ pub async fn create_lease(
         DELETE_ASSIGNMENT_TARGET,
         key.to_input(),
         enabled,
-    )?;
+    )
+}
+
+/// Creates a schedule in the schedule group.
+pub async fn create_schedule(ctx: &Ctx, schedule: &Schedule) -> Result<(), Error> {
     ctx.aws
         .scheduler()
-        .create_schedule(&ctx.config.schedule_group, &schedule)
+        .create_schedule(&ctx.config.schedule_group, schedule)
+        .await
+}
+
+/// Rewrites a schedule in the schedule group with everything in `schedule`.
+pub async fn put_schedule(ctx: &Ctx, schedule: &Schedule) -> Result<(), Error> {
+    ctx.aws
+        .scheduler()
+        .update_schedule(&ctx.config.schedule_group, schedule)
         .await
 }
 
@@ -206,7 +232,9 @@ pub async fn delete_schedule(ctx: &Ctx, name: &str) -> Result<(), Error> {
 }
 
 /// The one-time schedule that publishes the "access expired" message to
-/// the notification topic at expiry.
+/// the notification topic at expiry. A schedule of that name already there
+/// (the answer to an earlier attempt was lost, or an unfinished run of the
+/// same grant wrote it) is rewritten with this content.
 pub async fn create_notice(
     ctx: &Ctx,
     name: &str,
@@ -216,10 +244,16 @@ pub async fn create_notice(
     expires_at: OffsetDateTime,
 ) -> Result<(), Error> {
     let schedule = one_time(ctx, name, description, expires_at, topic_arn, message, true)?;
-    ctx.aws
-        .scheduler()
-        .create_schedule(&ctx.config.schedule_group, &schedule)
-        .await
+    match create_schedule(ctx, &schedule).await {
+        Err(error) if crate::aws::scheduler::already_exists(&error) => {
+            match find_schedule(ctx, name).await? {
+                Some(found) if found == schedule => Ok(()),
+                Some(found) if found.target.arn == topic_arn => put_schedule(ctx, &schedule).await,
+                _ => Err(error),
+            }
+        }
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -260,6 +294,7 @@ mod tests {
         let meta = LeaseMeta {
             grant: "0123456789abcdef".into(),
             duration: "1h".into(),
+            pending_until: "2024-05-01T12:10:00Z".into(),
             ..LeaseMeta::default()
         };
         let lease = Lease::from_schedule(schedule(
@@ -272,6 +307,11 @@ mod tests {
         assert_eq!(lease.meta, meta);
         assert!(!lease.view.enabled);
         assert_eq!(lease.view.expires_at, datetime!(2024-05-01 13:00 UTC));
+        assert_eq!(
+            lease.view.pending_until,
+            Some(datetime!(2024-05-01 12:10 UTC))
+        );
+        assert!(is_own(&lease, &lease.view.name, Some("anything")));
         assert!(lease.matches(&key(), datetime!(2024-05-01 13:00 UTC)));
         assert!(!lease.matches(&key(), datetime!(2024-05-01 13:00:01 UTC)));
 

@@ -10,14 +10,26 @@
 //! `aws::{sso_admin, identity_store, scheduler}`.
 //!
 //! Files: `plan.rs` (pure checks, typed [`plan::Request`], replacement
-//! rules), `resolve.rs` (lookups and the policy checks that need them),
-//! `create.rs`, `refresh.rs` (read and import), `revoke.rs`, `lease.rs`
-//! (leases in Scheduler), `events.rs` (audit events).
+//! rules, timeouts), `resolve.rs` (lookups and the policy checks that need
+//! them), `create.rs`, `refresh.rs` (read and import), `revoke.rs`,
+//! `lease.rs` (leases in Scheduler), `reads.rs` (the per-process read
+//! cache of a refresh), `events.rs` (audit events).
+//!
+//! Under faults: an AWS answer that does not prove a step failed means the
+//! step may have been done. The lease is then kept, the grant is saved in
+//! state with an error that says what is known (Terraform taints it), and
+//! only a definite answer (`FAILED`, a refused request, not found) lets a
+//! create clean up. A lease carries `pending_until` until its create
+//! finished, so the next run of the same grant adopts a lease a dead run
+//! left (see `create.rs`).
 
 mod create;
 mod events;
 mod lease;
 mod plan;
+#[cfg(test)]
+mod props;
+mod reads;
 mod refresh;
 mod resolve;
 mod revoke;
@@ -96,6 +108,19 @@ pub struct GrantState {
     pub status: Value<String>,
     /// Change or incident ticket.
     pub ticket: Value<String>,
+    /// `timeouts { create, delete }`.
+    #[serde(with = "crate::codec::optional_block")]
+    pub timeouts: Value<Timeouts>,
+}
+
+/// The `timeouts` block: how long the waits on Identity Center may take.
+#[derive(Serialize, Deserialize, Default, Debug, Clone, PartialEq)]
+#[serde(default)]
+pub struct Timeouts {
+    /// Longest wait for the assignment to be provisioned.
+    pub create: Value<String>,
+    /// Longest wait for the assignment to be removed.
+    pub delete: Value<String>,
 }
 
 /// Planned private state: the assignment key a replacement will create, so
@@ -113,6 +138,8 @@ pub struct Handover {
 #[derive(Debug, Default)]
 pub struct Grant {
     group_ready: OnceCell<()>,
+    /// What the reads of one refresh share.
+    reads: reads::ReadCache,
     /// One lock per assignment key: grants of the same access in one apply
     /// run in parallel, and their lease bookkeeping must not interleave.
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -162,7 +189,17 @@ impl ResourceType for Grant {
                     ("status", computed_str("`ACTIVE`; `EXPIRED` after expiry; `REVOKED` when the assignment vanished before expiry; `OVERDUE` when still assigned after expiry (server-side expiry failed; destroy removes it). An expired or revoked grant is never granted again by itself.")),
                     ("ticket", optional_str("Change or incident ticket, e.g. `INC-42`. Required with `break_glass`. Updates in place.")),
                 ],
-                [],
+                [(
+                    "timeouts",
+                    optional_block(block(
+                        "How long the waits on Identity Center may take. Changing them never replaces the grant and changes nothing in AWS.",
+                        [
+                            ("create", optional_str("Longest wait for the account assignment to be provisioned, as a Go-style duration. Default `5m`; at most `2h`. When it runs out the grant is saved tainted with its lease (the assignment may still complete), never left without an expiry.")),
+                            ("delete", optional_str("Longest wait for the account assignment to be removed on destroy, as a Go-style duration. Default `5m`; at most `2h`. When it runs out the lease is kept and the destroy fails; run it again.")),
+                        ],
+                        [],
+                    )),
+                )],
             ),
         )
     }
@@ -172,7 +209,7 @@ impl ResourceType for Grant {
     }
 
     async fn read(&self, op: &mut Op<'_>, state: GrantState) -> Result<Option<GrantState>, Error> {
-        refresh::refresh(op, &state).await.map(Some)
+        refresh::refresh(op, &self.reads, &state).await.map(Some)
     }
 
     async fn plan_create(
@@ -192,6 +229,7 @@ impl ResourceType for Grant {
         // maximum here only: one error per problem.
         let request = match plan::parse_duration(&planned) {
             Some(Ok(duration)) => {
+                errors.check(plan::check_expiry(&planned, duration));
                 let max = ctx.config.grant_policy.max_duration;
                 errors.check(
                     crate::policy::grant::check_max_duration(
@@ -210,7 +248,9 @@ impl ResourceType for Grant {
             None => None,
         };
         errors.check(lease::revoker_role(ctx).map(|_| ()));
-        let private = match resolve::plan_with_aws(op, &mut planned, request.as_ref()).await {
+        let private = match resolve::plan_with_aws(op, &self.reads, &mut planned, request.as_ref())
+            .await
+        {
             Ok((private, problems)) => {
                 errors.0.extend(problems);
                 private
@@ -287,7 +327,6 @@ impl ResourceType for Grant {
         planned: GrantState,
         _private: Value<Handover>,
     ) -> Result<Applied, Failure<Applied>> {
-        let mut event = audit_event("grant.update", &planned, result::SUCCESS);
         let mut changed: Vec<&str> = [
             ("reason", prior.reason != planned.reason),
             ("ticket", prior.ticket != planned.ticket),
@@ -301,6 +340,11 @@ impl ResourceType for Grant {
         if known_str_list(&prior.approved_by) != known_str_list(&planned.approved_by) {
             changed.push("approved_by");
         }
+        if changed.is_empty() {
+            // Only `timeouts` changed: nothing in AWS, nothing to audit.
+            return Ok((planned, Value::Null));
+        }
+        let mut event = audit_event("grant.update", &planned, result::SUCCESS);
         event
             .details
             .insert("changed".to_string(), changed.join(","));
@@ -330,15 +374,20 @@ impl ResourceType for Grant {
             Value::Value(handover) => Some(handover.successor_key),
             _ => None,
         };
-        let lock = key_of(&prior).map(|key| self.key_lock(&key));
+        let key = key_of(&prior);
+        let lock = key.as_ref().map(|key| self.key_lock(key));
         let _guard = match &lock {
             Some(lock) => Some(lock.lock().await),
             None => None,
         };
-        revoke::revoke(op, &prior, successor.as_deref()).await
+        let revoked = revoke::revoke(op, &prior, successor.as_deref()).await;
+        if let Some(key) = &key {
+            self.reads.forget(key);
+        }
+        revoked
     }
 
     async fn import(&self, op: &mut Op<'_>, id: &str) -> Result<GrantState, Error> {
-        refresh::import(op, id).await
+        refresh::import(op, &self.reads, id).await
     }
 }

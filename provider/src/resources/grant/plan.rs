@@ -8,8 +8,9 @@ use tf_provider::value::Value;
 use tf_provider::AttributePath;
 use time::OffsetDateTime;
 
-use super::GrantState;
+use super::{GrantState, Timeouts};
 use crate::aws::identity_store::PrincipalKind;
+use crate::aws::sso_admin::ASSIGNMENT_TIMEOUT;
 use crate::error::{attr, Error};
 use crate::framework::Errors;
 use crate::inputs::identity_center::check_account_id;
@@ -18,8 +19,9 @@ use crate::policy::grant::{
     check_approvers, check_break_glass, check_reason, parse_grant_duration, ApprovalRule,
     GrantProblem, Parties,
 };
+use crate::policy::duration::parse_duration as parse_go_duration;
 use crate::policy::grant_policy::Risk;
-use crate::policy::lease::AssignmentKey;
+use crate::policy::lease::{expiry_after, fingerprint, AssignmentKey};
 use crate::values::{is_unknown, known_str, known_str_list};
 
 /// All inputs of a grant, known and parsed.
@@ -75,6 +77,19 @@ impl Request {
             requested_by: known(&state.requested_by)?,
             ticket: known_str(&state.ticket).map(str::to_string),
         })
+    }
+
+    /// Fingerprint of the inputs that force a replacement (besides the
+    /// assignment key): the same grant planned again has the same one.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(
+            &self.principal,
+            &self.permission_set,
+            self.duration.as_secs(),
+            &self.requested_by,
+            &self.approved_by,
+            self.break_glass,
+        )
     }
 
     /// The request of a state, its duration parsed here; `Ok(None)` while
@@ -155,6 +170,13 @@ pub fn check_shape(state: &GrantState) -> (Option<Duration>, Errors) {
     }
     let duration =
         parse_duration(state).and_then(|parsed| errors.check(parsed.map_err(problem_error)));
+    if let Value::Value(timeouts) = &state.timeouts {
+        for (name, value) in [("create", &timeouts.create), ("delete", &timeouts.delete)] {
+            if let Some(text) = known_str(value) {
+                errors.check(parse_timeout(name, text));
+            }
+        }
+    }
     if let Some(reason) = state.reason.as_ref_option() {
         errors.check(check_reason(reason).map_err(problem_error));
     }
@@ -190,6 +212,66 @@ pub fn check_shape(state: &GrantState) -> (Option<Duration>, Errors) {
         }
     }
     (duration, errors)
+}
+
+/// The longest accepted `timeouts` value.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
+
+/// Parses one `timeouts` value: a Go-style duration, longer than zero and
+/// at most [`MAX_TIMEOUT`]; errors name `timeouts[0].<name>`.
+pub fn parse_timeout(name: &'static str, text: &str) -> Result<Duration, Error> {
+    let path = attr("timeouts").index(0).attribute(name);
+    match parse_go_duration(text) {
+        Ok(parsed) if !parsed.is_zero() && parsed <= MAX_TIMEOUT => Ok(parsed),
+        Ok(_) => Err(Error::invalid(
+            path,
+            format!("Timeout `{name}` out of range"),
+            format!("`{text}` must be longer than zero and at most `2h`."),
+        )),
+        Err(problem) => Err(Error::invalid(
+            path,
+            format!("Invalid duration in timeout `{name}`"),
+            format!("{problem}. Use a Go-style duration such as `5m` or `90s`."),
+        )),
+    }
+}
+
+/// The `timeouts` of a state, defaults for what is unset or invalid.
+fn timeouts(state: &GrantState) -> (Duration, Duration) {
+    let pick = |name: &'static str, pick: fn(&Timeouts) -> &Value<String>| match &state.timeouts {
+        Value::Value(timeouts) => known_str(pick(timeouts))
+            .and_then(|text| parse_timeout(name, text).ok())
+            .unwrap_or(ASSIGNMENT_TIMEOUT),
+        _ => ASSIGNMENT_TIMEOUT,
+    };
+    (pick("create", |t| &t.create), pick("delete", |t| &t.delete))
+}
+
+/// How long a create waits for the assignment (`timeouts.create`).
+pub fn create_timeout(state: &GrantState) -> Duration {
+    timeouts(state).0
+}
+
+/// How long a destroy waits for the assignment's removal
+/// (`timeouts.delete`).
+pub fn delete_timeout(state: &GrantState) -> Duration {
+    timeouts(state).1
+}
+
+/// A grant planned now must have an expiry a lease can name: an error on
+/// `duration` otherwise (past year 9999).
+pub fn check_expiry(state: &GrantState, duration: Duration) -> Result<(), Error> {
+    match expiry_after(now(), whole_seconds(duration)) {
+        Some(_) => Ok(()),
+        None => Err(Error::invalid(
+            attr("duration"),
+            "Grant expiry out of range",
+            format!(
+                "`{}` from now is past the year 9999, which no lease can name. Use a shorter duration.",
+                known_str(&state.duration).unwrap_or_default()
+            ),
+        )),
+    }
 }
 
 /// Defaults of optional inputs the provider fills in.
@@ -293,6 +375,8 @@ pub fn now() -> OffsetDateTime {
 
 /// A duration rounded up to whole seconds (Scheduler's precision).
 pub fn whole_seconds(duration: Duration) -> time::Duration {
-    let seconds = duration.as_secs() + u64::from(duration.subsec_nanos() > 0);
+    let seconds = duration
+        .as_secs()
+        .saturating_add(u64::from(duration.subsec_nanos() > 0));
     time::Duration::seconds(i64::try_from(seconds).unwrap_or(i64::MAX))
 }

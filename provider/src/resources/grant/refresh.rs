@@ -6,19 +6,27 @@ use tf_provider::value::Value;
 use tf_provider::AttributePath;
 
 use super::events::audit_event;
-use super::lease::{find_lease, find_schedule, list_leases, Lease};
+use super::lease::{find_schedule, is_own, Lease};
 use super::plan::{key_of, now};
-use super::resolve::{assigned_principals, find_permission_set, is_assigned};
+use super::reads::ReadCache;
+use super::resolve::find_permission_set;
 use super::GrantState;
 use crate::audit::result;
 use crate::error::Error;
 use crate::framework::Op;
 use crate::policy::grant::{derive_status, ApprovalRule, Observation, Status};
-use crate::policy::lease::{fnv1a64, parse_lease_name, parse_rfc3339, rfc3339};
+use crate::policy::lease::{
+    fnv1a64, lease_problem, parse_lease_name, parse_rfc3339, rfc3339, LeaseProblem, LeaseView,
+};
 use crate::values::{known_str, str_list, text};
 
-/// The grant as AWS has it now.
-pub async fn refresh(op: &mut Op<'_>, state: &GrantState) -> Result<GrantState, Error> {
+/// The grant as AWS has it now. The assignments and leases come from the
+/// process's read cache, shared with every other grant of this refresh.
+pub async fn refresh(
+    op: &mut Op<'_>,
+    reads: &ReadCache,
+    state: &GrantState,
+) -> Result<GrantState, Error> {
     let ctx = op.ctx()?;
     let Some(key) = key_of(state) else {
         return Ok(state.clone());
@@ -29,15 +37,21 @@ pub async fn refresh(op: &mut Op<'_>, state: &GrantState) -> Result<GrantState, 
     let name = text(&state.schedule_name).to_string();
     let prior = known_str(&state.status).and_then(Status::parse);
     let now = now();
-    let assigned = is_assigned(&assigned_principals(ctx, &key).await?, &key);
-    let covered = if assigned && now >= expires_at {
-        list_leases(ctx, &key)
-            .await?
-            .iter()
-            .any(|lease| lease.view.name != name && lease.view.is_live(now))
+    let assigned = reads.is_assigned(ctx, &key).await?;
+    // The leases matter only while the access is assigned.
+    let leases = if assigned {
+        reads.leases_of(ctx, &key).await?
     } else {
-        false
+        Vec::new()
     };
+    let own = leases
+        .iter()
+        .find(|lease| is_own(lease, &name, known_str(&state.granted_at)));
+    let covered = assigned
+        && now >= expires_at
+        && leases
+            .iter()
+            .any(|lease| lease.view.name != name && lease.view.is_live(now));
     let status = derive_status(
         prior,
         Observation {
@@ -58,8 +72,7 @@ pub async fn refresh(op: &mut Op<'_>, state: &GrantState) -> Result<GrantState, 
     let root = AttributePath::default;
     match status {
         Status::Active => {
-            let lease = find_lease(ctx, &name).await?;
-            if !lease.is_some_and(|lease| lease.matches(&key, expires_at)) {
+            if !own.is_some_and(|lease| lease.matches(&key, expires_at)) {
                 op.warn(
                     format!("Grant {label} has no valid expiry lease"),
                     format!("Schedule `{name}` in `{}` is missing or was changed outside Terraform, so the access may not end at `{}`. Destroy the grant, or replace it (`terraform apply -replace`) to lease it again.", ctx.config.schedule_group, text(&state.expires_at)),
@@ -83,6 +96,13 @@ pub async fn refresh(op: &mut Op<'_>, state: &GrantState) -> Result<GrantState, 
             root(),
         ),
     }
+    if matches!(status, Status::Active | Status::Overdue) {
+        let views: Vec<LeaseView> = leases.iter().map(|l| l.view.clone()).collect();
+        if let Some(problem) = lease_problem(&views, now) {
+            let (summary, detail) = describe_problem(&problem, ctx.config.schedule_group.as_str());
+            op.warn(format!("Grant {label}: {summary}"), detail, root());
+        }
+    }
     let observed = match (prior, status) {
         (Some(Status::Active | Status::Overdue), Status::Expired) => Some("grant.expired"),
         (Some(Status::Active), Status::Revoked) => Some("grant.revoked_outside"),
@@ -100,8 +120,34 @@ pub async fn refresh(op: &mut Op<'_>, state: &GrantState) -> Result<GrantState, 
     Ok(fresh)
 }
 
+/// The plan warning of a lease problem: summary and detail.
+fn describe_problem(problem: &LeaseProblem, group: &str) -> (String, String) {
+    match problem {
+        LeaseProblem::NeverEnds { latest } => (
+            "no lease will end the access".to_string(),
+            format!("No lease of this access in `{group}` is enabled, so nothing removes the assignment: the access would never end. Lease `{latest}` should be enabled; apply a change to any grant of this access (or replace this grant) to set it right, or destroy the grant."),
+        ),
+        LeaseProblem::WrongLease {
+            latest,
+            latest_expiry,
+            enabled,
+        } => {
+            let listed = enabled
+                .iter()
+                .map(|(name, at)| format!("`{name}` (at `{}`)", rfc3339(*at)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let early = enabled.iter().any(|(_, at)| at < latest_expiry);
+            (
+                format!("the access would end {}", if early { "early" } else { "late" }),
+                format!("The latest live lease of this access is `{latest}` (at `{}`), but {listed} is enabled besides or instead of it, so Scheduler removes the assignment at another time than the latest grant's expiry. A lease left by an interrupted apply, or a change outside Terraform, causes this. Replace or destroy the grant whose lease is wrong; a lease that belongs to no grant in state can be deleted from `{group}`.", rfc3339(*latest_expiry)),
+            )
+        }
+    }
+}
+
 /// Imports the grant of a lease, by its schedule name.
-pub async fn import(op: &mut Op<'_>, id: &str) -> Result<GrantState, Error> {
+pub async fn import(op: &mut Op<'_>, reads: &ReadCache, id: &str) -> Result<GrantState, Error> {
     let ctx = op.ctx()?;
     if parse_lease_name(id).is_none() {
         return Err(Error::invalid(
@@ -153,5 +199,5 @@ pub async fn import(op: &mut Op<'_>, id: &str) -> Result<GrantState, Error> {
         status: Value::Value(Status::Active.as_str().to_string()),
         ..GrantState::default()
     };
-    refresh(op, &state).await
+    refresh(op, reads, &state).await
 }

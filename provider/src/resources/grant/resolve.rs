@@ -4,8 +4,8 @@
 
 use tf_provider::value::Value;
 
-use super::lease::list_leases;
-use super::plan::{env, problem_error, standing_assignment, Request};
+use super::plan::{env, now, problem_error, standing_assignment, Request};
+use super::reads::ReadCache;
 use super::{GrantState, Handover, CHANGE_AUTHOR_ENV, VERIFIED_APPROVERS_ENV};
 use crate::aws::identity_store::{Principal, PrincipalKind};
 use crate::aws::sso_admin::PermissionSet;
@@ -169,16 +169,8 @@ pub async fn policy_problems(
     Ok(errors)
 }
 
-/// `(principal type, principal id)` of every assignment of the key's
-/// permission set in the key's account.
-pub async fn assigned_principals(
-    ctx: &Ctx,
-    key: &AssignmentKey,
-) -> Result<Vec<(String, String)>, Error> {
-    ctx.aws.sso_admin().list_account_assignments(key).await
-}
-
-/// Whether the key's principal is among `principals`.
+/// Whether the key's principal is among `principals` (`(type, id)` of the
+/// assignments of the key's account and permission set).
 pub fn is_assigned(principals: &[(String, String)], key: &AssignmentKey) -> bool {
     principals
         .iter()
@@ -190,6 +182,7 @@ pub fn is_assigned(principals: &[(String, String)], key: &AssignmentKey) -> bool
 /// private state and the problems found.
 pub async fn plan_with_aws(
     op: &mut Op<'_>,
+    reads: &ReadCache,
     planned: &mut GrantState,
     request: Option<&Request>,
 ) -> Result<(Value<Handover>, Vec<Error>), Error> {
@@ -229,10 +222,20 @@ pub async fn plan_with_aws(
     planned.principal_id = Value::Value(resolved.principal.id.clone());
     let mut problems = policy_problems(ctx, request, &resolved).await?;
 
-    let principals = assigned_principals(ctx, &resolved.key).await?;
-    if is_assigned(&principals, &resolved.key) && list_leases(ctx, &resolved.key).await?.is_empty()
-    {
-        problems.push(standing_assignment(request));
+    let principals = reads.assigned_principals(ctx, &resolved.key).await?;
+    let key = &resolved.key;
+    if is_assigned(&principals, key) {
+        // Lease-governed when some lease will remove it, or when it is this
+        // grant's own unfinished run (its pending lease, adopted at apply).
+        let now = now();
+        let fp = request.fingerprint();
+        let leases = reads.leases_of(ctx, key).await?;
+        let governed = leases.iter().any(|lease| {
+            lease.view.guards(now) || (lease.meta.fp == fp && lease.view.pending_until.is_some())
+        });
+        if !governed {
+            problems.push(standing_assignment(request));
+        }
     }
     if principals
         .iter()

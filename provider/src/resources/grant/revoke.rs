@@ -1,16 +1,25 @@
-//! Revoking a grant: the assignment goes only when no other live lease of
-//! the key remains; else the next latest lease is enabled. The destroy half
-//! of a replacement by a grant of the same key hands its lease over instead.
+//! Revoking a grant: the assignment goes only when this grant still owns it
+//! (it is ACTIVE or OVERDUE, not EXPIRED or REVOKED) and no other live lease
+//! of the key remains; else the next latest lease is enabled. The destroy
+//! half of a replacement by a grant of the same key hands its lease over
+//! instead. An EXPIRED or REVOKED grant removes only its own leftovers (its
+//! lease and notice), never an assignment it does not own.
+//!
+//! Ambiguous means maybe done: after a `DeleteAccountAssignment` that did
+//! not report success, the assignment is listed again; while it may still
+//! be there the lease is kept (it still removes the access at expiry) and
+//! the destroy fails, so the grant stays in state for the next try.
 
 use super::events::audit_event;
-use super::lease::{delete_schedule, list_leases, update_lease, Lease};
-use super::plan::{key_of, now};
+use super::lease::{delete_schedule, is_own, list_leases, update_lease, Lease};
+use super::plan::{delete_timeout, key_of, now};
 use super::GrantState;
 use crate::audit::result;
 use crate::error::Error;
 use crate::framework::Op;
-use crate::policy::lease::{parse_lease_name, reconcile, LeaseMeta, LeaseView};
-use crate::values::text;
+use crate::policy::grant::Status;
+use crate::policy::lease::{parse_lease_name, parse_rfc3339, reconcile, rfc3339, LeaseMeta, LeaseView};
+use crate::values::{known_str, text};
 
 /// Revokes the grant of `state`; `successor_key` is the assignment key hash
 /// of the grant replacing it, if any.
@@ -26,13 +35,27 @@ pub async fn revoke(
     let name = text(&state.schedule_name).to_string();
     let now = now();
     let leases = list_leases(ctx, &key).await?;
-    let own = leases.iter().find(|lease| lease.view.name == name);
-    let others: Vec<&Lease> = leases.iter().filter(|l| l.view.name != name).collect();
+    let granted_at = known_str(&state.granted_at);
+    let own = leases.iter().find(|lease| is_own(lease, &name, granted_at));
+    let others: Vec<&Lease> = leases
+        .iter()
+        .filter(|l| own.is_none_or(|own| own.view.name != l.view.name))
+        .collect();
     let other_live = others.iter().any(|l| l.view.is_live(now));
     let notice = parse_lease_name(&name).map(|parsed| key.notice_name(&parsed.grant_id));
+    let expired = known_str(&state.expires_at)
+        .and_then(parse_rfc3339)
+        .is_some_and(|expires_at| now >= expires_at);
+    // Whether the assignment, if there, is this grant's: not after the
+    // grant ended (EXPIRED, REVOKED), and not after its lease ran (a lease
+    // is deleted once it ran, so an expired grant without its lease ended).
+    let owns_assignment = match known_str(&state.status).and_then(Status::parse) {
+        Some(Status::Expired | Status::Revoked) => false,
+        _ => !(expired && own.is_none()),
+    };
 
     let mut event = audit_event("grant.revoke", state, result::SUCCESS);
-    let handover = successor_key == Some(key.hash().as_str()) && !other_live;
+    let handover = successor_key == Some(key.hash().as_str()) && !other_live && owns_assignment;
     match own.filter(|lease| handover && lease.view.is_live(now)) {
         Some(lease) => {
             // The successor deletes this lease once its own exists; until
@@ -47,10 +70,52 @@ pub async fn revoke(
                 "replacement of the same access".to_string(),
             );
         }
-        None if !other_live => {
-            ctx.aws.sso_admin().delete_account_assignment(&key).await?;
-            delete_schedule(ctx, &name).await?;
-            for lease in others.iter().filter(|l| l.view.retired) {
+        None if owns_assignment && !other_live => {
+            let sso = ctx.aws.sso_admin();
+            if let Err(failure) = sso
+                .delete_account_assignment(&key, delete_timeout(state))
+                .await
+            {
+                let error = failure.into_error();
+                // Maybe done: only a listing that no longer has it lets the
+                // lease go.
+                match sso.is_assigned(&key).await {
+                    Ok(false) => {
+                        tracing::debug!(%error, "assignment gone after an unclear answer");
+                    }
+                    listed => {
+                        let what = match listed {
+                            Ok(_) => "is still assigned".to_string(),
+                            Err(e) => format!("may still be assigned (listing it failed: {e})"),
+                        };
+                        let kept = match own {
+                            Some(lease) if lease.view.enabled => format!(
+                                "its lease `{name}` is kept and still removes it at `{}`",
+                                rfc3339(lease.view.expires_at)
+                            ),
+                            Some(_) => format!("its lease `{name}` is kept"),
+                            None => format!("lease `{name}` is already gone"),
+                        };
+                        let mut failed = audit_event("grant.revoke", state, result::FAILURE);
+                        failed.error = format!("{error} (the access {what}; {kept}; nothing was removed)");
+                        op.audit_or_warn(failed, "failed revoke").await;
+                        return Err(Error::incomplete(
+                            format!("Revoke of grant `{name}` not finished"),
+                            format!("{error}. The access {what}; {kept}; nothing was removed. Run `terraform destroy` (or the apply) again."),
+                        ));
+                    }
+                }
+            }
+            if own.is_some() {
+                delete_schedule(ctx, &name).await?;
+            }
+            // Leftovers of the key: leases handed over by a replaced grant
+            // and leases of runs that died; with the assignment gone they
+            // would only remove a later grant's access early.
+            for lease in others
+                .iter()
+                .filter(|l| l.view.retired || l.view.is_abandoned(now))
+            {
                 delete_schedule(ctx, &lease.view.name).await?;
             }
             event
@@ -58,20 +123,37 @@ pub async fn revoke(
                 .insert("assignment".to_string(), "removed".to_string());
         }
         None => {
-            let views: Vec<LeaseView> = others.iter().map(|l| l.view.clone()).collect();
-            for (lease_name, enable) in reconcile(&views, now) {
-                if let Some(lease) = others.iter().find(|l| l.view.name == lease_name) {
-                    update_lease(ctx, lease, enable, &lease.meta).await?;
+            if other_live {
+                let views: Vec<LeaseView> = others.iter().map(|l| l.view.clone()).collect();
+                for (lease_name, enable) in reconcile(&views, now) {
+                    if let Some(lease) = others.iter().find(|l| l.view.name == lease_name) {
+                        update_lease(ctx, lease, enable, &lease.meta).await?;
+                    }
+                }
+                for lease in others
+                    .iter()
+                    .filter(|l| l.view.is_abandoned(now) && l.view.enabled)
+                {
+                    update_lease(ctx, lease, false, &lease.meta).await?;
                 }
             }
-            delete_schedule(ctx, &name).await?;
-            event.details.insert(
-                "assignment".to_string(),
-                "kept for a later grant".to_string(),
-            );
+            if own.is_some() {
+                delete_schedule(ctx, &name).await?;
+            }
+            let kept = if !owns_assignment {
+                "not this grant's: left as it is"
+            } else {
+                "kept for a later grant"
+            };
+            event
+                .details
+                .insert("assignment".to_string(), kept.to_string());
         }
     }
-    if let Some(notice) = notice {
+    // The notice shares the lease's grant id: it is this grant's unless a
+    // later run of the same grant adopted the lease (and with it the id).
+    let adopted_by_another = own.is_none() && leases.iter().any(|l| l.view.name == name);
+    if let Some(notice) = notice.filter(|_| !adopted_by_another) {
         if let Err(error) = delete_schedule(ctx, &notice).await {
             error.report_warning(
                 format!("Expiry notice of grant `{name}` not deleted"),
