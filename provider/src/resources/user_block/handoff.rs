@@ -7,11 +7,13 @@
 //! `plan_create` produced, which names the planned user; when that is the
 //! block's own user, destroy parks the block here instead of restoring it,
 //! and the create half (same provider process, same apply) takes it over:
-//! it inherits the record, so the final restore is still exact.
+//! it inherits the record and removes the old marker once its own is in
+//! place, so the final restore is still exact.
 //!
-//! With `create_before_destroy` the create comes first and takes over the
-//! marker itself; it is noted here, so that the destroy that follows
-//! restores nothing (its marker is gone) instead of parking.
+//! With `create_before_destroy` the create comes first; the two blocks
+//! coexist for a moment, and the destroy that follows restores as usual:
+//! another block is live, so it removes only its own marker. The create is
+//! noted here so that this destroy does not park.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;

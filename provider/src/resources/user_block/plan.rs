@@ -5,8 +5,7 @@ use tf_provider::value::Value;
 use tf_provider::AttributePath;
 
 use super::{
-    status, CognitoBlock, IamBlock, UserBlockState, DEFAULT_BLOCK_ATTRIBUTE, MARKER_LEN,
-    MARKER_PREFIX,
+    status, CognitoBlock, IamBlock, UserBlockState, DEFAULT_BLOCK_ATTRIBUTE, MARKER_PREFIX,
 };
 use crate::audit;
 use crate::error::{attr, Error};
@@ -49,12 +48,6 @@ pub(crate) fn iam_path(name: &'static str) -> AttributePath {
     attr("iam").index(0).attribute(name)
 }
 
-/// True for a block marker `jit-user-block-<16 hex>`.
-pub(crate) fn is_marker(value: &str) -> bool {
-    value.strip_prefix(MARKER_PREFIX).is_some_and(|hex| {
-        hex.len() == MARKER_LEN - MARKER_PREFIX.len() && hex.bytes().all(|b| b.is_ascii_hexdigit())
-    })
-}
 
 pub(super) fn new_marker() -> String {
     format!("{MARKER_PREFIX}{}", audit::random_id())
