@@ -9,6 +9,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 use aws_sdk_iam::types::StatusType;
 use serde_json::Value;
 use terraform_provider_jit::aws::aws_error;
+use terraform_provider_jit::policy::block::Flag;
 
 use super::*;
 
@@ -141,6 +142,13 @@ fn code(error: terraform_provider_jit::error::Error) -> String {
     error.aws_code().unwrap_or("no code").to_string()
 }
 
+/// The block markers a flag value holds (none for the app's own value).
+fn markers(flag: Option<&str>) -> Vec<String> {
+    flag.and_then(Flag::parse)
+        .map(|f| f.blocks.into_iter().map(|b| b.marker).collect())
+        .unwrap_or_default()
+}
+
 /// (enabled, flag value, sub) of a Cognito user.
 fn cognito_user_state(aws: &Aws, pool: &Pool, username: &str) -> (bool, Option<String>, String) {
     let out = aws
@@ -190,7 +198,10 @@ tftest!(user_block_cognito_lifecycle, |tf, aws| {
     let (enabled, flag, sub) = cognito_user_state(aws, &pool, "mallory");
     assert_eq!(state["user_id"], sub);
     assert!(!enabled);
-    assert_eq!(flag.as_deref(), Some(marker.as_str()));
+    assert_eq!(markers(flag.as_deref()), [marker.clone()]);
+    // The flag carries the record: enabled before, no earlier value.
+    let record = Flag::parse(flag.as_deref().unwrap()).unwrap();
+    assert_eq!((record.was_enabled, record.previous), (Some(true), None));
     // Refresh tokens stop at once (global sign-out); sign-in fails (disabled).
     assert_eq!(
         refresh(aws, &pool, &token),
@@ -224,8 +235,8 @@ tftest!(user_block_cognito_lifecycle, |tf, aws| {
     assert_eq!(state["reason"], "Credential stuffing");
     assert_eq!(state["marker"], marker.as_str());
     assert_eq!(
-        cognito_user_state(aws, &pool, "mallory").1.as_deref(),
-        Some(marker.as_str())
+        markers(cognito_user_state(aws, &pool, "mallory").1.as_deref()),
+        [marker.clone()]
     );
     assert!(!cognito_user_state(aws, &pool, "mallory").0);
     assert!(events(tf, "user_block.restore").is_empty());
@@ -236,10 +247,19 @@ tftest!(user_block_cognito_lifecycle, |tf, aws| {
     let imported = tf.sibling("import");
     imported.write_main(&[&tf.provider(""), &edited]);
     imported.init();
+    // The record comes from the flag: no warning, and a restore from the
+    // imported copy would be exact.
     let out = imported.import("jit_user_block.b", &id);
-    assert!(out.all().contains("no restore record"), "{}", out.all());
+    assert!(!out.all().contains("no restore record"), "{}", out.all());
     let copy = imported.resource("jit_user_block.b");
-    for key in ["id", "marker", "status", "user_id", "cognito"] {
+    for key in [
+        "id",
+        "marker",
+        "status",
+        "user_id",
+        "cognito",
+        "user_was_enabled",
+    ] {
         assert_eq!(copy[key], state[key], "{key}");
     }
     // The imported copy is never destroyed: it would restore the user.
@@ -299,7 +319,7 @@ tftest!(user_block_cognito_lifecycle, |tf, aws| {
     assert_ne!(new_marker, marker);
     let (enabled, flag, _) = cognito_user_state(aws, &pool, "mallory");
     assert!(!enabled);
-    assert_eq!(flag, Some(new_marker));
+    assert_eq!(markers(flag.as_deref()), [new_marker]);
     tf.assert_plan_empty();
 
     // 5. Destroy restores: flag cleared, user enabled, sign-in works again.
@@ -407,8 +427,8 @@ tftest!(
                 .and_then(|a| a.value().map(str::to_string))
         };
         assert_eq!(
-            value("custom:blocked"),
-            Some(state["marker"].as_str().unwrap().to_string())
+            markers(value("custom:blocked").as_deref()),
+            [state["marker"].as_str().unwrap().to_string()]
         );
         assert_eq!(value(FLAG).as_deref(), Some("fraud-review"));
         assert!(tf.resource("jit_user_block.b")["previous_flag_value"].is_null());
@@ -648,10 +668,18 @@ tftest!(user_block_iam_lifecycle, |tf, aws| {
     imported.init();
     imported.import("jit_user_block.b", &id);
     let copy = imported.resource("jit_user_block.b");
-    for key in ["id", "marker", "status", "user_id", "iam"] {
+    // The record comes from the user's tags.
+    for key in [
+        "id",
+        "marker",
+        "status",
+        "user_id",
+        "iam",
+        "access_keys_deactivated",
+        "groups_removed",
+    ] {
         assert_eq!(copy[key], state[key], "{key}");
     }
-    assert_eq!(copy["access_keys_deactivated"], serde_json::json!([]));
     let _ = std::fs::remove_dir_all(&imported.dir);
 
     // 4. Drift: a key reactivated, or the policy removed, outside Terraform:
@@ -746,6 +774,7 @@ tftest!(user_block_iam_lifecycle, |tf, aws| {
 
 tftest!(user_block_create_before_destroy_takes_over, |tf, aws| {
     let user = iam_user(aws, &tf.prefix);
+    let original = snapshot(aws, &user.name);
     let lifecycle = "  lifecycle {\n    create_before_destroy = true\n  }";
     tf.write_main(&[&tf.provider(""), &block(&iam_target(&user.name), lifecycle)]);
     tf.init();
@@ -754,8 +783,8 @@ tftest!(user_block_create_before_destroy_takes_over, |tf, aws| {
         .as_str()
         .unwrap()
         .to_string();
-    // The new block takes the marker over before the old one is destroyed:
-    // no gap, and the old destroy restores nothing.
+    // The new block is placed before the old one is destroyed: the two
+    // coexist for a moment, and the old destroy removes only its own marker.
     let out = tf.ok(&[
         "apply",
         "-auto-approve",
@@ -763,12 +792,7 @@ tftest!(user_block_create_before_destroy_takes_over, |tf, aws| {
         "-replace=jit_user_block.b",
     ]);
     assert!(
-        out.all().contains("Earlier block taken over"),
-        "{}",
-        out.all()
-    );
-    assert!(
-        out.all().contains("Block marker not in place"),
+        out.all().contains("User stays blocked by other blocks"),
         "{}",
         out.all()
     );
@@ -780,11 +804,14 @@ tftest!(user_block_create_before_destroy_takes_over, |tf, aws| {
     assert_blocked(aws, &user, &marker);
     let restores = events(tf, "user_block.restore");
     assert_eq!(restores.len(), 1);
-    assert!(restores[0]["details"]["steps_done"]
-        .as_str()
-        .unwrap()
-        .is_empty());
+    assert_eq!(
+        restores[0]["details"]["steps_done"],
+        format!("removed deny-all policy `{old}`").as_str()
+    );
+    assert_eq!(restores[0]["details"]["other_blocks"], marker.as_str());
+    // The record of the first block still counts: destroy is exact.
     tf.destroy();
+    assert_eq!(snapshot(aws, &user.name), original);
 });
 
 tftest!(user_block_bad_input, |tf, aws| {

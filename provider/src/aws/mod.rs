@@ -26,10 +26,10 @@ use std::future::Future;
 
 use aws_config::{retry::RetryConfig, sts::AssumeRoleProvider, BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::{future, ProvideCredentials};
-use tracing::instrument::WithSubscriber;
 use aws_sdk_sts::error::SdkError;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider as TlsProvider};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use tracing::instrument::WithSubscriber;
 
 use crate::config::{AwsLimits, ProviderConfig};
 use crate::error::Error;

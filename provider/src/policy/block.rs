@@ -206,7 +206,11 @@ impl IamRecord {
         if let Some(pending) = &self.pending {
             fields.push(format!("p:{}", pending.render()));
         }
-        fields.extend(self.keys.iter().map(|k| format!("k:{}.{}", k.id, k.created)));
+        fields.extend(
+            self.keys
+                .iter()
+                .map(|k| format!("k:{}.{}", k.id, k.created)),
+        );
         fields.extend(
             self.groups
                 .iter()
@@ -565,7 +569,10 @@ mod tests {
         let read = &IamRecord::from_tags(&tags)[M2];
         assert!(read.keys.is_empty() && read.pending.is_none());
         assert_eq!(
-            read.groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+            read.groups
+                .iter()
+                .map(|g| g.name.as_str())
+                .collect::<Vec<_>>(),
             ["ops"]
         );
     }

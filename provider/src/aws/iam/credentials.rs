@@ -258,7 +258,6 @@ impl Iam {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

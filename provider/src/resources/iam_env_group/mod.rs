@@ -254,7 +254,10 @@ async fn roll_back(iam: &Iam, name: &str) -> Result<Option<String>, Error> {
         Err(error) => return Err(error),
     };
     if !group.members.is_empty() {
-        return Ok(Some(format!("it already has members: {}", group.members.join(", "))));
+        return Ok(Some(format!(
+            "it already has members: {}",
+            group.members.join(", ")
+        )));
     }
     let others: Vec<String> = iam
         .list_group_policies(name)
@@ -264,7 +267,9 @@ async fn roll_back(iam: &Iam, name: &str) -> Result<Option<String>, Error> {
         .collect();
     let attached = iam.list_attached_group_policies(name).await?;
     if !others.is_empty() || !attached.is_empty() {
-        return Ok(Some("other policies were added to it meanwhile".to_string()));
+        return Ok(Some(
+            "other policies were added to it meanwhile".to_string(),
+        ));
     }
     iam.delete_group_policy(name, POLICY_NAME).await?;
     iam.delete_group(name).await?;

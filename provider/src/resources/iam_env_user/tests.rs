@@ -290,7 +290,10 @@ fn refresh_shows_role_group_drift_and_ignores_other_groups() {
         tags: BTreeMap::from([
             (TAG_NAME_PREFIX.to_string(), "hera".to_string()),
             (TAG_ENVIRONMENT.to_string(), "dev".to_string()),
-            (marker.to_string(), "v1 g:AGPA1.hera-dev-infra-member".to_string()),
+            (
+                marker.to_string(),
+                "v1 g:AGPA1.hera-dev-infra-member".to_string(),
+            ),
             (format!("{marker}.2"), "k:AKIA1.1".to_string()),
         ]),
         all_groups: vec![],

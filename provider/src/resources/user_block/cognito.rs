@@ -224,10 +224,12 @@ fn flags(user: &User) -> BTreeMap<String, Flag> {
 /// that remembers the value the application had there.
 fn flag_of(user: &User, attribute: &str) -> Flag {
     let current = user.attributes.get(attribute);
-    current.and_then(|v| Flag::parse(v)).unwrap_or_else(|| Flag {
-        previous: current.filter(|v| !v.is_empty()).cloned(),
-        ..Flag::default()
-    })
+    current
+        .and_then(|v| Flag::parse(v))
+        .unwrap_or_else(|| Flag {
+            previous: current.filter(|v| !v.is_empty()).cloned(),
+            ..Flag::default()
+        })
 }
 
 /// Sets the flag (with the record), signs the user out everywhere and
@@ -399,10 +401,9 @@ pub(crate) async fn block(
                             progress.marker_placed = true;
                             flag = finished;
                         }
-                        Err(error) => progress.failed(
-                            format!("finish the record in `{attribute}`"),
-                            error,
-                        ),
+                        Err(error) => {
+                            progress.failed(format!("finish the record in `{attribute}`"), error)
+                        }
                     }
                 } else if let Some(now_flag) = now_flag {
                     flag = now_flag;
@@ -461,6 +462,7 @@ pub(crate) async fn restore(
     target: &CognitoTarget,
     marker: &str,
     own: &Record,
+    incomplete: bool,
 ) -> Restored {
     let meter = &run.meter;
     let mut restored = Restored::default();
@@ -492,6 +494,27 @@ pub(crate) async fn restore(
     let all = flags(&user);
     let Some(mut flag) = all.get(attribute).filter(|f| f.has(marker)).cloned() else {
         let was_enabled = own.user_was_enabled == Some(true);
+        let others: Vec<String> = all
+            .values()
+            .flat_map(|f| f.blocks.iter())
+            .filter(|b| !run.may_adopt(b.pending.as_ref()))
+            .map(|b| b.marker.clone())
+            .collect();
+        if incomplete && others.is_empty() && was_enabled && !user.enabled {
+            // The flag never got there, but the user was disabled.
+            let enabled = meter
+                .call(
+                    "cognito-idp",
+                    "AdminEnableUser",
+                    cognito.enable_user(&target.pool_id, &target.username),
+                )
+                .await;
+            match enabled {
+                Ok(()) => restored.done.push("enabled the user".to_string()),
+                Err(error) => restored.failed("enable the user".to_string(), error),
+            }
+            return restored;
+        }
         restored.warnings.push((
             "Block marker not in place".to_string(),
             format!(
@@ -711,7 +734,11 @@ pub(crate) async fn discover(
     let all = flags(&user);
     let found: Vec<(&String, &Flag, String)> = all
         .iter()
-        .flat_map(|(name, flag)| flag.blocks.iter().map(move |b| (name, flag, b.marker.clone())))
+        .flat_map(|(name, flag)| {
+            flag.blocks
+                .iter()
+                .map(move |b| (name, flag, b.marker.clone()))
+        })
         .collect();
     match found.as_slice() {
         [(attribute, flag, marker)] => {

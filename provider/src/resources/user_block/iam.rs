@@ -233,9 +233,9 @@ pub(crate) async fn block(
     let recorded = match write_record(iam, run, user_name, marker, &intended, &user.tags).await {
         Ok(true) => {
             progress.changed = true;
-            progress
-                .done
-                .push(format!("recorded the user's keys and groups in tag `{marker}`"));
+            progress.done.push(format!(
+                "recorded the user's keys and groups in tag `{marker}`"
+            ));
             Recorded::Written
         }
         Ok(false) => {
@@ -381,7 +381,11 @@ pub(crate) async fn block(
 
     // 4. Orphans of killed applies (and a block this one replaces) are taken
     // over once this block's policy is in place; stale records go.
-    let releasable: &[String] = if progress.marker_placed { &orphans } else { &[] };
+    let releasable: &[String] = if progress.marker_placed {
+        &orphans
+    } else {
+        &[]
+    };
     for orphan in releasable {
         let mut released = true;
         if policies.contains(orphan) {
@@ -411,7 +415,10 @@ pub(crate) async fn block(
             Ok(()) => {}
             Err(error) => progress.warnings.push((
                 "Old block records left".to_string(),
-                format!("the records {} could not be removed ({error}); the last restore merges them", quoted(&obsolete)),
+                format!(
+                    "the records {} could not be removed ({error}); the last restore merges them",
+                    quoted(&obsolete)
+                ),
             )),
         }
     }
@@ -430,8 +437,7 @@ pub(crate) async fn block(
             if recorded == Recorded::Written {
                 tags.extend(written);
             }
-            if let Err(error) =
-                write_record(iam, run, user_name, marker, &done_record, &tags).await
+            if let Err(error) = write_record(iam, run, user_name, marker, &done_record, &tags).await
             {
                 progress.failed(format!("finish the record in tag `{marker}`"), error);
             }
@@ -510,6 +516,7 @@ pub(crate) async fn restore(
     user_name: &str,
     marker: &str,
     own: &Record,
+    incomplete: bool,
 ) -> Restored {
     let mut restored = Restored::default();
     let user = match find_user(iam, &run.meter, user_name, Some(marker)).await {
@@ -536,13 +543,28 @@ pub(crate) async fn restore(
     let records = records(&user);
     let policies = user.marker_policies();
     let own_policy = policies.iter().any(|p| p == marker);
-    if !own_policy && !records.contains_key(marker) {
+    let own_tag = records.contains_key(marker);
+    // Restore acts only while the block's marker is in place; a block
+    // whose policy never got there (`INCOMPLETE`) is known by its record.
+    if !own_policy && !(incomplete && own_tag) {
         let mut left = Vec::new();
         if !own.keys_deactivated.is_empty() {
             left.push(format!("access keys {}", quoted(&own.keys_deactivated)));
         }
         if !own.groups_removed.is_empty() {
             left.push(format!("groups {}", quoted(&own.groups_removed)));
+        }
+        let alone = !policies.iter().any(|p| p != marker);
+        if own_tag && alone {
+            // Unblocked outside Terraform: the record is stale now.
+            let keys = record_tag_keys(user.tags.keys(), marker);
+            let call = iam.untag_user(user_name, &keys);
+            match run.meter.call("iam", "UntagUser", call).await {
+                Ok(()) => restored.done.push(format!(
+                    "removed the stale record of `{marker}` from the tags"
+                )),
+                Err(error) => restored.failed(format!("remove the record of `{marker}`"), error),
+            }
         }
         restored.warnings.push((
             "Block marker not in place".to_string(),
@@ -702,7 +724,9 @@ async fn put_back_keys(
                 .push(format!("reactivated access key `{key}`")),
             Ok(false) => restored.warnings.push((
                 "Access key deleted since the block".to_string(),
-                format!("access key `{key}` was deleted during the restore, so it was not reactivated"),
+                format!(
+                    "access key `{key}` was deleted during the restore, so it was not reactivated"
+                ),
             )),
             Err(error) => restored.failed(format!("reactivate access key `{key}`"), error),
         }
@@ -732,7 +756,11 @@ async fn put_back_groups(
     let names: Vec<String> = missing.iter().map(|g| g.name.clone()).collect();
     let ids = for_each(names, |group| {
         let (iam, meter) = (iam.clone(), run.meter.clone());
-        async move { meter.call("iam", "GetGroup", iam.find_group_id(&group)).await }
+        async move {
+            meter
+                .call("iam", "GetGroup", iam.find_group_id(&group))
+                .await
+        }
     })
     .await;
     let mut wanted = Vec::new();

@@ -501,11 +501,14 @@ impl ResourceType for UserBlock {
         let run = Run::new(&meter, &target, &prior);
         let marker = text(&prior.marker).to_string();
         let record = record_of(&prior);
+        let incomplete = text(&prior.status) == status::INCOMPLETE;
         let restored = match &target {
             Target::Cognito(c) => {
-                cognito::restore(&aws.cognito(), &run, c, &marker, &record).await
+                cognito::restore(&aws.cognito(), &run, c, &marker, &record, incomplete).await
             }
-            Target::Iam(user) => iam::restore(&aws.iam(), &run, user, &marker, &record).await,
+            Target::Iam(user) => {
+                iam::restore(&aws.iam(), &run, user, &marker, &record, incomplete).await
+            }
         };
         let failure = failure_text(&restored.errors);
         let details = restore_details(&marker, &restored);
@@ -588,7 +591,17 @@ async fn run_block(
     match target {
         Target::Cognito(c) => {
             let cognito = aws.cognito();
-            cognito::block(&cognito, run, c, marker, own, pending, take_over, pool_checked).await
+            cognito::block(
+                &cognito,
+                run,
+                c,
+                marker,
+                own,
+                pending,
+                take_over,
+                pool_checked,
+            )
+            .await
         }
         Target::Iam(user) => {
             iam::block(&aws.iam(), run, user, marker, own, pending, take_over).await

@@ -48,7 +48,6 @@ pub(crate) fn iam_path(name: &'static str) -> AttributePath {
     attr("iam").index(0).attribute(name)
 }
 
-
 pub(super) fn new_marker() -> String {
     format!("{MARKER_PREFIX}{}", audit::random_id())
 }

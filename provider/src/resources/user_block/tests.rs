@@ -572,7 +572,9 @@ fn cognito_drift_keeps_the_block_while_anything_of_it_is_left() {
     let (undone, left) = look(&cognito_user(false, Some(OTHER)), &was_enabled);
     assert_eq!(
         undone,
-        vec![format!("`custom:access_revoked` no longer holds block `{M}`")]
+        vec![format!(
+            "`custom:access_revoked` no longer holds block `{M}`"
+        )]
     );
     assert!(left);
     // The flag with a record and several blocks still holds this one.
