@@ -16,7 +16,7 @@
 //! noted here so that this destroy does not park.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Blocks parked by a destroy, and users blocked by a create, in this process.
 #[derive(Debug, Default)]
@@ -66,6 +66,28 @@ impl<T> Handoff<T> {
     }
 }
 
+/// One lock per user: the blocks and restores of one user in this process
+/// run one at a time, so two blocks of one apply never rewrite the Cognito
+/// flag over each other, and two restores never both see the other's
+/// marker and leave the user without any. (Between processes, the steps
+/// re-read AWS instead; see the module docs of `jit_user_block`.)
+#[derive(Debug, Default)]
+pub(crate) struct UserLocks(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+impl UserLocks {
+    /// Waits for the lock of `user` (a `Target::user_key`).
+    pub async fn lock(&self, user: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(locks.entry(user.to_string()).or_default())
+        };
+        lock.lock_owned().await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +99,23 @@ mod tests {
         handoff.park("iam:mallory", 7);
         assert_eq!(handoff.take_for_create("iam:mallory"), Some(7));
         assert_eq!(handoff.take_for_create("iam:mallory"), None);
+    }
+
+    #[tokio::test]
+    async fn blocks_of_one_user_take_turns() {
+        let locks = UserLocks::default();
+        let first = locks.lock("iam:mallory").await;
+        // Another user is not held up.
+        let other = locks.lock("iam:eve").await;
+        drop(other);
+        let waiting = tokio::time::timeout(
+            std::time::Duration::from_millis(50),
+            locks.lock("iam:mallory"),
+        )
+        .await;
+        assert!(waiting.is_err(), "the second block must wait");
+        drop(first);
+        let _second = locks.lock("iam:mallory").await;
     }
 
     #[test]

@@ -22,7 +22,8 @@ use super::record::{done_unless_gone, quoted, Observed, Progress, Record, Restor
 use crate::aws::iam::{AccessKey, GroupRef, Iam};
 use crate::error::Error;
 use crate::policy::block::{
-    is_marker, is_record_tag, record_tag_keys, GroupFact, IamRecord, KeyFact, USER_TAG_LIMIT,
+    is_marker, record_tag_keys, record_tag_marker, GroupFact, IamRecord, KeyFact,
+    USER_TAG_LIMIT,
 };
 use crate::policy::normalize_policy_json;
 
@@ -621,6 +622,17 @@ pub(crate) async fn restore(
                 }
             }
         }
+        // Another workspace may have restored the others meanwhile: then
+        // this is the last block after all.
+        match find_user(iam, &run.meter, user_name, None).await {
+            Ok(Some(now)) if !live_others(run, &now, marker) => {
+                restored.others.clear();
+                restore_last(iam, run, user_name, marker, &now, mine, &mut restored).await;
+                return restored;
+            }
+            Ok(_) => {}
+            Err(error) => tracing::debug!(%error, "re-check of the other blocks skipped"),
+        }
         restored.warnings.push((
             "User stays blocked by other blocks".to_string(),
             format!(
@@ -631,46 +643,74 @@ pub(crate) async fn restore(
         return restored;
     }
 
-    // The last block: put back everything recorded by any block of the user.
+    restore_last(iam, run, user_name, marker, &user, mine, &mut restored).await;
+    restored
+}
+
+/// The last block of the user: puts back everything any block recorded,
+/// then removes the records, the policies of cut-off blocks, and the
+/// block's own policy last.
+async fn restore_last(
+    iam: &Iam,
+    run: &Run,
+    user_name: &str,
+    marker: &str,
+    user: &User,
+    mine: IamRecord,
+    restored: &mut Restored,
+) {
+    let records = records(user);
+    let policies = user.marker_policies();
+    let adoptable =
+        |m: &str| records.get(m).is_some_and(|r| run.may_adopt(r.pending.as_ref()));
     let mut all = mine;
-    for record in records.values() {
-        all.merge(record);
+    for (other, record) in &records {
+        if record.pending.is_none() || adoptable(other) || other == marker {
+            all.merge(record);
+        }
     }
-    put_back_keys(iam, run, user_name, &user, &all, &mut restored).await;
-    put_back_groups(iam, run, user_name, &user, &all, &mut restored).await;
+    put_back_keys(iam, run, user_name, user, &all, restored).await;
+    put_back_groups(iam, run, user_name, user, &all, restored).await;
     if !restored.errors.is_empty() {
-        return restored;
+        return;
     }
-    for orphan in orphans.iter().filter(|m| policies.contains(m)) {
+    for orphan in policies.iter().filter(|m| m.as_str() != marker && adoptable(m)) {
         let call = iam.delete_user_policy(user_name, orphan);
         if let Err(error) = run.meter.call("iam", "DeleteUserPolicy", call).await {
             restored.failed(
                 format!("remove the policy of cut-off block `{orphan}`"),
                 error,
             );
-            return restored;
+            return;
         }
         restored.done.push(format!(
             "removed the policy of cut-off block `{orphan}` (an apply that was cut off)"
         ));
     }
+    // Every record but those of blocks another run is placing right now.
+    let placing = |m: &str| {
+        m != marker
+            && records
+                .get(m)
+                .is_some_and(|r| r.pending.is_some() && !adoptable(m))
+    };
     let tag_keys: Vec<String> = user
         .tags
         .keys()
-        .filter(|key| is_record_tag(key))
+        .filter(|key| record_tag_marker(key).is_some_and(|(m, _)| !placing(m)))
         .cloned()
         .collect();
     if !tag_keys.is_empty() {
         let call = iam.untag_user(user_name, &tag_keys);
         if let Err(error) = run.meter.call("iam", "UntagUser", call).await {
             restored.failed("remove the block records from the tags".to_string(), error);
-            return restored;
+            return;
         }
         restored
             .done
             .push("removed the block records from the tags".to_string());
     }
-    if own_policy {
+    if policies.iter().any(|p| p == marker) {
         let call = iam.delete_user_policy(user_name, marker);
         match run.meter.call("iam", "DeleteUserPolicy", call).await {
             Ok(true) => restored
@@ -680,7 +720,22 @@ pub(crate) async fn restore(
             Err(error) => restored.failed(format!("remove deny-all policy `{marker}`"), error),
         }
     }
-    restored
+}
+
+/// True while a block of the user other than `marker` is live: its policy
+/// is there, or it is still being placed by another run.
+fn live_others(run: &Run, user: &User, marker: &str) -> bool {
+    let records = records(user);
+    let adoptable =
+        |m: &str| records.get(m).is_some_and(|r| run.may_adopt(r.pending.as_ref()));
+    let policy = user
+        .marker_policies()
+        .iter()
+        .any(|m| m != marker && !adoptable(m));
+    let placing = records
+        .iter()
+        .any(|(m, r)| m != marker && r.pending.is_some() && !adoptable(m));
+    policy || placing
 }
 
 /// Reactivates every recorded key that is still the same key.

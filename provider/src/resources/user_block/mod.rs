@@ -54,7 +54,7 @@ use crate::framework::{Errors, Failure, Op, Planned, ResourceType};
 use crate::schema::*;
 use crate::values::{known_str, text, StrList};
 
-use handoff::Handoff;
+use handoff::{Handoff, UserLocks};
 use meter::Meter;
 use plan::*;
 use record::*;
@@ -151,6 +151,7 @@ pub(crate) struct BlockPrivate {
 pub(crate) struct UserBlock {
     handoff: Handoff<UserBlockState>,
     pool_checks: cognito::PoolChecks,
+    users: UserLocks,
 }
 
 type Private = Value<BlockPrivate>;
@@ -334,6 +335,7 @@ impl ResourceType for UserBlock {
         let aws = &op.ctx()?.aws;
         let target = known_target(&planned)?;
         let id = target.id();
+        let _turn = self.users.lock(&target.user_key()).await;
         let run = Run::new(&meter, &target, &planned);
         let parked = self.handoff.take_for_create(&target.user_key());
         let parked_marker = parked
@@ -411,6 +413,7 @@ impl ResourceType for UserBlock {
         let aws = &op.ctx()?.aws;
         let target = known_target(&planned)?;
         let id = target.id();
+        let _turn = self.users.lock(&target.user_key()).await;
         let run = Run::new(&meter, &target, &planned);
         let marker = text(&prior.marker).to_string();
         let mut record = record_of(&prior);
@@ -498,6 +501,7 @@ impl ResourceType for UserBlock {
             return Ok(());
         }
 
+        let _turn = self.users.lock(&user).await;
         let run = Run::new(&meter, &target, &prior);
         let marker = text(&prior.marker).to_string();
         let record = record_of(&prior);
