@@ -722,6 +722,7 @@ pub(crate) async fn discover(
     meter: &Meter,
     pool_id: &str,
     username: &str,
+    wanted: Option<&str>,
 ) -> Result<(String, String, User, Record), Error> {
     let user = match find_user(cognito, meter, pool_id, username).await? {
         Lookup::Found(user) => user,
@@ -739,6 +740,7 @@ pub(crate) async fn discover(
                 .iter()
                 .map(move |b| (name, flag, b.marker.clone()))
         })
+        .filter(|(_, _, marker)| wanted.is_none_or(|w| w == marker))
         .collect();
     match found.as_slice() {
         [(attribute, flag, marker)] => {
@@ -757,7 +759,7 @@ pub(crate) async fn discover(
             Default::default(),
             "Several blocks",
             format!(
-                "User `{username}` carries several blocks ({}), one per `jit_user_block`; they cannot be told apart by an import id. Keep each block in the state that placed it.",
+                "User `{username}` carries several blocks ({}), one per `jit_user_block`. Name the one to import: `cognito:{pool_id}:{username}/<marker>`.",
                 quoted(&found.iter().map(|(_, _, m)| m.clone()).collect::<Vec<_>>())
             ),
         )),

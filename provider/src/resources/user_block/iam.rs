@@ -22,8 +22,7 @@ use super::record::{done_unless_gone, quoted, Observed, Progress, Record, Restor
 use crate::aws::iam::{AccessKey, GroupRef, Iam};
 use crate::error::Error;
 use crate::policy::block::{
-    is_marker, record_tag_keys, record_tag_marker, GroupFact, IamRecord, KeyFact,
-    USER_TAG_LIMIT,
+    is_marker, record_tag_keys, record_tag_marker, GroupFact, IamRecord, KeyFact, USER_TAG_LIMIT,
 };
 use crate::policy::normalize_policy_json;
 
@@ -661,8 +660,11 @@ async fn restore_last(
 ) {
     let records = records(user);
     let policies = user.marker_policies();
-    let adoptable =
-        |m: &str| records.get(m).is_some_and(|r| run.may_adopt(r.pending.as_ref()));
+    let adoptable = |m: &str| {
+        records
+            .get(m)
+            .is_some_and(|r| run.may_adopt(r.pending.as_ref()))
+    };
     let mut all = mine;
     for (other, record) in &records {
         if record.pending.is_none() || adoptable(other) || other == marker {
@@ -674,7 +676,10 @@ async fn restore_last(
     if !restored.errors.is_empty() {
         return;
     }
-    for orphan in policies.iter().filter(|m| m.as_str() != marker && adoptable(m)) {
+    for orphan in policies
+        .iter()
+        .filter(|m| m.as_str() != marker && adoptable(m))
+    {
         let call = iam.delete_user_policy(user_name, orphan);
         if let Err(error) = run.meter.call("iam", "DeleteUserPolicy", call).await {
             restored.failed(
@@ -726,8 +731,11 @@ async fn restore_last(
 /// is there, or it is still being placed by another run.
 fn live_others(run: &Run, user: &User, marker: &str) -> bool {
     let records = records(user);
-    let adoptable =
-        |m: &str| records.get(m).is_some_and(|r| run.may_adopt(r.pending.as_ref()));
+    let adoptable = |m: &str| {
+        records
+            .get(m)
+            .is_some_and(|r| run.may_adopt(r.pending.as_ref()))
+    };
     let policy = user
         .marker_policies()
         .iter()
@@ -921,13 +929,18 @@ pub(crate) async fn discover(
     iam: &Iam,
     meter: &Meter,
     user_name: &str,
+    wanted: Option<&str>,
 ) -> Result<(String, User, Record), Error> {
     let Some(user) = find_user(iam, meter, user_name, None).await? else {
         return Err(Error::NotFound {
             what: format!("IAM user `{user_name}`"),
         });
     };
-    let markers = user.marker_policies();
+    let markers: Vec<String> = user
+        .marker_policies()
+        .into_iter()
+        .filter(|m| wanted.is_none_or(|w| w == m))
+        .collect();
     match markers.as_slice() {
         [marker] => {
             let stored = records(&user).remove(marker).unwrap_or_default();
@@ -951,7 +964,7 @@ pub(crate) async fn discover(
             Default::default(),
             "Several block policies",
             format!(
-                "User `{user_name}` carries several block policies ({}), one per block; import each into its own `jit_user_block` with `terraform import` is not possible by user name. Keep the blocks in the states that placed them, or remove the extra policies by hand, then import again.",
+                "User `{user_name}` carries several block policies ({}), one per block. Name the one to import: `iam:{user_name}/<marker>`.",
                 quoted(&markers)
             ),
         )),

@@ -544,11 +544,12 @@ impl ResourceType for UserBlock {
     async fn import(&self, op: &mut Op<'_>, id: &str) -> Result<UserBlockState, Error> {
         let meter = Meter::new();
         let aws = &op.ctx()?.aws;
-        let (user, pool) = parse_id(id)?;
+        let ImportId { user, pool, marker } = parse_id(id)?;
+        let wanted = marker.as_deref();
         let (target, marker, blocked, record, recorded) = match pool {
             Some(pool) => {
                 let (attribute, marker, found, record) =
-                    cognito::discover(&aws.cognito(), &meter, &pool, &user).await?;
+                    cognito::discover(&aws.cognito(), &meter, &pool, &user, wanted).await?;
                 let recorded = record.user_was_enabled.is_some();
                 let target = Target::Cognito(CognitoTarget {
                     pool_id: pool,
@@ -559,7 +560,7 @@ impl ResourceType for UserBlock {
             }
             None => {
                 let iam = aws.iam();
-                let (marker, found, record) = iam::discover(&iam, &meter, &user).await?;
+                let (marker, found, record) = iam::discover(&iam, &meter, &user, wanted).await?;
                 let recorded = IamRecordTags::present(&found, &marker);
                 let observed = iam::observed(&found, &marker, &record);
                 let blocked =
@@ -567,7 +568,7 @@ impl ResourceType for UserBlock {
                 (Target::Iam(user), marker, blocked, record, recorded)
             }
         };
-        let state = imported_state(id, &target, &marker, blocked, record);
+        let state = imported_state(&target.id(), &target, &marker, blocked, record);
         meter.log("import");
         if !recorded {
             op.warn(

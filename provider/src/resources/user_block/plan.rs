@@ -10,29 +10,56 @@ use super::{
 use crate::audit;
 use crate::error::{attr, Error};
 use crate::framework::Errors;
+use crate::policy::block::is_marker;
 use crate::policy::user_name_problem;
 use crate::values::{known_str, text};
 
-/// Parses an import id (the resource id).
-pub(crate) fn parse_id(id: &str) -> Result<(String, Option<String>), Error> {
+/// An import id: the resource id, optionally with `/<marker>` to pick one
+/// of several blocks of the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ImportId {
+    /// IAM user name or Cognito username.
+    pub user: String,
+    /// Cognito user pool id (`None`: IAM).
+    pub pool: Option<String>,
+    /// The block's marker, when given.
+    pub marker: Option<String>,
+}
+
+/// Parses an import id: `iam:<user_name>` or
+/// `cognito:<user_pool_id>:<username>`, each optionally followed by
+/// `/<marker>`.
+pub(crate) fn parse_id(id: &str) -> Result<ImportId, Error> {
     let bad = || {
         Error::invalid(
             AttributePath::default(),
             "Cannot import this block",
-            format!("`{id}` is not a block id: use `iam:<user_name>` or `cognito:<user_pool_id>:<username>`, e.g. `cognito:eu-west-1_AbCdEf123:mallory`."),
+            format!("`{id}` is not a block id: use `iam:<user_name>` or `cognito:<user_pool_id>:<username>`, e.g. `cognito:eu-west-1_AbCdEf123:mallory`, and add `/<marker>` (e.g. `/jit-user-block-0123456789abcdef`) to pick one of several blocks of the user."),
         )
     };
-    if let Some(user) = id.strip_prefix("iam:") {
+    let (id_part, marker) = match id.rsplit_once('/') {
+        Some((rest, marker)) if is_marker(marker) => (rest, Some(marker.to_string())),
+        _ => (id, None),
+    };
+    if let Some(user) = id_part.strip_prefix("iam:") {
         return if valid_iam_name(user) {
-            Ok((user.to_string(), None))
+            Ok(ImportId {
+                user: user.to_string(),
+                pool: None,
+                marker,
+            })
         } else {
             Err(bad())
         };
     }
-    let rest = id.strip_prefix("cognito:").ok_or_else(bad)?;
+    let rest = id_part.strip_prefix("cognito:").ok_or_else(bad)?;
     let (pool, username) = rest.split_once(':').ok_or_else(bad)?;
     if valid_pool_id(pool) && valid_username(username) {
-        Ok((username.to_string(), Some(pool.to_string())))
+        Ok(ImportId {
+            user: username.to_string(),
+            pool: Some(pool.to_string()),
+            marker,
+        })
     } else {
         Err(bad())
     }

@@ -168,16 +168,31 @@ fn unknown_inputs_are_not_errors_and_leave_the_target_unknown() {
 
 #[test]
 fn ids_parse_back_and_bad_ids_say_the_format() {
-    assert_eq!(parse_id("iam:mallory").unwrap(), ("mallory".into(), None));
+    let id = |user: &str, pool: Option<&str>, marker: Option<&str>| ImportId {
+        user: user.into(),
+        pool: pool.map(str::to_string),
+        marker: marker.map(str::to_string),
+    };
+    const M: &str = "jit-user-block-0123456789abcdef";
+    assert_eq!(parse_id("iam:mallory").unwrap(), id("mallory", None, None));
     assert_eq!(
         parse_id("cognito:eu-west-1_AbC123:user:with:colons").unwrap(),
-        ("user:with:colons".into(), Some("eu-west-1_AbC123".into()))
+        id("user:with:colons", Some("eu-west-1_AbC123"), None)
+    );
+    assert_eq!(
+        parse_id(&format!("iam:mallory/{M}")).unwrap(),
+        id("mallory", None, Some(M))
+    );
+    assert_eq!(
+        parse_id(&format!("cognito:eu-west-1_AbC123:a/b/{M}")).unwrap(),
+        id("a/b", Some("eu-west-1_AbC123"), Some(M))
     );
     for bad in [
         "mallory",
         "iam:",
         "cognito:eu-west-1_AbC123",
         "cognito:pool:x",
+        "iam:mallory/jit-user-block-12",
     ] {
         let (summary, detail, _) = parse_id(bad)
             .unwrap_err()
