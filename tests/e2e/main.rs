@@ -6,6 +6,7 @@ use tests::{tftest, Aws, Tf};
 mod docs;
 mod env_access;
 mod faults;
+mod faults_block;
 mod grant;
 mod iam_env_group;
 mod iam_env_user;
