@@ -7,6 +7,7 @@ mod docs;
 mod docs_copied;
 mod env_access;
 mod faults;
+mod faults_block;
 mod grant;
 mod iam_env_group;
 mod iam_env_user;

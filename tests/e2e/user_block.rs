@@ -9,8 +9,10 @@ use aws_sdk_cognitoidentityprovider::types::{
 use aws_sdk_iam::types::StatusType;
 use serde_json::Value;
 use terraform_provider_jit::aws::aws_error;
+use terraform_provider_jit::policy::block::Flag;
 
 use super::*;
+use tests::invariants::{BlockState, CognitoUserSnapshot, IamUserSnapshot};
 
 const PASSWORD: &str = "Perm-Passw0rd!";
 const FLAG: &str = "custom:access_revoked";
@@ -141,6 +143,13 @@ fn code(error: terraform_provider_jit::error::Error) -> String {
     error.aws_code().unwrap_or("no code").to_string()
 }
 
+/// The block markers a flag value holds (none for the app's own value).
+fn markers(flag: Option<&str>) -> Vec<String> {
+    flag.and_then(Flag::parse)
+        .map(|f| f.blocks.into_iter().map(|b| b.marker).collect())
+        .unwrap_or_default()
+}
+
 /// (enabled, flag value, sub) of a Cognito user.
 fn cognito_user_state(aws: &Aws, pool: &Pool, username: &str) -> (bool, Option<String>, String) {
     let out = aws
@@ -190,7 +199,10 @@ tftest!(user_block_cognito_lifecycle, |tf, aws| {
     let (enabled, flag, sub) = cognito_user_state(aws, &pool, "mallory");
     assert_eq!(state["user_id"], sub);
     assert!(!enabled);
-    assert_eq!(flag.as_deref(), Some(marker.as_str()));
+    assert_eq!(markers(flag.as_deref()), [marker.clone()]);
+    // The flag carries the record: enabled before, no earlier value.
+    let record = Flag::parse(flag.as_deref().unwrap()).unwrap();
+    assert_eq!((record.was_enabled, record.previous), (Some(true), None));
     // Refresh tokens stop at once (global sign-out); sign-in fails (disabled).
     assert_eq!(
         refresh(aws, &pool, &token),
@@ -224,8 +236,8 @@ tftest!(user_block_cognito_lifecycle, |tf, aws| {
     assert_eq!(state["reason"], "Credential stuffing");
     assert_eq!(state["marker"], marker.as_str());
     assert_eq!(
-        cognito_user_state(aws, &pool, "mallory").1.as_deref(),
-        Some(marker.as_str())
+        markers(cognito_user_state(aws, &pool, "mallory").1.as_deref()),
+        [marker.clone()]
     );
     assert!(!cognito_user_state(aws, &pool, "mallory").0);
     assert!(events(tf, "user_block.restore").is_empty());
@@ -236,10 +248,19 @@ tftest!(user_block_cognito_lifecycle, |tf, aws| {
     let imported = tf.sibling("import");
     imported.write_main(&[&tf.provider(""), &edited]);
     imported.init();
+    // The record comes from the flag: no warning, and a restore from the
+    // imported copy would be exact.
     let out = imported.import("jit_user_block.b", &id);
-    assert!(out.all().contains("no restore record"), "{}", out.all());
+    assert!(!out.all().contains("no restore record"), "{}", out.all());
     let copy = imported.resource("jit_user_block.b");
-    for key in ["id", "marker", "status", "user_id", "cognito"] {
+    for key in [
+        "id",
+        "marker",
+        "status",
+        "user_id",
+        "cognito",
+        "user_was_enabled",
+    ] {
         assert_eq!(copy[key], state[key], "{key}");
     }
     // The imported copy is never destroyed: it would restore the user.
@@ -299,7 +320,7 @@ tftest!(user_block_cognito_lifecycle, |tf, aws| {
     assert_ne!(new_marker, marker);
     let (enabled, flag, _) = cognito_user_state(aws, &pool, "mallory");
     assert!(!enabled);
-    assert_eq!(flag, Some(new_marker));
+    assert_eq!(markers(flag.as_deref()), [new_marker]);
     tf.assert_plan_empty();
 
     // 5. Destroy restores: flag cleared, user enabled, sign-in works again.
@@ -407,8 +428,8 @@ tftest!(
                 .and_then(|a| a.value().map(str::to_string))
         };
         assert_eq!(
-            value("custom:blocked"),
-            Some(state["marker"].as_str().unwrap().to_string())
+            markers(value("custom:blocked").as_deref()),
+            [state["marker"].as_str().unwrap().to_string()]
         );
         assert_eq!(value(FLAG).as_deref(), Some("fraud-review"));
         assert!(tf.resource("jit_user_block.b")["previous_flag_value"].is_null());
@@ -648,10 +669,18 @@ tftest!(user_block_iam_lifecycle, |tf, aws| {
     imported.init();
     imported.import("jit_user_block.b", &id);
     let copy = imported.resource("jit_user_block.b");
-    for key in ["id", "marker", "status", "user_id", "iam"] {
+    // The record comes from the user's tags.
+    for key in [
+        "id",
+        "marker",
+        "status",
+        "user_id",
+        "iam",
+        "access_keys_deactivated",
+        "groups_removed",
+    ] {
         assert_eq!(copy[key], state[key], "{key}");
     }
-    assert_eq!(copy["access_keys_deactivated"], serde_json::json!([]));
     let _ = std::fs::remove_dir_all(&imported.dir);
 
     // 4. Drift: a key reactivated, or the policy removed, outside Terraform:
@@ -746,6 +775,7 @@ tftest!(user_block_iam_lifecycle, |tf, aws| {
 
 tftest!(user_block_create_before_destroy_takes_over, |tf, aws| {
     let user = iam_user(aws, &tf.prefix);
+    let original = snapshot(aws, &user.name);
     let lifecycle = "  lifecycle {\n    create_before_destroy = true\n  }";
     tf.write_main(&[&tf.provider(""), &block(&iam_target(&user.name), lifecycle)]);
     tf.init();
@@ -754,8 +784,8 @@ tftest!(user_block_create_before_destroy_takes_over, |tf, aws| {
         .as_str()
         .unwrap()
         .to_string();
-    // The new block takes the marker over before the old one is destroyed:
-    // no gap, and the old destroy restores nothing.
+    // The new block is placed before the old one is destroyed: the two
+    // coexist for a moment, and the old destroy removes only its own marker.
     let out = tf.ok(&[
         "apply",
         "-auto-approve",
@@ -763,12 +793,7 @@ tftest!(user_block_create_before_destroy_takes_over, |tf, aws| {
         "-replace=jit_user_block.b",
     ]);
     assert!(
-        out.all().contains("Earlier block taken over"),
-        "{}",
-        out.all()
-    );
-    assert!(
-        out.all().contains("Block marker not in place"),
+        out.all().contains("User stays blocked by other blocks"),
         "{}",
         out.all()
     );
@@ -780,11 +805,14 @@ tftest!(user_block_create_before_destroy_takes_over, |tf, aws| {
     assert_blocked(aws, &user, &marker);
     let restores = events(tf, "user_block.restore");
     assert_eq!(restores.len(), 1);
-    assert!(restores[0]["details"]["steps_done"]
-        .as_str()
-        .unwrap()
-        .is_empty());
+    assert_eq!(
+        restores[0]["details"]["steps_done"],
+        format!("removed deny-all policy `{old}`").as_str()
+    );
+    assert_eq!(restores[0]["details"]["other_blocks"], marker.as_str());
+    // The record of the first block still counts: destroy is exact.
     tf.destroy();
+    assert_eq!(snapshot(aws, &user.name), original);
 });
 
 tftest!(user_block_bad_input, |tf, aws| {
@@ -904,4 +932,307 @@ tftest!(user_block_unknown_inputs_and_failing_audit, |tf, aws| {
         out.all()
     );
     assert!(snapshot(aws, &name).policies.is_empty());
+});
+
+// ---------------------------------------------------------------------------
+// Several blocks of one user: each its own marker, in one workspace or in
+// several; the last restore puts back exactly the state before the first.
+
+fn named_block(name: &str, target: &str, reason: &str) -> String {
+    format!(
+        "\nresource \"jit_user_block\" \"{name}\" {{\n{target}\n  reason     = \"{reason}\"\n  blocked_by = \"secops@example.com\"\n}}\n"
+    )
+}
+
+fn marker_of(tf: &Tf, address: &str) -> String {
+    tf.resource(address)["marker"].as_str().unwrap().to_string()
+}
+
+/// Tag keys of block records on an IAM user.
+fn record_tags(aws: &Aws, user: &str) -> Vec<String> {
+    aws.run(aws.iam().list_user_tags().user_name(user).send())
+        .unwrap()
+        .tags
+        .into_iter()
+        .map(|t| t.key)
+        .filter(|k| terraform_provider_jit::policy::block::is_record_tag(k))
+        .collect()
+}
+
+fn deny_policies(aws: &Aws, user: &str) -> Vec<String> {
+    let mut names: Vec<String> = snapshot(aws, user)
+        .policies
+        .into_iter()
+        .filter(|p| terraform_provider_jit::policy::block::is_marker(p))
+        .collect();
+    names.sort();
+    names
+}
+
+fn sorted(mut items: Vec<String>) -> Vec<String> {
+    items.sort();
+    items
+}
+
+tftest!(user_block_iam_blocks_coexist, |tf, aws| {
+    let user = iam_user(aws, &tf.prefix);
+    let before = IamUserSnapshot::take(aws, &user.name).unwrap();
+    let target = iam_target(&user.name);
+
+    // Two blocks in one workspace, placed in the same apply.
+    let both = [
+        named_block("a1", &target, "Account compromise"),
+        named_block("a2", &target, "Account compromise"),
+    ];
+    tf.write_main(&[&tf.provider(""), &both[0], &both[1]]);
+    tf.init();
+    tf.apply();
+    let (a1, a2) = (
+        marker_of(tf, "jit_user_block.a1"),
+        marker_of(tf, "jit_user_block.a2"),
+    );
+    assert_ne!(a1, a2);
+    assert_eq!(
+        deny_policies(aws, &user.name),
+        sorted(vec![a1.clone(), a2.clone()])
+    );
+    let now = IamUserSnapshot::take(aws, &user.name).unwrap();
+    assert_eq!(now.block_state(&before), BlockState::Blocked, "{now:#?}");
+    for address in ["jit_user_block.a1", "jit_user_block.a2"] {
+        assert_eq!(tf.resource(address)["status"], "BLOCKED");
+    }
+    tf.assert_plan_empty();
+
+    // A third block in another workspace finds the user already blocked.
+    let other = tf.sibling("other");
+    other.write_main(&[
+        &tf.provider(""),
+        &named_block("b", &target, "Fraud investigation"),
+    ]);
+    other.init();
+    other.apply();
+    let b = marker_of(&other, "jit_user_block.b");
+    assert_eq!(
+        deny_policies(aws, &user.name),
+        sorted(vec![a1.clone(), a2.clone(), b.clone()])
+    );
+    other.assert_plan_empty();
+    tf.assert_plan_empty();
+
+    // Destroying one leaves the user fully blocked.
+    tf.write_main(&[&tf.provider(""), &both[1]]);
+    let out = tf.apply();
+    assert!(
+        out.all().contains("User stays blocked by other blocks"),
+        "{}",
+        out.all()
+    );
+    let now = IamUserSnapshot::take(aws, &user.name).unwrap();
+    assert_eq!(now.block_state(&before), BlockState::Blocked, "{now:#?}");
+    assert_eq!(
+        deny_policies(aws, &user.name),
+        sorted(vec![a2.clone(), b.clone()])
+    );
+    tf.assert_plan_empty();
+    other.assert_plan_empty();
+    tf.destroy();
+    let now = IamUserSnapshot::take(aws, &user.name).unwrap();
+    assert_eq!(now.block_state(&before), BlockState::Blocked, "{now:#?}");
+    assert_eq!(deny_policies(aws, &user.name), vec![b.clone()]);
+    other.assert_plan_empty();
+
+    // The last restore, in the other workspace, puts back exactly what was
+    // there before the first block (recorded by the blocks already gone).
+    other.destroy();
+    assert_eq!(IamUserSnapshot::take(aws, &user.name).unwrap(), before);
+    assert!(record_tags(aws, &user.name).is_empty());
+    let restore = &events(&other, "user_block.restore")[0];
+    let steps = restore["details"]["steps_done"].as_str().unwrap();
+    assert!(
+        steps.contains(&format!("reactivated access key `{}`", user.active_key)),
+        "{steps}"
+    );
+    for group in &user.groups {
+        assert!(
+            steps.contains(&format!("re-added to group `{group}`")),
+            "{steps}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&other.dir);
+});
+
+tftest!(user_block_cognito_blocks_coexist, |tf, aws| {
+    let pool = cognito_pool(aws, &format!("{}-co", tf.prefix), true, &[]);
+    cognito_user(aws, &pool, "mallory");
+    let before = CognitoUserSnapshot::take(aws, &pool.id, "mallory").unwrap();
+    let target = cognito_target(&pool.id, "mallory");
+    let both = [
+        named_block("a1", &target, "Account compromise"),
+        named_block("a2", &target, "Account compromise"),
+    ];
+    tf.write_main(&[&tf.provider(""), &both[0], &both[1]]);
+    tf.init();
+    tf.apply();
+    let (a1, a2) = (
+        marker_of(tf, "jit_user_block.a1"),
+        marker_of(tf, "jit_user_block.a2"),
+    );
+    let flag = || cognito_user_state(aws, &pool, "mallory").1;
+    assert_eq!(
+        sorted(markers(flag().as_deref())),
+        sorted(vec![a1.clone(), a2.clone()])
+    );
+    let now = CognitoUserSnapshot::take(aws, &pool.id, "mallory").unwrap();
+    assert_eq!(
+        now.block_state(&before, FLAG),
+        BlockState::Blocked,
+        "{now:#?}"
+    );
+    tf.assert_plan_empty();
+
+    let other = tf.sibling("other");
+    other.write_main(&[
+        &tf.provider(""),
+        &named_block("b", &target, "Fraud investigation"),
+    ]);
+    other.init();
+    other.apply();
+    let b = marker_of(&other, "jit_user_block.b");
+    assert_eq!(markers(flag().as_deref()).len(), 3);
+    // The later block found the user disabled, yet the shared record says
+    // it was enabled before the first one.
+    assert_eq!(other.resource("jit_user_block.b")["user_was_enabled"], true);
+    other.assert_plan_empty();
+
+    tf.write_main(&[&tf.provider(""), &both[1]]);
+    let out = tf.apply();
+    assert!(
+        out.all().contains("User stays blocked by other blocks"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(
+        sorted(markers(flag().as_deref())),
+        sorted(vec![a2, b.clone()])
+    );
+    let now = CognitoUserSnapshot::take(aws, &pool.id, "mallory").unwrap();
+    assert_eq!(
+        now.block_state(&before, FLAG),
+        BlockState::Blocked,
+        "{now:#?}"
+    );
+    tf.assert_plan_empty();
+    tf.destroy();
+    assert_eq!(markers(flag().as_deref()), vec![b]);
+    other.assert_plan_empty();
+    other.destroy();
+    assert_eq!(
+        CognitoUserSnapshot::take(aws, &pool.id, "mallory").unwrap(),
+        before
+    );
+    sign_in(aws, &pool, "mallory").expect("signs in after the last restore");
+    let _ = std::fs::remove_dir_all(&other.dir);
+});
+
+tftest!(user_block_restore_checks_identity_not_names, |tf, aws| {
+    // IAM: a group deleted and created again under its name, and a key
+    // deleted, while the user was blocked: neither is put back, each with
+    // a warning naming it; everything else is.
+    let user = iam_user(aws, &tf.prefix);
+    let iam = aws.iam();
+    let second = user.inactive_key.clone();
+    set_key(aws, &user.name, &second, StatusType::Active);
+    let pool = cognito_pool(aws, &format!("{}-id", tf.prefix), true, &[]);
+    for name in ["eve", "carol"] {
+        cognito_user(aws, &pool, name);
+    }
+    tf.write_main(&[
+        &tf.provider(""),
+        &named_block("i", &iam_target(&user.name), "Account compromise"),
+        &named_block("e", &cognito_target(&pool.id, "eve"), "Account compromise"),
+        &named_block(
+            "c",
+            &cognito_target(&pool.id, "carol"),
+            "Account compromise",
+        ),
+    ]);
+    tf.init();
+    tf.apply();
+    let (ops, dev) = (&user.groups[0], &user.groups[1]);
+    aws.run(iam.delete_group().group_name(ops).send()).unwrap();
+    aws.run(iam.create_group().group_name(ops).send()).unwrap();
+    aws.run(
+        iam.delete_access_key()
+            .user_name(&user.name)
+            .access_key_id(&second)
+            .send(),
+    )
+    .unwrap();
+    // Cognito: eve's email changed by someone else; carol deleted and
+    // created again under the same name (another `sub`).
+    let c = &aws.clients.cognito;
+    aws.run(
+        c.admin_update_user_attributes()
+            .user_pool_id(&pool.id)
+            .username("eve")
+            .user_attributes(
+                AttributeType::builder()
+                    .name("email")
+                    .value("eve@attacker.example")
+                    .build()
+                    .unwrap(),
+            )
+            .send(),
+    )
+    .unwrap();
+    aws.run(
+        c.admin_delete_user()
+            .user_pool_id(&pool.id)
+            .username("carol")
+            .send(),
+    )
+    .unwrap();
+    cognito_user(aws, &pool, "carol");
+    aws.run(
+        c.admin_disable_user()
+            .user_pool_id(&pool.id)
+            .username("carol")
+            .send(),
+    )
+    .unwrap();
+
+    let out = tf.run(&[
+        "destroy",
+        "-auto-approve",
+        "-no-color",
+        "-json",
+        "-refresh=false",
+    ]);
+    assert!(out.success(), "{}", out.all());
+    let recreated = out.warning("Group recreated since the block");
+    assert!(
+        recreated.detail.contains(&format!("`{ops}`")),
+        "{recreated:?}"
+    );
+    let deleted = out.warning("Access key deleted since the block");
+    assert!(deleted.detail.contains(&second), "{deleted:?}");
+    let modified = out.warning("User modified since the block");
+    assert!(modified.detail.contains("`eve`"), "{modified:?}");
+    let other_user = out.warning("User recreated since the block");
+    assert!(other_user.detail.contains("`carol`"), "{other_user:?}");
+    let now = snapshot(aws, &user.name);
+    assert_eq!(
+        now.groups,
+        vec![dev.clone()],
+        "not re-added to the new `{ops}`"
+    );
+    assert!(now.policies.is_empty());
+    assert!(now
+        .keys
+        .contains(&(user.active_key.clone(), "Active".to_string())));
+    assert!(record_tags(aws, &user.name).is_empty());
+    // eve is restored (reported, not refused); the new carol is left alone.
+    assert!(cognito_user_state(aws, &pool, "eve").0);
+    let (enabled, flag, _) = cognito_user_state(aws, &pool, "carol");
+    assert!(!enabled && flag.is_none());
 });

@@ -22,10 +22,14 @@ pub mod sso_admin;
 pub mod sts;
 pub mod wait;
 
+use std::future::Future;
+
 use aws_config::{retry::RetryConfig, sts::AssumeRoleProvider, BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::{future, ProvideCredentials};
 use aws_sdk_sts::error::SdkError;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider as TlsProvider};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use tracing::instrument::WithSubscriber;
 
 use crate::config::{AwsLimits, ProviderConfig};
 use crate::error::Error;
@@ -136,12 +140,37 @@ pub async fn load_sdk_config(config: &ProviderConfig) -> SdkConfig {
     if let Some(external_id) = &assume_role.external_id {
         provider = provider.external_id(external_id);
     }
-    let provider = provider.build().await;
+    let provider = Muted(provider.build().await);
     base.into_builder()
         .credentials_provider(
             aws_credential_types::provider::SharedCredentialsProvider::new(provider),
         )
         .build()
+}
+
+/// Runs a call that carries a secret with tracing muted: the one wrapper
+/// every such call goes through (the console password of
+/// `iam::create_login_profile`/`update_login_profile`, and `AssumeRole` with
+/// the provider's `assume_role.external_id`). The SDK's trace lines print
+/// requests with `Debug`; a secret must never reach a log whatever the SDK
+/// version prints.
+pub(crate) async fn muted<F: Future>(call: F) -> F::Output {
+    call.with_subscriber(tracing::subscriber::NoSubscriber::default())
+        .await
+}
+
+/// A credentials provider whose calls (`AssumeRole`, carrying the external
+/// id) run through [`muted`].
+#[derive(Debug)]
+struct Muted<P>(P);
+
+impl<P: ProvideCredentials> ProvideCredentials for Muted<P> {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(muted(self.0.provide_credentials()))
+    }
 }
 
 /// Turns an SDK error into [`Error::Aws`] with AWS's code and message. A

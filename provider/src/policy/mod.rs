@@ -19,6 +19,7 @@
 //! ```
 
 pub mod arn;
+pub mod block;
 mod cidr;
 mod conditions;
 mod document;

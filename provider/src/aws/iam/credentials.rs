@@ -1,16 +1,13 @@
 //! Credentials of IAM users: access keys, SSH keys, signing certificates,
 //! MFA devices and the console password. The password is sent only through
-//! `muted`.
-
-use std::future::Future;
+//! [`muted`](crate::aws::muted).
 
 use aws_sdk_iam::operation::create_login_profile::builders::CreateLoginProfileFluentBuilder;
 use aws_sdk_iam::operation::update_login_profile::builders::UpdateLoginProfileFluentBuilder;
 use aws_sdk_iam::types::StatusType;
-use tracing::instrument::WithSubscriber;
 
 use super::{none_if_gone, Iam, SERVICE};
-use crate::aws::aws_error;
+use crate::aws::{aws_error, muted};
 use crate::error::{gone_ok, Error};
 
 /// One access key of a user.
@@ -259,16 +256,6 @@ impl Iam {
             .password(password.expose())
             .password_reset_required(true)
     }
-}
-
-/// Runs a call that carries a secret with tracing muted: the SDK's trace
-/// line of each request prints the request with `Debug`, which today shows
-/// the body only as an opaque box, but an in-memory body would be printed
-/// byte for byte, and a secret must never reach a log whatever the SDK
-/// version.
-async fn muted<F: Future>(call: F) -> F::Output {
-    call.with_subscriber(tracing::subscriber::NoSubscriber::default())
-        .await
 }
 
 #[cfg(test)]

@@ -18,6 +18,16 @@ pub(crate) struct Group {
     pub members: Vec<String>,
 }
 
+/// A group's name and immutable id, e.g. one of a user's groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct GroupRef {
+    /// Group name.
+    pub name: String,
+    /// Immutable group id (`AGPA…`); a group deleted and created again
+    /// under the same name has a new one.
+    pub id: String,
+}
+
 impl Iam {
     /// Creates a group; returns its ARN.
     pub async fn create_group(&self, name: &str) -> Result<String, Error> {
@@ -70,6 +80,29 @@ impl Iam {
             Err(error) if error.is_not_found() => Ok(false),
             Err(error) => Err(error),
         }
+    }
+
+    /// The id of the group named `name`, or `None` when there is none (one
+    /// small call, members not read).
+    pub async fn find_group_id(&self, name: &str) -> Result<Option<String>, Error> {
+        let request = self.client.get_group().group_name(name).max_items(1);
+        let found = none_if_gone(send!(SERVICE, "GetGroup", request))?;
+        Ok(found.and_then(|out| out.group.map(|group| group.group_id)))
+    }
+
+    /// Every group `user` is in, with ids (none when the user is gone).
+    pub async fn list_user_groups(&self, user: &str) -> Result<Vec<GroupRef>, Error> {
+        let groups: Vec<_> = list!(
+            "ListGroupsForUser",
+            self.client.list_groups_for_user().user_name(user)
+        )?;
+        Ok(groups
+            .into_iter()
+            .map(|group| GroupRef {
+                name: group.group_name,
+                id: group.group_id,
+            })
+            .collect())
     }
 
     /// The document of a group's inline policy (as IAM returns it,

@@ -18,8 +18,8 @@ use aws_sdk_iam::types::Tag;
 use super::AwsClients;
 use crate::error::Error;
 
-pub(crate) use credentials::Password;
-pub(crate) use groups::Group;
+pub(crate) use credentials::{AccessKey, Password};
+pub(crate) use groups::{Group, GroupRef};
 
 const SERVICE: &str = "iam";
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 
-use crate::aws::iam::Group;
+use crate::aws::iam::{Group, Iam};
 use crate::changed_fields;
 use crate::error::{attr, Error};
 use crate::framework::{Errors, Failure, Op, Planned, ResourceType};
@@ -149,11 +149,25 @@ impl ResourceType for IamEnvGroup {
             .put_group_policy(&name, POLICY_NAME, &policy.to_json())
             .await
         {
-            // The group exists: keep it in state (tainted) and say what is missing.
+            // A group without its policy must not stay: tainted, it would be
+            // replaced later, and the replacement strips its members. Delete
+            // it again while nothing else refers to it.
+            let kept = match roll_back(&iam, &name).await {
+                Ok(None) => {
+                    return Err(Error::incomplete(
+                        "Group not created",
+                        format!("`{name}` was created but its policy could not be attached: {error}. The group was deleted again, so nothing is left; run apply again."),
+                    )
+                    .at(attr("name_prefix"))
+                    .into());
+                }
+                Ok(Some(reason)) => reason,
+                Err(rollback) => format!("deleting it again failed too: {rollback}"),
+            };
             state.policy_json = Value::Null;
             let error = Error::incomplete(
                 "Group created without its policy",
-                format!("`{name}` was created but its policy could not be attached: {error}. Run apply again to attach it."),
+                format!("`{name}` was created but its policy could not be attached: {error}. The group was kept ({kept}). Run apply again to attach the policy."),
             );
             return Err(Failure::saved((state, private), error));
         }
@@ -229,6 +243,37 @@ async fn find(op: &Op<'_>, name: &str) -> Result<FoundGroup, Error> {
     let group = iam.find_group_by_name(name).await?;
     let policy = iam.find_group_policy(name, POLICY_NAME).await?;
     Ok(FoundGroup { group, policy })
+}
+
+/// Deletes a group this create just made, unless something else refers to
+/// it: `Ok(None)` when deleted, `Ok(Some(why))` when kept.
+async fn roll_back(iam: &Iam, name: &str) -> Result<Option<String>, Error> {
+    let group = match iam.find_group_by_name(name).await {
+        Ok(group) => group,
+        Err(error) if error.is_not_found() => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    if !group.members.is_empty() {
+        return Ok(Some(format!(
+            "it already has members: {}",
+            group.members.join(", ")
+        )));
+    }
+    let others: Vec<String> = iam
+        .list_group_policies(name)
+        .await?
+        .into_iter()
+        .filter(|policy| policy != POLICY_NAME)
+        .collect();
+    let attached = iam.list_attached_group_policies(name).await?;
+    if !others.is_empty() || !attached.is_empty() {
+        return Ok(Some(
+            "other policies were added to it meanwhile".to_string(),
+        ));
+    }
+    iam.delete_group_policy(name, POLICY_NAME).await?;
+    iam.delete_group(name).await?;
+    Ok(None)
 }
 
 /// Deletes the group after what would block it: members, inline policies and

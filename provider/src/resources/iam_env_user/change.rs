@@ -116,7 +116,15 @@ pub(crate) async fn update(
         .into_iter()
         .collect();
     let wanted: BTreeSet<String> = target.groups.iter().cloned().collect();
-    let to_add: Vec<String> = wanted.difference(&prior_groups).cloned().collect();
+    // While a `jit_user_block` is on the user, its memberships are the
+    // block's: left alone, and recorded as planned (the block's restore
+    // puts the old ones back, and the next apply then moves them).
+    let blocked = !super::blocks_on(&iam, &name).await?.is_empty();
+    let to_add: Vec<String> = if blocked {
+        Vec::new()
+    } else {
+        wanted.difference(&prior_groups).cloned().collect()
+    };
     require_groups(&iam, &target, &to_add).await?;
     let console = password_change(&prior, &checked);
     // Encrypt before changing anything, so a bad key changes nothing.
@@ -140,7 +148,16 @@ pub(crate) async fn update(
         state.force_destroy = planned.force_destroy;
         state.pgp_key = planned.pgp_key.clone();
 
-        let mut groups = prior_groups.clone();
+        let mut groups = if blocked {
+            wanted.clone()
+        } else {
+            prior_groups.clone()
+        };
+        let to_remove: Vec<String> = if blocked {
+            Vec::new()
+        } else {
+            prior_groups.difference(&wanted).cloned().collect()
+        };
         let mut moved = Ok(());
         for group in &to_add {
             moved = add_to_group(&iam, &name, group).await;
@@ -151,7 +168,7 @@ pub(crate) async fn update(
             done.push(format!("added it to `{group}`"));
         }
         if moved.is_ok() {
-            for group in prior_groups.difference(&wanted) {
+            for group in &to_remove {
                 moved = iam.remove_user_from_group(group, &name).await.map(|_| ());
                 if moved.is_err() {
                     break;

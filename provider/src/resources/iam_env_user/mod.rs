@@ -26,6 +26,7 @@ use crate::audit::result;
 use crate::aws::iam::Iam;
 use crate::error::Error;
 use crate::framework::{Errors, Failure, Op, Planned, ResourceType};
+use crate::policy::block::is_marker;
 use crate::policy::{roles_in_groups, TAG_ENVIRONMENT, TAG_NAME_PREFIX};
 use crate::schema::*;
 use crate::values::{str_list, text, StrList};
@@ -142,7 +143,7 @@ impl ResourceType for IamEnvUser {
 
     async fn plan_update(
         &self,
-        _op: &mut Op<'_>,
+        op: &mut Op<'_>,
         prior: &EnvUserState,
         mut planned: EnvUserState,
         _config: &EnvUserState,
@@ -152,6 +153,14 @@ impl ResourceType for IamEnvUser {
         let replace = crate::changed_fields!(prior, planned; name);
         let keep = replace.is_empty().then_some(prior);
         plan_computed(&mut planned, &checked, keep);
+        if let (true, Ok(ctx)) = (replace.is_empty(), op.ctx()) {
+            let iam = ctx.aws.iam();
+            match blocks_on(&iam, text(&prior.id)).await {
+                Ok(blocks) if !blocks.is_empty() => blocked_note(op, text(&prior.id), &blocks),
+                Ok(_) => {}
+                Err(error) => tracing::debug!(%error, "block check skipped at plan"),
+            }
+        }
         Ok(Planned {
             state: planned,
             private,
@@ -241,5 +250,31 @@ async fn find_user(iam: &Iam, name: &str) -> Result<FoundUser, Error> {
         tags,
         all_groups: iam.list_groups_for_user(name).await?,
         console_access: iam.find_login_profile(name).await?.is_some(),
+        blocks: blocks_on(iam, name).await?,
     })
+}
+
+/// Markers of the `jit_user_block`s on the user: the names of its block
+/// policies (empty when the user is gone).
+pub(crate) async fn blocks_on(iam: &Iam, name: &str) -> Result<Vec<String>, Error> {
+    Ok(iam
+        .list_user_policies(name)
+        .await?
+        .into_iter()
+        .filter(|policy| is_marker(policy))
+        .collect())
+}
+
+/// The plan's note for a blocked user.
+fn blocked_note(op: &mut Op<'_>, name: &str, blocks: &[String]) {
+    let markers = blocks
+        .iter()
+        .map(|b| format!("`{b}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    op.warn(
+        format!("User `{name}` is blocked: group memberships left alone"),
+        format!("`jit_user_block` {markers} removed `{name}` from its groups and puts them back when it is restored. Until then this resource neither adds the user to its role groups nor removes it from them; a change of `roles` is applied after the restore, by the next apply."),
+        tf_provider::AttributePath::new("groups"),
+    );
 }

@@ -10,6 +10,7 @@ use super::password::{parse_pgp_key, RecipientKey};
 use super::{EnvUserState, StrMap};
 use crate::error::{attr, Error};
 use crate::inputs::env_access::{parse_environment, parse_name_prefix};
+use crate::policy::block::{is_record_tag, MARKER_PREFIX};
 use crate::policy::{
     group_name, parse_group_name, roles_in_groups, user_name_problem, Environment, PolicyError,
     Role, TAG_ENVIRONMENT, TAG_NAME_PREFIX,
@@ -134,11 +135,11 @@ pub(crate) fn check(state: &EnvUserState) -> Result<Checked, Vec<Error>> {
     }
     if let Value::Value(tags) = &state.tags {
         for key in tags.keys() {
-            if key.starts_with(RESERVED_TAG_PREFIX) {
+            if key.starts_with(RESERVED_TAG_PREFIX) || key.starts_with(MARKER_PREFIX) {
                 errors.push(Error::invalid(
                     attr("tags"),
                     "Reserved tag key",
-                    format!("Tag keys starting with `{RESERVED_TAG_PREFIX}` belong to the provider; rename `{key}`."),
+                    format!("Tag keys starting with `{RESERVED_TAG_PREFIX}` or `{MARKER_PREFIX}` belong to the provider; rename `{key}`."),
                 ));
             }
         }
@@ -351,27 +352,27 @@ pub(crate) struct FoundUser {
     pub all_groups: Vec<String>,
     /// Whether the user has a login profile.
     pub console_access: bool,
+    /// Markers of the `jit_user_block`s on the user (its block policies).
+    pub blocks: Vec<String>,
 }
 
 /// Refreshes `state` from what AWS has. Only the role groups of the user's
-/// own prefix and environment count.
+/// own prefix and environment count. While a `jit_user_block` is on the
+/// user, its memberships belong to the block (removed now, put back on
+/// restore): the groups in state are kept as they are, so there is no
+/// diff that would add the user back. The tags of block records belong to
+/// the block too and are never part of `tags` or `tags_all`.
 pub(crate) fn flatten(mut state: EnvUserState, found: FoundUser) -> EnvUserState {
     state.arn = Value::Value(found.arn);
-    let groups: BTreeSet<String> = match (
-        known_str(&state.name_prefix),
-        parse_environment(&state.environment).ok().flatten(),
-    ) {
-        (Some(prefix), Some(environment)) => {
-            roles_in_groups(prefix, environment, &found.all_groups)
-                .into_iter()
-                .map(|role| group_name(prefix, environment, role))
-                .collect()
-        }
-        _ => BTreeSet::new(),
-    };
-    state.groups = str_list(groups);
-    let own: BTreeMap<String, Value<String>> = found
+    if found.blocks.is_empty() || matches!(state.groups, Value::Null | Value::Unknown) {
+        state.groups = str_list(role_groups_of(&state, &found.all_groups));
+    }
+    let found_tags: BTreeMap<String, String> = found
         .tags
+        .into_iter()
+        .filter(|(key, _)| !is_record_tag(key))
+        .collect();
+    let own: BTreeMap<String, Value<String>> = found_tags
         .iter()
         .filter(|(key, _)| !key.starts_with(RESERVED_TAG_PREFIX))
         .map(|(k, v)| (k.clone(), Value::Value(v.clone())))
@@ -385,8 +386,7 @@ pub(crate) fn flatten(mut state: EnvUserState, found: FoundUser) -> EnvUserState
         Value::Null
     };
     state.tags_all = Value::Value(
-        found
-            .tags
+        found_tags
             .into_iter()
             .map(|(k, v)| (k, Value::Value(v)))
             .collect(),
@@ -397,6 +397,20 @@ pub(crate) fn flatten(mut state: EnvUserState, found: FoundUser) -> EnvUserState
     state.console_access = Value::Value(found.console_access);
     state.console_login_url = console_url(&state);
     state
+}
+
+/// The role groups (of the state's prefix and environment) among `groups`.
+fn role_groups_of(state: &EnvUserState, groups: &[String]) -> BTreeSet<String> {
+    match (
+        known_str(&state.name_prefix),
+        parse_environment(&state.environment).ok().flatten(),
+    ) {
+        (Some(prefix), Some(environment)) => roles_in_groups(prefix, environment, groups)
+            .into_iter()
+            .map(|role| group_name(prefix, environment, role))
+            .collect(),
+        _ => BTreeSet::new(),
+    }
 }
 
 /// Prefix and environment of an imported user: from its tags, else from the

@@ -267,8 +267,9 @@ fn refresh_shows_role_group_drift_and_ignores_other_groups() {
             "billing-readers".into(),
         ],
         console_access: false,
+        blocks: vec![],
     };
-    let state = flatten(prior, found);
+    let state = flatten(prior.clone(), found);
     // Lost `hera-dev-infra-member`, gained `hera-dev-infra-manager`; the
     // other environment's and unrelated groups are not the user's business.
     assert_eq!(state.groups, set(&["hera-dev-infra-manager"]));
@@ -279,6 +280,43 @@ fn refresh_shows_role_group_drift_and_ignores_other_groups() {
     assert_eq!(tags.len(), 1);
     assert_eq!(tags.get("team"), Some(&s("platform")));
     assert_eq!(state.tags_all.as_ref_option().unwrap().len(), 3);
+
+    // Blocked by a `jit_user_block`: the groups in state stay as they were
+    // (no diff that would add the user back) and the block's record tags
+    // are not the user's.
+    let marker = "jit-user-block-0123456789abcdef";
+    let blocked = FoundUser {
+        arn: "arn:aws:iam::123456789012:user/alice".into(),
+        tags: BTreeMap::from([
+            (TAG_NAME_PREFIX.to_string(), "hera".to_string()),
+            (TAG_ENVIRONMENT.to_string(), "dev".to_string()),
+            (
+                marker.to_string(),
+                "v1 g:AGPA1.hera-dev-infra-member".to_string(),
+            ),
+            (format!("{marker}.2"), "k:AKIA1.1".to_string()),
+        ]),
+        all_groups: vec![],
+        console_access: false,
+        blocks: vec![marker.to_string()],
+    };
+    let mut prior = prior;
+    prior.groups = set(&["hera-dev-infra-member"]);
+    let state = flatten(prior.clone(), blocked);
+    assert_eq!(state.groups, set(&["hera-dev-infra-member"]));
+    assert_eq!(state.tags_all.as_ref_option().unwrap().len(), 2);
+}
+
+#[test]
+fn block_record_tags_are_reserved() {
+    let key = test_key();
+    let mut state = applied(&key, "f");
+    state.tags = Value::Value(BTreeMap::from([(
+        "jit-user-block-0123456789abcdef".to_string(),
+        s("x"),
+    )]));
+    let errors = check(&state).unwrap_err();
+    assert!(errors.iter().any(|e| e.to_string() == "Reserved tag key"));
 }
 
 #[test]

@@ -6,6 +6,9 @@ mod plan;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::Schema;
@@ -47,9 +50,32 @@ pub struct UserState {
     pub user_name: Value<String>,
 }
 
-/// The resource.
+/// The resource. It serialises the duplicate check and the create (or the
+/// email change) per identity store inside one provider process: two users
+/// with one email in one parallel apply cannot both pass the check.
 #[derive(Debug, Default)]
-pub struct IdentityCenterUser;
+pub struct IdentityCenterUser {
+    stores: StoreLocks,
+}
+
+/// One lock per identity store, held from the duplicate check to the end
+/// of the create or update it guards (one small critical section per user,
+/// so a parallel apply of many users waits only on the few calls of each).
+#[derive(Debug, Default)]
+struct StoreLocks(std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+impl StoreLocks {
+    async fn lock(&self, store: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(locks.entry(store.to_string()).or_default())
+        };
+        lock.lock_owned().await
+    }
+}
 
 type Applied = (UserState, ValueEmpty);
 
@@ -161,6 +187,7 @@ impl ResourceType for IdentityCenterUser {
         check(&state)?;
         let ctx = op.ctx()?;
         let store = ctx.identity_center().await?.identity_store_id.clone();
+        let _serialised = self.stores.lock(&store).await;
         let existing = find_existing(op, &state, None).await?;
         if !existing.is_empty() {
             return Err(conflict_errors(existing).into());
@@ -227,6 +254,11 @@ impl ResourceType for IdentityCenterUser {
             return Ok((planned, private));
         }
         let user_id = text(&prior.user_id).to_string();
+        let _serialised = if planned.email != prior.email {
+            Some(self.stores.lock(text(&prior.identity_store_id)).await)
+        } else {
+            None
+        };
         if planned.email != prior.email {
             let existing = find_existing(op, &planned, Some(&user_id)).await?;
             if !existing.is_empty() {

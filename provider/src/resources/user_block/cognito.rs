@@ -1,19 +1,26 @@
-//! Blocking a Cognito user: the flag attribute (the marker), global sign-out,
-//! disable; restore enables the user only if it was enabled before and puts
+//! Blocking a Cognito user: the flag attribute (the block's marker, with
+//! the shared record: see `policy::block::Flag`), global sign-out, disable,
+//! all attempted even when one fails. Several blocks share the flag, each
+//! its own marker in it; restore removes its own marker, and the last one
+//! enables the user only if it was enabled before the first block and puts
 //! the flag back as it was.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 
 use super::meter::Meter;
-use super::plan::{cognito_path, is_marker, CognitoTarget};
-use super::record::{Inherited, Observed, Progress, Record, Restored};
-use super::MARKER_LEN;
+use super::plan::{cognito_path, CognitoTarget};
+use super::record::{quoted, Observed, Progress, Record, Restored, Run};
 use crate::aws::cognito::{Cognito, SchemaAttribute};
 use crate::error::Error;
+use crate::policy::block::{attributes_digest, Flag};
+
+/// Shortest flag attribute (characters) that holds the markers of several
+/// blocks and their record.
+pub(crate) const FLAG_MIN_LENGTH: usize = 256;
 
 pub(crate) use crate::aws::cognito::{Lookup, User};
 
@@ -137,11 +144,11 @@ pub(crate) fn schema_problem(
     }
     let bound = |text: &Option<String>| text.as_deref().and_then(|m| m.parse::<usize>().ok());
     let (min, max) = (bound(&found.min_length), bound(&found.max_length));
-    if max.is_some_and(|max| max < MARKER_LEN) || min.is_some_and(|min| min > MARKER_LEN) {
+    if max.is_some_and(|max| max < FLAG_MIN_LENGTH) || min.is_some_and(|min| min > 1) {
         return Some(Error::invalid(
             path,
             "Block attribute too short for the marker",
-            format!("`{attribute}` of pool `{pool_id}` must accept values of {MARKER_LEN} characters (the block's marker); widen its length constraints or use another attribute."),
+            format!("`{attribute}` of pool `{pool_id}` must accept values of 1 to {FLAG_MIN_LENGTH} characters (the markers of several blocks and their record); widen its length constraints or use another attribute."),
         ));
     }
     None
@@ -204,15 +211,42 @@ pub(crate) async fn find_user(
         .await
 }
 
-/// Sets the flag, signs the user out everywhere, disables the user.
+/// Every flag of ours on the user, by attribute.
+fn flags(user: &User) -> BTreeMap<String, Flag> {
+    user.attributes
+        .iter()
+        .filter(|(name, _)| name.starts_with("custom:"))
+        .filter_map(|(name, value)| Flag::parse(value).map(|flag| (name.clone(), flag)))
+        .collect()
+}
+
+/// The flag of `attribute` as a new block finds it: ours, or a new one
+/// that remembers the value the application had there.
+fn flag_of(user: &User, attribute: &str) -> Flag {
+    let current = user.attributes.get(attribute);
+    current
+        .and_then(|v| Flag::parse(v))
+        .unwrap_or_else(|| Flag {
+            previous: current.filter(|v| !v.is_empty()).cloned(),
+            ..Flag::default()
+        })
+}
+
+/// Sets the flag (with the record), signs the user out everywhere and
+/// disables it; every step is attempted even when one fails. `own` is the
+/// record this block already has; `pending` marks a new block until the
+/// flag is rewritten at the end.
 pub(crate) async fn block(
     cognito: &Cognito,
-    meter: &Meter,
+    run: &Run,
     target: &CognitoTarget,
     marker: &str,
-    inherited: Option<&Inherited>,
+    own: &Record,
+    pending: bool,
+    take_over: Option<&str>,
     pool_checked: bool,
 ) -> Progress {
+    let meter = &run.meter;
     let mut progress = Progress::default();
     let checks = async {
         if pool_checked {
@@ -240,41 +274,73 @@ pub(crate) async fn block(
             return progress;
         }
     };
-    let current = user.attributes.get(&target.attribute).cloned();
     progress.record.user_id = user.sub.clone();
-    match inherited.filter(|i| i.record.user_id.is_empty() || i.record.user_id == user.sub) {
-        Some(inherited) => {
-            progress.record.user_was_enabled = inherited.record.user_was_enabled;
-            progress.record.previous_flag_value = inherited.record.previous_flag_value.clone();
+    let same_user = own.user_id.is_empty() || own.user_id == user.sub;
+    if !same_user {
+        progress.warnings.push(("Earlier block record dropped".to_string(), "the earlier block was of a user that no longer exists under this name; its record was dropped".to_string()));
+    }
+    let attribute = target.attribute.as_str();
+    let all = flags(&user);
+    let current = user.attributes.get(attribute).cloned();
+    let mut flag = flag_of(&user, attribute);
+    let orphans: Vec<String> = flag
+        .blocks
+        .iter()
+        .filter(|b| {
+            b.marker != marker
+                && (take_over == Some(b.marker.as_str()) || run.may_adopt(b.pending.as_ref()))
+        })
+        .map(|b| b.marker.clone())
+        .collect();
+    for orphan in &orphans {
+        flag.remove(orphan);
+    }
+    progress.others = others_of(&all, &flag, attribute, marker, run);
+    if flag.was_enabled.is_none() {
+        // The first block in this attribute: what was true before any block
+        // (another attribute's block, or this block's own record, knows).
+        let inherited = all.values().find_map(|f| f.was_enabled);
+        let recorded = own.user_was_enabled.filter(|_| same_user);
+        flag.was_enabled = Some(recorded.or(inherited).unwrap_or(user.enabled));
+        if flag.previous.is_none() && same_user {
+            flag.previous = own.previous_flag_value.clone();
         }
-        None => {
-            if inherited.is_some() {
-                progress.warnings.push(("Earlier block record dropped".to_string(), "the earlier block was of a user that no longer exists under this name; its record was dropped".to_string()));
+    }
+    if flag.digest.is_none() {
+        flag.digest = Some(attributes_digest(&user.attributes, attribute));
+    }
+    flag.put(marker, pending.then(|| run.pending()));
+
+    // 1. The flag, with the record.
+    let mut ambiguous = false;
+    let value = flag.render().unwrap_or_default();
+    if current.as_deref() != Some(value.as_str()) {
+        match set_flag(cognito, meter, target, &value).await {
+            Ok(()) => {
+                progress.changed = true;
+                progress.marker_placed = true;
+                progress
+                    .done
+                    .push(format!("set `{attribute}` to block `{marker}`"));
             }
-            progress.record.user_was_enabled = Some(user.enabled);
-            progress.record.previous_flag_value = current
-                .clone()
-                .filter(|value| !value.is_empty() && !is_marker(value));
+            Err(error) => {
+                ambiguous = true;
+                progress.failed(format!("set `{attribute}` to block `{marker}`"), error);
+            }
         }
+    } else {
+        progress.changed = true;
+        progress.marker_placed = true;
     }
-    if let Some(other) = current.as_deref().filter(|v| is_marker(v) && *v != marker) {
-        progress.took_over.push(other.to_string());
-        if inherited.is_none_or(|i| i.marker != other) {
-            progress.warnings.push(("Earlier block taken over".to_string(), format!("the user was already flagged by block `{other}`, which is not in this state; this block took it over. What that block changed (e.g. whether the user was enabled) is not in this block's record: see its `user_block.block` audit event")));
-        }
+    if !orphans.is_empty() && progress.marker_placed {
+        progress.adopted = orphans;
+        progress.done.push(format!(
+            "took over {} of an apply that was cut off",
+            quoted(&progress.adopted)
+        ));
     }
 
-    if current.as_deref() != Some(marker) {
-        if let Err(error) = set_flag(cognito, meter, target, marker).await {
-            progress.errors.push(error);
-            return progress;
-        }
-        progress
-            .done
-            .push(format!("set `{}` to `{marker}`", target.attribute));
-    }
-    progress.marker_placed = true;
-
+    // 2. Sign-out, then disable: attempted whatever happened before.
     let signed_out = meter
         .call(
             "cognito-idp",
@@ -282,14 +348,15 @@ pub(crate) async fn block(
             cognito.global_sign_out(&target.pool_id, &target.username),
         )
         .await;
-    if let Err(error) = signed_out {
-        progress.errors.push(error);
-        return progress;
+    match signed_out {
+        Ok(()) => progress
+            .done
+            .push("signed the user out everywhere (refresh tokens revoked)".to_string()),
+        Err(error) => {
+            ambiguous = true;
+            progress.failed("sign the user out everywhere".to_string(), error);
+        }
     }
-    progress
-        .done
-        .push("signed the user out everywhere (refresh tokens revoked)".to_string());
-
     if user.enabled {
         let disabled = meter
             .call(
@@ -298,26 +365,108 @@ pub(crate) async fn block(
                 cognito.disable_user(&target.pool_id, &target.username),
             )
             .await;
-        if let Err(error) = disabled {
-            progress.errors.push(error);
-            return progress;
+        match disabled {
+            Ok(()) => {
+                progress.changed = true;
+                progress.done.push("disabled the user".to_string());
+            }
+            Err(error) => {
+                ambiguous = true;
+                progress.failed("disable the user".to_string(), error);
+            }
         }
-        progress.done.push("disabled the user".to_string());
     }
+
+    // 3. What is true now; a pending marker becomes final.
+    if ambiguous || pending {
+        match find_user(cognito, meter, &target.pool_id, &target.username).await {
+            Ok(Lookup::Found(now)) => {
+                let disabled_now = !now.enabled;
+                let mut now_flag = now.attributes.get(attribute).and_then(|v| Flag::parse(v));
+                let placed = now_flag.as_ref().is_some_and(|f| f.has(marker));
+                progress.marker_placed = placed;
+                if placed || disabled_now && user.enabled {
+                    progress.changed = true;
+                }
+                let needs_write = now_flag
+                    .as_ref()
+                    .and_then(|f| f.block(marker))
+                    .is_none_or(|b| b.pending.is_some());
+                if needs_write && (placed || progress.changed) {
+                    let mut finished = now_flag.take().unwrap_or_else(|| flag.clone());
+                    finished.put(marker, None);
+                    let value = finished.render().unwrap_or_default();
+                    match set_flag(cognito, meter, target, &value).await {
+                        Ok(()) => {
+                            progress.marker_placed = true;
+                            flag = finished;
+                        }
+                        Err(error) => {
+                            progress.failed(format!("finish the record in `{attribute}`"), error)
+                        }
+                    }
+                } else if let Some(now_flag) = now_flag {
+                    flag = now_flag;
+                }
+            }
+            Ok(_) => progress.warnings.push((
+                "Blocked user no longer exists".to_string(),
+                format!("user `{}` was deleted during the block", target.username),
+            )),
+            Err(error) => {
+                progress.changed = true;
+                if pending {
+                    progress.failed(format!("finish the record in `{attribute}`"), error);
+                } else {
+                    progress.warnings.push((
+                        "Block state not re-read".to_string(),
+                        format!("after a failed step the user could not be read again ({error})"),
+                    ));
+                }
+            }
+        }
+    }
+    progress.record.user_was_enabled = flag.was_enabled;
+    progress.record.previous_flag_value = flag.previous.clone();
     progress
 }
 
-/// Enables the user if it was enabled before, then puts the flag back
-/// (last: while the flag is ours, a failed restore can be run again).
+/// Live blocks of the user other than `marker`: the other markers of
+/// `flag` and the markers in the other attributes (orphans excluded).
+fn others_of(
+    all: &BTreeMap<String, Flag>,
+    flag: &Flag,
+    attribute: &str,
+    marker: &str,
+    run: &Run,
+) -> Vec<String> {
+    let elsewhere = all
+        .iter()
+        .filter(|(name, _)| name.as_str() != attribute)
+        .flat_map(|(_, f)| f.blocks.iter());
+    flag.blocks
+        .iter()
+        .chain(elsewhere)
+        .filter(|b| b.marker != marker && !run.may_adopt(b.pending.as_ref()))
+        .map(|b| b.marker.clone())
+        .collect()
+}
+
+/// Removes the block's marker from the flag. While another block is live
+/// the user stays as it is; the last restore enables the user only if it
+/// was enabled before the first block, then puts the flag back (last: while
+/// the flag holds the marker, a failed restore can be run again).
 pub(crate) async fn restore(
     cognito: &Cognito,
-    meter: &Meter,
+    run: &Run,
     target: &CognitoTarget,
     marker: &str,
-    was_enabled: bool,
-    previous: Option<&str>,
+    own: &Record,
+    incomplete: bool,
 ) -> Restored {
+    let meter = &run.meter;
     let mut restored = Restored::default();
+    let attribute = target.attribute.as_str();
     let user = match find_user(cognito, meter, &target.pool_id, &target.username).await {
         Ok(Lookup::Found(user)) => user,
         Ok(_) => {
@@ -335,16 +484,95 @@ pub(crate) async fn restore(
             return restored;
         }
     };
-    if user.attributes.get(&target.attribute).map(String::as_str) != Some(marker) {
+    if !own.user_id.is_empty() && own.user_id != user.sub {
+        restored.warnings.push((
+            "User recreated since the block".to_string(),
+            format!("user `{}` now has `sub` `{}`, not `{}` as when it was blocked: it is another user, so nothing was restored", target.username, user.sub, own.user_id),
+        ));
+        return restored;
+    }
+    let all = flags(&user);
+    let Some(mut flag) = all.get(attribute).filter(|f| f.has(marker)).cloned() else {
+        let was_enabled = own.user_was_enabled == Some(true);
+        let others: Vec<String> = all
+            .values()
+            .flat_map(|f| f.blocks.iter())
+            .filter(|b| !run.may_adopt(b.pending.as_ref()))
+            .map(|b| b.marker.clone())
+            .collect();
+        if incomplete && others.is_empty() && was_enabled && !user.enabled {
+            // The flag never got there, but the user was disabled.
+            let enabled = meter
+                .call(
+                    "cognito-idp",
+                    "AdminEnableUser",
+                    cognito.enable_user(&target.pool_id, &target.username),
+                )
+                .await;
+            match enabled {
+                Ok(()) => restored.done.push("enabled the user".to_string()),
+                Err(error) => restored.failed("enable the user".to_string(), error),
+            }
+            return restored;
+        }
         restored.warnings.push((
             "Block marker not in place".to_string(),
             format!(
-                "`{}` no longer holds this block's marker `{marker}` (cleared, or taken over by a newer block): nothing was restored, so the user stays as it is{}",
-                target.attribute,
+                "`{attribute}` no longer holds this block's marker `{marker}` (cleared outside Terraform): nothing was restored, so the user stays as it is{}",
                 if was_enabled { "; enable it by hand if it should sign in" } else { "" }
             ),
         ));
         return restored;
+    };
+    let orphans: Vec<String> = flag
+        .blocks
+        .iter()
+        .filter(|b| b.marker != marker && run.may_adopt(b.pending.as_ref()))
+        .map(|b| b.marker.clone())
+        .collect();
+    for orphan in &orphans {
+        flag.remove(orphan);
+    }
+    let others = others_of(&all, &flag, attribute, marker, run);
+    flag.remove(marker);
+    // An old flag (a bare marker) has its record only in state.
+    let (was_enabled, previous) = match flag.was_enabled {
+        Some(enabled) => (enabled, flag.previous.clone()),
+        None => (
+            own.user_was_enabled == Some(true),
+            own.previous_flag_value.clone(),
+        ),
+    };
+    if !others.is_empty() {
+        let written = match flag.render() {
+            Some(value) => set_flag(cognito, meter, target, &value).await,
+            None => put_previous(cognito, meter, target, previous.as_deref()).await,
+        };
+        if let Err(error) = written {
+            restored.failed(format!("remove block `{marker}` from `{attribute}`"), error);
+            return restored;
+        }
+        restored
+            .done
+            .push(format!("removed block `{marker}` from `{attribute}`"));
+        restored.warnings.push((
+            "User stays blocked by other blocks".to_string(),
+            format!(
+                "user `{}` is still blocked by {}: it is enabled again when the last of them is restored",
+                target.username,
+                quoted(&others)
+            ),
+        ));
+        restored.others = others;
+        return restored;
+    }
+    if let Some(digest) = &flag.digest {
+        if *digest != attributes_digest(&user.attributes, attribute) {
+            restored.warnings.push((
+                "User modified since the block".to_string(),
+                format!("attributes of user `{}` other than `{attribute}` were changed by someone else after the block; check them before the user signs in again", target.username),
+            ));
+        }
     }
     if was_enabled && !user.enabled {
         let enabled = meter
@@ -355,12 +583,35 @@ pub(crate) async fn restore(
             )
             .await;
         if let Err(error) = enabled {
-            restored.errors.push(error);
+            restored.failed("enable the user".to_string(), error);
             return restored;
         }
         restored.done.push("enabled the user".to_string());
     }
-    let flag = match previous {
+    if !orphans.is_empty() {
+        restored.done.push(format!(
+            "removed {} of an apply that was cut off",
+            quoted(&orphans)
+        ));
+    }
+    match put_previous(cognito, meter, target, previous.as_deref()).await {
+        Ok(()) => restored.done.push(match &previous {
+            Some(value) => format!("set `{attribute}` back to `{value}`"),
+            None => format!("cleared `{attribute}`"),
+        }),
+        Err(error) => restored.failed(format!("put `{attribute}` back"), error),
+    }
+    restored
+}
+
+/// Puts the flag's earlier value back, or clears it.
+async fn put_previous(
+    cognito: &Cognito,
+    meter: &Meter,
+    target: &CognitoTarget,
+    previous: Option<&str>,
+) -> Result<(), Error> {
+    match previous {
         Some(value) => set_flag(cognito, meter, target, value).await,
         None => {
             clear_flag(
@@ -372,15 +623,7 @@ pub(crate) async fn restore(
             )
             .await
         }
-    };
-    match flag {
-        Ok(()) => restored.done.push(match previous {
-            Some(value) => format!("set `{}` back to `{value}`", target.attribute),
-            None => format!("cleared `{}`", target.attribute),
-        }),
-        Err(error) => restored.errors.push(error),
     }
-    restored
 }
 
 /// What AWS shows of the block now. Something of it is left while the
@@ -401,13 +644,15 @@ pub(crate) async fn observe(
 
 /// [`observe`] on a user already read.
 pub(crate) fn observed(user: &User, attribute: &str, marker: &str, record: &Record) -> Observed {
-    let flag = user.attributes.get(attribute).map(String::as_str);
-    let flagged = flag == Some(marker);
+    let value = user.attributes.get(attribute).map(String::as_str);
+    let flagged = value
+        .and_then(Flag::parse)
+        .is_some_and(|flag| flag.has(marker));
     let mut undone = Vec::new();
-    match flag {
+    match value {
         _ if flagged => {}
         None | Some("") => undone.push(format!("`{attribute}` was cleared")),
-        Some(other) => undone.push(format!("`{attribute}` now holds `{other}`")),
+        Some(_) => undone.push(format!("`{attribute}` no longer holds block `{marker}`")),
     }
     if user.enabled {
         undone.push("the user was enabled again".to_string());
@@ -421,9 +666,9 @@ pub(crate) fn observed(user: &User, attribute: &str, marker: &str, record: &Reco
 }
 
 /// Moves the marker from `from` to `target.attribute` (in-place update of
-/// `block_attribute`): the new flag is set before the old one is put back,
-/// so the user is flagged throughout. Returns the new attribute's value
-/// before the block (to put back on restore).
+/// `block_attribute`): the new flag is set before the old one loses the
+/// marker, so the user is flagged throughout. Returns the new attribute's
+/// value before the block (to put back on restore).
 pub(crate) async fn move_flag(
     cognito: &Cognito,
     meter: &Meter,
@@ -441,35 +686,44 @@ pub(crate) async fn move_flag(
         Ok(missing) => return Err(vec![missing_user(target, &missing)]),
         Err(error) => return Err(vec![error]),
     };
-    let previous = user
-        .attributes
-        .get(&target.attribute)
-        .filter(|v| !v.is_empty() && !is_marker(v))
-        .cloned();
-    set_flag(cognito, meter, target, marker)
+    let old = user.attributes.get(from).and_then(|v| Flag::parse(v));
+    let mut new = flag_of(&user, &target.attribute);
+    if new.was_enabled.is_none() {
+        new.was_enabled = old.as_ref().and_then(|f| f.was_enabled);
+        new.digest = old.as_ref().and_then(|f| f.digest.clone());
+    }
+    new.put(marker, None);
+    let value = new.render().unwrap_or_default();
+    set_flag(cognito, meter, target, &value)
         .await
         .map_err(|e| vec![e])?;
-    if user.attributes.get(from).map(String::as_str) == Some(marker) {
-        let old = CognitoTarget {
+    if let Some(mut old) = old.filter(|f| f.has(marker)) {
+        old.remove(marker);
+        let from_target = CognitoTarget {
             attribute: from.to_string(),
             ..target.clone()
         };
-        let put_back = match from_previous {
-            Some(value) => set_flag(cognito, meter, &old, value).await,
-            None => clear_flag(cognito, meter, &target.pool_id, &target.username, from).await,
+        let put_back = match old.render() {
+            Some(value) => set_flag(cognito, meter, &from_target, &value).await,
+            None => {
+                let previous = old.previous.as_deref().or(from_previous);
+                put_previous(cognito, meter, &from_target, previous).await
+            }
         };
         put_back.map_err(|e| vec![e])?;
     }
-    Ok(previous)
+    Ok(new.previous)
 }
 
-/// For import: the attribute holding a block marker, the marker and the user.
+/// For import: the attribute holding the block, its marker, the user, and
+/// the record the flag holds.
 pub(crate) async fn discover(
     cognito: &Cognito,
     meter: &Meter,
     pool_id: &str,
     username: &str,
-) -> Result<(String, String, User), Error> {
+    wanted: Option<&str>,
+) -> Result<(String, String, User, Record), Error> {
     let user = match find_user(cognito, meter, pool_id, username).await? {
         Lookup::Found(user) => user,
         _ => {
@@ -478,28 +732,35 @@ pub(crate) async fn discover(
             })
         }
     };
-    let mut flagged: Vec<(String, String)> = user
-        .attributes
+    let all = flags(&user);
+    let found: Vec<(&String, &Flag, String)> = all
         .iter()
-        .filter(|(name, value)| name.starts_with("custom:") && is_marker(value))
-        .map(|(name, value)| (name.clone(), value.clone()))
+        .flat_map(|(name, flag)| {
+            flag.blocks
+                .iter()
+                .map(move |b| (name, flag, b.marker.clone()))
+        })
+        .filter(|(_, _, marker)| wanted.is_none_or(|w| w == marker))
         .collect();
-    flagged.sort();
-    match flagged.as_slice() {
-        [(attribute, marker)] => Ok((attribute.clone(), marker.clone(), user)),
+    match found.as_slice() {
+        [(attribute, flag, marker)] => {
+            let record = Record {
+                user_id: user.sub.clone(),
+                user_was_enabled: flag.was_enabled,
+                previous_flag_value: flag.previous.clone(),
+                ..Record::default()
+            };
+            Ok(((*attribute).clone(), marker.clone(), user.clone(), record))
+        }
         [] => Err(Error::NotFound {
             what: format!("a jit block flag on Cognito user `{username}`"),
         }),
         _ => Err(Error::invalid(
             Default::default(),
-            "Several block flags",
+            "Several blocks",
             format!(
-                "User `{username}` carries block markers in {}; restore the extra ones by hand, then import again.",
-                flagged
-                    .iter()
-                    .map(|(name, _)| format!("`{name}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "User `{username}` carries several blocks ({}), one per `jit_user_block`. Name the one to import: `cognito:{pool_id}:{username}/<marker>`.",
+                quoted(&found.iter().map(|(_, _, m)| m.clone()).collect::<Vec<_>>())
             ),
         )),
     }

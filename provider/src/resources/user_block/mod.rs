@@ -2,12 +2,27 @@
 //! exact restore on destroy.
 //!
 //! - Each block has a **marker** `jit-user-block-<16 hex>`: the name of the
-//!   IAM user's inline deny-all policy, or the value written to the Cognito
-//!   user's flag attribute. It is placed first and removed last; restore
-//!   acts only while it is still in place.
-//! - The **record** in state says what the block changed (access keys
-//!   deactivated, groups removed; whether the Cognito user was enabled and
-//!   what the flag held before), so restore puts back exactly that.
+//!   IAM user's inline deny-all policy, or an entry in the Cognito user's
+//!   flag attribute. Restore acts only while it is still in place.
+//! - **Several blocks coexist** (one workspace or several): each has its own
+//!   marker, and the **record** of what each changed is kept in AWS next to
+//!   the markers (IAM user tags keyed by the marker; the Cognito flag value),
+//!   as well as in state. Restoring one block while another is live removes
+//!   only its marker; the last restore puts back everything every block
+//!   recorded, checking identity (key creation times, group ids, the
+//!   Cognito `sub` and a digest of its other attributes), never names. The
+//!   formats and rules are in `policy::block`.
+//! - **Every step is attempted** even when one fails. A new block that
+//!   fails part-way is saved untainted with `status = "INCOMPLETE"` and a
+//!   warning listing what was done and what was not (a tainted block would
+//!   be replaced destroy-first: restore, then block again, an unblocked
+//!   window); the next plan finishes it in place. After an ambiguous step
+//!   (timeout, lost answer) the user is read again and what is true is
+//!   recorded.
+//! - **Killed applies**: a new block is marked pending (process nonce,
+//!   deadline, fingerprint of its inputs) until its last step; a later block
+//!   or restore of the same user takes over a pending block whose process is
+//!   gone (see `policy::block::Pending`).
 //! - **Drift**: marker gone (policy removed, flag cleared or overwritten)
 //!   ⇒ the block is gone from state and the next plan creates it again;
 //!   marker there but the block partly undone (user enabled again, a key
@@ -39,18 +54,16 @@ use crate::framework::{Errors, Failure, Op, Planned, ResourceType};
 use crate::schema::*;
 use crate::values::{known_str, text, StrList};
 
-use handoff::Handoff;
+use handoff::{Handoff, UserLocks};
 use meter::Meter;
 use plan::*;
 use record::*;
 use report::*;
 
+pub(crate) use crate::policy::block::MARKER_PREFIX;
+
 /// The Cognito flag attribute used when `block_attribute` is not set.
 pub(crate) const DEFAULT_BLOCK_ATTRIBUTE: &str = "custom:access_revoked";
-/// Prefix of every block marker (IAM policy name, Cognito flag value).
-pub(crate) const MARKER_PREFIX: &str = "jit-user-block-";
-/// Length of a marker: the prefix and 16 hex digits.
-pub(crate) const MARKER_LEN: usize = MARKER_PREFIX.len() + 16;
 /// `resource_type` of audit events.
 pub(crate) const AUDIT_RESOURCE: &str = "jit_user_block";
 
@@ -138,6 +151,7 @@ pub(crate) struct BlockPrivate {
 pub(crate) struct UserBlock {
     handoff: Handoff<UserBlockState>,
     pool_checks: cognito::PoolChecks,
+    users: UserLocks,
 }
 
 type Private = Value<BlockPrivate>;
@@ -321,8 +335,14 @@ impl ResourceType for UserBlock {
         let aws = &op.ctx()?.aws;
         let target = known_target(&planned)?;
         let id = target.id();
+        let _turn = self.users.lock(&target.user_key()).await;
+        let run = Run::new(&meter, &target, &planned);
         let parked = self.handoff.take_for_create(&target.user_key());
-        let inherited = parked.as_ref().and_then(inherited_from);
+        let parked_marker = parked
+            .as_ref()
+            .and_then(|p| known_str(&p.marker))
+            .map(str::to_string);
+        let own = parked.as_ref().map(record_of).unwrap_or_default();
         let marker = new_marker();
         let pool_checked = match &target {
             Target::Cognito(c) => self.pool_checks.fresh(&c.pool_id, &c.attribute),
@@ -330,57 +350,54 @@ impl ResourceType for UserBlock {
         };
         let progress = run_block(
             aws,
-            &meter,
+            &run,
             &target,
             &marker,
-            inherited.as_ref(),
+            &own,
+            true,
+            parked_marker.as_deref(),
             pool_checked,
         )
         .await;
-        let state = placed_state(
-            planned.clone(),
-            &target,
-            &marker,
-            &progress,
-            audit::now_rfc3339(),
-        );
-        let action = if inherited.is_some() {
+        let now = audit::now_rfc3339();
+        let kept_parked = parked.filter(|_| !progress.marker_placed);
+        let state = match &kept_parked {
+            // The new marker could not be placed: the block it replaces
+            // stays, under the new inputs, to be finished in place.
+            Some(parked) => {
+                let mut state = adopt(parked.clone(), planned.clone());
+                flatten_record(&mut state, &target, &progress.record);
+                state.status = Value::Value(status::INCOMPLETE.into());
+                state
+            }
+            None => placed_state(planned.clone(), &target, &marker, &progress, now),
+        };
+        let action = if parked_marker.is_some() {
             "user_block.handover"
         } else {
             "user_block.block"
         };
         let mut details = block_details(&target, &marker, &progress);
-        if let Some(old) = &inherited {
-            details.push(("replaced_marker", old.marker.clone()));
+        if let Some(old) = &parked_marker {
+            details.push(("replaced_marker", old.clone()));
         }
         let failure = failure_text(&progress.errors);
         audit_event(op, action, &id, &state, failure.as_deref(), details).await;
         report_notes(op, &progress.warnings, &id);
+        report_others(&progress.others, &id);
         meter.log("create");
 
-        if !progress.marker_placed {
-            let mut errors = Errors::from(progress.errors);
-            let Some(parked) = parked else {
-                return Err(Failure::Nothing(errors));
-            };
-            errors.push(Error::incomplete(
-                format!("Earlier block kept in place: `{id}`"),
-                format!("The new block could not be placed, so the block it replaces (marker `{}`) was left in place: the user stays blocked. Fix the error above and run apply again.", text(&parked.marker)),
-            ).at(target.user_path()));
-            return Err(Failure::Saved(
-                (adopt(parked, planned), Value::Null),
-                errors,
-            ));
+        if !progress.changed && kept_parked.is_none() {
+            return Err(Failure::Nothing(Errors::from(progress.errors)));
         }
-        if let Some(failure) = failure {
-            let error = Error::incomplete(
+        if failure.is_some() {
+            // Saved untainted: the next plan finishes the block in place.
+            let kept = text(&state.marker).to_string();
+            op.warn(
                 format!("Block incomplete: `{id}`"),
-                incomplete_detail(&progress.done, &failure, &marker),
+                incomplete_detail(&progress, &kept),
+                target.user_path(),
             );
-            return Err(Failure::saved(
-                (state, Value::Null),
-                error.at(target.user_path()),
-            ));
         }
         Ok((state, Value::Null))
     }
@@ -396,6 +413,8 @@ impl ResourceType for UserBlock {
         let aws = &op.ctx()?.aws;
         let target = known_target(&planned)?;
         let id = target.id();
+        let _turn = self.users.lock(&target.user_key()).await;
+        let run = Run::new(&meter, &target, &planned);
         let marker = text(&prior.marker).to_string();
         let mut record = record_of(&prior);
         let mut state = planned;
@@ -419,15 +438,12 @@ impl ResourceType for UserBlock {
             && matches!(text(&prior.status), status::UNBLOCKED | status::INCOMPLETE);
         let mut failed = None;
         if reblock {
-            let inherited = Inherited {
-                record,
-                marker: marker.clone(),
-            };
-            let progress = run_block(aws, &meter, &target, &marker, Some(&inherited), false).await;
+            let progress =
+                run_block(aws, &run, &target, &marker, &record, false, None, false).await;
             flatten_record(&mut state, &target, &progress.record);
             let failure = failure_text(&progress.errors);
             if failure.is_some() {
-                state.status = prior.status.clone();
+                state.status = Value::Value(status::INCOMPLETE.into());
             }
             let details = block_details(&target, &marker, &progress);
             audit_event(
@@ -440,13 +456,10 @@ impl ResourceType for UserBlock {
             )
             .await;
             report_notes(op, &progress.warnings, &id);
-            failed = failure.map(|failure| {
+            failed = failure.map(|_| {
                 Error::incomplete(
                     format!("Block incomplete: `{id}`"),
-                    format!(
-                        "Done: {}. Failed: {failure}. Marker `{marker}` is in place; run apply again to finish.",
-                        done_text(&progress.done)
-                    ),
+                    incomplete_detail(&progress, &marker),
                 )
                 .at(target.user_path())
             });
@@ -488,17 +501,17 @@ impl ResourceType for UserBlock {
             return Ok(());
         }
 
+        let _turn = self.users.lock(&user).await;
+        let run = Run::new(&meter, &target, &prior);
         let marker = text(&prior.marker).to_string();
         let record = record_of(&prior);
+        let incomplete = text(&prior.status) == status::INCOMPLETE;
         let restored = match &target {
             Target::Cognito(c) => {
-                let was_enabled = record.user_was_enabled == Some(true);
-                let previous = record.previous_flag_value.as_deref();
-                cognito::restore(&aws.cognito(), &meter, c, &marker, was_enabled, previous).await
+                cognito::restore(&aws.cognito(), &run, c, &marker, &record, incomplete).await
             }
             Target::Iam(user) => {
-                let (keys, groups) = (&record.keys_deactivated, &record.groups_removed);
-                iam::restore(&aws.iam(), &meter, user, &marker, keys, groups).await
+                iam::restore(&aws.iam(), &run, user, &marker, &record, incomplete).await
             }
         };
         let failure = failure_text(&restored.errors);
@@ -518,8 +531,9 @@ impl ResourceType for UserBlock {
             Some(failure) => Err(Error::incomplete(
                 format!("Restore incomplete: `{id}`"),
                 format!(
-                    "Done: {}. Failed: {failure}. The user stays blocked by marker `{marker}`; run destroy again to finish (restoring is idempotent).",
-                    done_text(&restored.done)
+                    "Done: {}. Not done: {}. The user stays blocked by marker `{marker}`; run destroy again to finish (restoring is idempotent). Failed: {failure}.",
+                    done_text(&restored.done),
+                    done_text(&restored.not_done),
                 ),
             )
             .at(target.user_path())),
@@ -530,52 +544,81 @@ impl ResourceType for UserBlock {
     async fn import(&self, op: &mut Op<'_>, id: &str) -> Result<UserBlockState, Error> {
         let meter = Meter::new();
         let aws = &op.ctx()?.aws;
-        let (user, pool) = parse_id(id)?;
-        let (target, marker, blocked, user_id) = match pool {
+        let ImportId { user, pool, marker } = parse_id(id)?;
+        let wanted = marker.as_deref();
+        let (target, marker, blocked, record, recorded) = match pool {
             Some(pool) => {
-                let (attribute, marker, found) =
-                    cognito::discover(&aws.cognito(), &meter, &pool, &user).await?;
+                let (attribute, marker, found, record) =
+                    cognito::discover(&aws.cognito(), &meter, &pool, &user, wanted).await?;
+                let recorded = record.user_was_enabled.is_some();
                 let target = Target::Cognito(CognitoTarget {
                     pool_id: pool,
                     username: user,
                     attribute,
                 });
-                (target, marker, !found.enabled, found.sub)
+                (target, marker, !found.enabled, record, recorded)
             }
             None => {
                 let iam = aws.iam();
-                let (marker, found) = iam::discover(&iam, &meter, &user).await?;
-                let observed =
-                    iam::observe(&iam, &meter, &user, &marker, &Record::default()).await?;
+                let (marker, found, record) = iam::discover(&iam, &meter, &user, wanted).await?;
+                let recorded = IamRecordTags::present(&found, &marker);
+                let observed = iam::observed(&found, &marker, &record);
                 let blocked =
                     matches!(observed, Observed::User { ref undone, .. } if undone.is_empty());
-                (Target::Iam(user), marker, blocked, found.user_id)
+                (Target::Iam(user), marker, blocked, record, recorded)
             }
         };
-        let state = imported_state(id, &target, &marker, blocked, user_id);
+        let state = imported_state(&target.id(), &target, &marker, blocked, record);
         meter.log("import");
-        op.warn(
-            format!("Imported block has no restore record: `{id}`"),
-            format!("Which keys, groups or enabled state the block `{marker}` changed is known only to the state that created it (and to its `user_block.block` audit event). Destroying this imported block removes the marker only: reactivate keys, re-add groups or enable the user by hand as that event lists."),
-            AttributePath::default(),
-        );
+        if !recorded {
+            op.warn(
+                format!("Imported block has no restore record: `{id}`"),
+                format!("Block `{marker}` was placed by an earlier version of the provider, which kept what it changed (keys, groups, enabled state) only in the state that created it (and in its `user_block.block` audit event). Destroying this imported block removes the marker only: reactivate keys, re-add groups or enable the user by hand as that event lists."),
+                AttributePath::default(),
+            );
+        }
         Ok(state)
     }
 }
 
 /// Runs the block steps of the target's kind.
+#[allow(clippy::too_many_arguments)]
 async fn run_block(
     aws: &AwsClients,
-    meter: &Meter,
+    run: &Run,
     target: &Target,
     marker: &str,
-    inherited: Option<&Inherited>,
+    own: &Record,
+    pending: bool,
+    take_over: Option<&str>,
     pool_checked: bool,
 ) -> Progress {
     match target {
         Target::Cognito(c) => {
-            cognito::block(&aws.cognito(), meter, c, marker, inherited, pool_checked).await
+            let cognito = aws.cognito();
+            cognito::block(
+                &cognito,
+                run,
+                c,
+                marker,
+                own,
+                pending,
+                take_over,
+                pool_checked,
+            )
+            .await
         }
-        Target::Iam(user) => iam::block(&aws.iam(), meter, user, marker, inherited).await,
+        Target::Iam(user) => {
+            iam::block(&aws.iam(), run, user, marker, own, pending, take_over).await
+        }
+    }
+}
+
+/// Whether an IAM user carries the record tags of a block.
+struct IamRecordTags;
+
+impl IamRecordTags {
+    fn present(user: &iam::User, marker: &str) -> bool {
+        crate::policy::block::IamRecord::from_tags(&user.tags).contains_key(marker)
     }
 }

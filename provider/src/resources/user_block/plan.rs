@@ -5,35 +5,61 @@ use tf_provider::value::Value;
 use tf_provider::AttributePath;
 
 use super::{
-    status, CognitoBlock, IamBlock, UserBlockState, DEFAULT_BLOCK_ATTRIBUTE, MARKER_LEN,
-    MARKER_PREFIX,
+    status, CognitoBlock, IamBlock, UserBlockState, DEFAULT_BLOCK_ATTRIBUTE, MARKER_PREFIX,
 };
 use crate::audit;
 use crate::error::{attr, Error};
 use crate::framework::Errors;
+use crate::policy::block::is_marker;
 use crate::policy::user_name_problem;
 use crate::values::{known_str, text};
 
-/// Parses an import id (the resource id).
-pub(crate) fn parse_id(id: &str) -> Result<(String, Option<String>), Error> {
+/// An import id: the resource id, optionally with `/<marker>` to pick one
+/// of several blocks of the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ImportId {
+    /// IAM user name or Cognito username.
+    pub user: String,
+    /// Cognito user pool id (`None`: IAM).
+    pub pool: Option<String>,
+    /// The block's marker, when given.
+    pub marker: Option<String>,
+}
+
+/// Parses an import id: `iam:<user_name>` or
+/// `cognito:<user_pool_id>:<username>`, each optionally followed by
+/// `/<marker>`.
+pub(crate) fn parse_id(id: &str) -> Result<ImportId, Error> {
     let bad = || {
         Error::invalid(
             AttributePath::default(),
             "Cannot import this block",
-            format!("`{id}` is not a block id: use `iam:<user_name>` or `cognito:<user_pool_id>:<username>`, e.g. `cognito:eu-west-1_AbCdEf123:mallory`."),
+            format!("`{id}` is not a block id: use `iam:<user_name>` or `cognito:<user_pool_id>:<username>`, e.g. `cognito:eu-west-1_AbCdEf123:mallory`, and add `/<marker>` (e.g. `/jit-user-block-0123456789abcdef`) to pick one of several blocks of the user."),
         )
     };
-    if let Some(user) = id.strip_prefix("iam:") {
+    let (id_part, marker) = match id.rsplit_once('/') {
+        Some((rest, marker)) if is_marker(marker) => (rest, Some(marker.to_string())),
+        _ => (id, None),
+    };
+    if let Some(user) = id_part.strip_prefix("iam:") {
         return if valid_iam_name(user) {
-            Ok((user.to_string(), None))
+            Ok(ImportId {
+                user: user.to_string(),
+                pool: None,
+                marker,
+            })
         } else {
             Err(bad())
         };
     }
-    let rest = id.strip_prefix("cognito:").ok_or_else(bad)?;
+    let rest = id_part.strip_prefix("cognito:").ok_or_else(bad)?;
     let (pool, username) = rest.split_once(':').ok_or_else(bad)?;
     if valid_pool_id(pool) && valid_username(username) {
-        Ok((username.to_string(), Some(pool.to_string())))
+        Ok(ImportId {
+            user: username.to_string(),
+            pool: Some(pool.to_string()),
+            marker,
+        })
     } else {
         Err(bad())
     }
@@ -47,13 +73,6 @@ pub(crate) fn cognito_path(name: &'static str) -> AttributePath {
 /// Path of an attribute inside the `iam` block.
 pub(crate) fn iam_path(name: &'static str) -> AttributePath {
     attr("iam").index(0).attribute(name)
-}
-
-/// True for a block marker `jit-user-block-<16 hex>`.
-pub(crate) fn is_marker(value: &str) -> bool {
-    value.strip_prefix(MARKER_PREFIX).is_some_and(|hex| {
-        hex.len() == MARKER_LEN - MARKER_PREFIX.len() && hex.bytes().all(|b| b.is_ascii_hexdigit())
-    })
 }
 
 pub(super) fn new_marker() -> String {

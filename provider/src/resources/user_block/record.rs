@@ -1,15 +1,24 @@
-//! The record of a block (what it changed, so that restore puts back
-//! exactly that), the outcome of the block and restore steps, and how the
-//! record is stored in state.
+//! The record of a block in state (what it changed, so that restore puts
+//! back exactly that), the outcome of the block and restore steps, and what
+//! one run needs to recognise blocks cut off by a killed apply.
+//!
+//! The record in state is this block's own; the records in AWS (user tags,
+//! the Cognito flag: see `policy::block`) are what every block of the user
+//! shares. Restore uses both.
+
+use std::sync::OnceLock;
 
 use tf_provider::value::Value;
 
+use super::meter::Meter;
 use super::plan::Target;
 use super::{status, CognitoBlock, IamBlock, UserBlockState};
+use crate::audit;
 use crate::error::Error;
+use crate::policy::block::{fingerprint, Pending, PENDING_SECONDS};
 use crate::values::{known_str, known_str_list, str_list, text};
 
-/// What a block changed; restore puts back exactly this.
+/// What a block changed, as its state holds it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Record {
     /// IAM user id or Cognito `sub`.
@@ -24,30 +33,89 @@ pub(crate) struct Record {
     pub previous_flag_value: Option<String>,
 }
 
-/// An earlier block of the same user whose record a new block continues.
+/// What one block or restore needs besides its inputs: the meter, this
+/// provider process's nonce, the fingerprint of the block's inputs, and
+/// the time.
 #[derive(Debug, Clone)]
-pub(crate) struct Inherited {
-    /// Its record.
-    pub record: Record,
-    /// Its marker (replaced by the new block's).
-    pub marker: String,
+pub(crate) struct Run {
+    /// Times AWS calls.
+    pub meter: Meter,
+    /// Random id of this provider process.
+    pub nonce: String,
+    /// Fingerprint of the block's inputs (user, who, why, ticket).
+    pub fingerprint: String,
+    /// Unix seconds.
+    pub now: i64,
+}
+
+impl Run {
+    /// A run for the block `state` of `target`.
+    pub fn new(meter: &Meter, target: &Target, state: &UserBlockState) -> Self {
+        Self {
+            meter: meter.clone(),
+            nonce: process_nonce().to_string(),
+            fingerprint: fingerprint(&[
+                &target.user_key(),
+                text(&state.blocked_by),
+                text(&state.reason),
+                text(&state.ticket),
+            ]),
+            now: time::OffsetDateTime::now_utc().unix_timestamp(),
+        }
+    }
+
+    /// The pending mark of a block this run is placing.
+    pub fn pending(&self) -> Pending {
+        Pending {
+            nonce: self.nonce.clone(),
+            deadline: self.now + PENDING_SECONDS,
+            fingerprint: self.fingerprint.clone(),
+        }
+    }
+
+    /// True when a pending block may be taken over by this run.
+    pub fn may_adopt(&self, pending: Option<&Pending>) -> bool {
+        pending.is_some_and(|p| p.adoptable(&self.nonce, &self.fingerprint, self.now))
+    }
+}
+
+/// This provider process's nonce (8 hex digits), the same for every block
+/// it places.
+pub(crate) fn process_nonce() -> &'static str {
+    static NONCE: OnceLock<String> = OnceLock::new();
+    NONCE.get_or_init(|| audit::random_id()[..8].to_string())
 }
 
 /// Outcome of the block steps.
 #[derive(Debug, Default)]
 pub(crate) struct Progress {
-    /// What is blocked now (merged with any inherited record).
+    /// What this block changed (merged with any record it continues).
     pub record: Record,
     /// Steps done, in order.
     pub done: Vec<String>,
+    /// Steps attempted that did not succeed.
+    pub not_done: Vec<String>,
     /// `(summary, detail)` notes for the operator.
     pub warnings: Vec<(String, String)>,
     /// Failures; empty when every step succeeded.
     pub errors: Vec<Error>,
-    /// Whether this block's marker is in place.
+    /// AWS may hold something of this block (its marker, its record, or a
+    /// change it made): its state must be kept.
+    pub changed: bool,
+    /// Whether this block's marker is in place (as far as known).
     pub marker_placed: bool,
-    /// Markers of earlier blocks this block replaced.
-    pub took_over: Vec<String>,
+    /// Orphaned blocks (of killed applies) this block took over.
+    pub adopted: Vec<String>,
+    /// Other live blocks of the user.
+    pub others: Vec<String>,
+}
+
+impl Progress {
+    /// Notes a failed step: what it was and why.
+    pub fn failed(&mut self, step: String, error: Error) {
+        self.not_done.push(format!("{step} ({error})"));
+        self.errors.push(error);
+    }
 }
 
 /// Outcome of the restore steps.
@@ -55,10 +123,22 @@ pub(crate) struct Progress {
 pub(crate) struct Restored {
     /// Steps done, in order.
     pub done: Vec<String>,
+    /// Steps attempted that did not succeed.
+    pub not_done: Vec<String>,
     /// `(summary, detail)` notes for the operator.
     pub warnings: Vec<(String, String)>,
     /// Failures.
     pub errors: Vec<Error>,
+    /// Other live blocks that keep the user blocked.
+    pub others: Vec<String>,
+}
+
+impl Restored {
+    /// Notes a failed step: what it was and why.
+    pub fn failed(&mut self, step: String, error: Error) {
+        self.not_done.push(format!("{step} ({error})"));
+        self.errors.push(error);
+    }
 }
 
 /// What AWS shows of a block.
@@ -111,8 +191,9 @@ pub(crate) fn flatten_record(state: &mut UserBlockState, target: &Target, record
     }
 }
 
-/// The state of a new block once its steps ran: the marker and the record
-/// when the marker was placed, `INCOMPLETE` when a later step failed.
+/// The state of a new block once its steps ran: the marker and the record,
+/// `BLOCKED` when every step succeeded, else `INCOMPLETE` (the next plan
+/// finishes it in place).
 pub(crate) fn placed_state(
     planned: UserBlockState,
     target: &Target,
@@ -121,26 +202,15 @@ pub(crate) fn placed_state(
     now: String,
 ) -> UserBlockState {
     let mut state = planned;
-    if progress.marker_placed {
-        state.blocked_at = Value::Value(now);
-        state.marker = Value::Value(marker.to_string());
-        state.status = Value::Value(if progress.errors.is_empty() {
-            status::BLOCKED.into()
-        } else {
-            status::INCOMPLETE.into()
-        });
-        flatten_record(&mut state, target, &progress.record);
-    }
+    state.blocked_at = Value::Value(now);
+    state.marker = Value::Value(marker.to_string());
+    state.status = Value::Value(if progress.errors.is_empty() {
+        status::BLOCKED.into()
+    } else {
+        status::INCOMPLETE.into()
+    });
+    flatten_record(&mut state, target, &progress.record);
     state
-}
-
-/// A parked block as the base of the block that replaces it.
-pub(crate) fn inherited_from(parked: &UserBlockState) -> Option<Inherited> {
-    let marker = known_str(&parked.marker)?;
-    Some(Inherited {
-        record: record_of(parked),
-        marker: marker.to_string(),
-    })
 }
 
 /// A parked (still placed) block, stored under the planned inputs.
@@ -154,13 +224,14 @@ pub(crate) fn adopt(parked: UserBlockState, planned: UserBlockState) -> UserBloc
 }
 
 /// The state of an imported block: its target, marker and status, and a
-/// record holding only the user id (what the block changed is unknown).
+/// record holding only the user id (the shared record in AWS holds the
+/// rest, and restore reads it there).
 pub(crate) fn imported_state(
     id: &str,
     target: &Target,
     marker: &str,
     blocked: bool,
-    user_id: String,
+    record: Record,
 ) -> UserBlockState {
     let status = if blocked {
         status::BLOCKED
@@ -187,11 +258,24 @@ pub(crate) fn imported_state(
             });
         }
     }
-    let record = Record {
-        user_id,
-        user_was_enabled: matches!(target, Target::Cognito(_)).then_some(false),
-        ..Default::default()
-    };
     flatten_record(&mut state, target, &record);
     state
+}
+
+/// The items as a list of backquoted names.
+pub(crate) fn quoted(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `Ok(false)` when AWS says the object is gone.
+pub(crate) fn done_unless_gone(result: Result<(), Error>) -> Result<bool, Error> {
+    match result {
+        Ok(()) => Ok(true),
+        Err(error) if error.is_not_found() => Ok(false),
+        Err(error) => Err(error),
+    }
 }

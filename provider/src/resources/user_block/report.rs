@@ -11,12 +11,18 @@ use crate::error::Error;
 use crate::framework::Op;
 use crate::values::text;
 
-/// The detail of a block that failed part-way: what was done, what failed,
-/// and that the user is blocked as far as listed.
-pub(crate) fn incomplete_detail(done: &[String], failure: &str, marker: &str) -> String {
+/// The detail of a block that failed part-way: what was done, what was
+/// not, and that the next apply finishes it in place.
+pub(crate) fn incomplete_detail(progress: &Progress, marker: &str) -> String {
+    let placed = if progress.marker_placed {
+        format!("marker `{marker}` is in place")
+    } else {
+        format!("marker `{marker}` is not in place yet")
+    };
     format!(
-        "Done: {}. Failed: {failure}. The user is blocked as far as listed (marker `{marker}` is in place); run apply again to finish: the block is replaced without a gap.",
-        done_text(done)
+        "Done: {}. Not done: {}. The user is blocked as far as listed ({placed}); the block is saved with status `INCOMPLETE`, and the next plan finishes it in place (run apply again), without ever unblocking the user.",
+        done_text(&progress.done),
+        done_text(&progress.not_done),
     )
 }
 
@@ -76,8 +82,14 @@ pub(crate) fn block_details(
             }
         }
     }
-    if !progress.took_over.is_empty() {
-        details.push(("took_over", progress.took_over.join(",")));
+    if !progress.adopted.is_empty() {
+        details.push(("took_over", progress.adopted.join(",")));
+    }
+    if !progress.not_done.is_empty() {
+        details.push(("steps_not_done", progress.not_done.join("; ")));
+    }
+    if !progress.others.is_empty() {
+        details.push(("other_blocks", progress.others.join(",")));
     }
     details
 }
@@ -133,12 +145,27 @@ pub(crate) fn report_notes(op: &mut Op<'_>, notes: &[(String, String)], id: &str
     }
 }
 
+/// Notes that other blocks of the user exist (they keep it blocked when
+/// this one is restored).
+pub(crate) fn report_others(others: &[String], id: &str) {
+    if others.is_empty() {
+        return;
+    }
+    tracing::info!(block = %id, others = %others.join(","), "the user has other blocks");
+}
+
 /// Audit details of a restore: marker, steps and notes.
 pub(crate) fn restore_details(marker: &str, restored: &Restored) -> Vec<(&'static str, String)> {
     let mut details = vec![
         ("marker", marker.to_string()),
         ("steps_done", restored.done.join("; ")),
     ];
+    if !restored.not_done.is_empty() {
+        details.push(("steps_not_done", restored.not_done.join("; ")));
+    }
+    if !restored.others.is_empty() {
+        details.push(("other_blocks", restored.others.join(",")));
+    }
     if !restored.warnings.is_empty() {
         details.push((
             "notes",

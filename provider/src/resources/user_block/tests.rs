@@ -9,6 +9,7 @@ use tf_provider::AttributePath;
 use super::*;
 use crate::aws::cognito::SchemaAttribute;
 use crate::error::attr;
+use crate::policy::block::{is_marker, MARKER_LEN};
 use crate::values::str_list;
 
 fn s(text: &str) -> Value<String> {
@@ -167,16 +168,31 @@ fn unknown_inputs_are_not_errors_and_leave_the_target_unknown() {
 
 #[test]
 fn ids_parse_back_and_bad_ids_say_the_format() {
-    assert_eq!(parse_id("iam:mallory").unwrap(), ("mallory".into(), None));
+    let id = |user: &str, pool: Option<&str>, marker: Option<&str>| ImportId {
+        user: user.into(),
+        pool: pool.map(str::to_string),
+        marker: marker.map(str::to_string),
+    };
+    const M: &str = "jit-user-block-0123456789abcdef";
+    assert_eq!(parse_id("iam:mallory").unwrap(), id("mallory", None, None));
     assert_eq!(
         parse_id("cognito:eu-west-1_AbC123:user:with:colons").unwrap(),
-        ("user:with:colons".into(), Some("eu-west-1_AbC123".into()))
+        id("user:with:colons", Some("eu-west-1_AbC123"), None)
+    );
+    assert_eq!(
+        parse_id(&format!("iam:mallory/{M}")).unwrap(),
+        id("mallory", None, Some(M))
+    );
+    assert_eq!(
+        parse_id(&format!("cognito:eu-west-1_AbC123:a/b/{M}")).unwrap(),
+        id("a/b", Some("eu-west-1_AbC123"), Some(M))
     );
     for bad in [
         "mallory",
         "iam:",
         "cognito:eu-west-1_AbC123",
         "cognito:pool:x",
+        "iam:mallory/jit-user-block-12",
     ] {
         let (summary, detail, _) = parse_id(bad)
             .unwrap_err()
@@ -384,9 +400,7 @@ fn a_parked_block_kept_in_place_takes_the_planned_inputs() {
     assert_eq!(kept.ticket, s("SEC-9"));
     assert_eq!(kept.marker, parked.marker);
     assert_eq!(kept.access_keys_deactivated, parked.access_keys_deactivated);
-    let inherited = inherited_from(&parked).unwrap();
-    assert_eq!(inherited.marker, "jit-user-block-0123456789abcdef");
-    assert_eq!(inherited.record.groups_removed, vec!["ops", "dev"]);
+    assert_eq!(record_of(&parked).groups_removed, vec!["ops", "dev"]);
 }
 
 #[test]
@@ -394,7 +408,7 @@ fn a_block_failing_part_way_is_stored_as_incomplete_with_its_steps() {
     let planned = iam_state("mallory");
     let target = Target::Iam("mallory".into());
     let marker = "jit-user-block-0123456789abcdef";
-    let progress = Progress {
+    let mut progress = Progress {
         record: Record {
             user_id: "AIDA1".into(),
             keys_deactivated: vec!["AKIA1".into()],
@@ -404,16 +418,20 @@ fn a_block_failing_part_way_is_stored_as_incomplete_with_its_steps() {
             format!("attached deny-all policy `{marker}`"),
             "deactivated access key `AKIA1`".into(),
         ],
-        errors: vec![Error::Aws {
+        marker_placed: true,
+        changed: true,
+        ..Default::default()
+    };
+    progress.failed(
+        "remove from group `ops`".into(),
+        Error::Aws {
             service: "iam",
             operation: "RemoveUserFromGroup",
             code: Some("ServiceFailure".into()),
             message: "try again".into(),
             request_id: None,
-        }],
-        marker_placed: true,
-        ..Default::default()
-    };
+        },
+    );
     let state = placed_state(planned.clone(), &target, marker, &progress, "now".into());
     assert_eq!(state.status, s(status::INCOMPLETE));
     assert_eq!(state.marker, s(marker));
@@ -422,25 +440,23 @@ fn a_block_failing_part_way_is_stored_as_incomplete_with_its_steps() {
         str_list(["AKIA1".to_string()])
     );
     assert_eq!(state.groups_removed, str_list([]));
-    let detail = incomplete_detail(
-        &progress.done,
-        &failure_text(&progress.errors).unwrap(),
-        marker,
+    let detail = incomplete_detail(&progress, marker);
+    assert!(
+        detail.starts_with(&format!(
+            "Done: attached deny-all policy `{marker}`; deactivated access key `AKIA1`. Not done: remove from group `ops` (AWS iam RemoveUserFromGroup failed: try again)."
+        )),
+        "{detail}"
     );
-    assert!(detail.starts_with(&format!(
-        "Done: attached deny-all policy `{marker}`; deactivated access key `AKIA1`. Failed: AWS iam RemoveUserFromGroup failed"
-    )));
-    assert!(detail.contains("run apply again"));
+    assert!(detail.contains("next plan finishes it in place"));
 
-    // Nothing placed: nothing to store.
-    let nothing = Progress {
-        errors: progress.errors,
+    // Every step done: blocked.
+    let clean = Progress {
+        marker_placed: true,
+        changed: true,
         ..Default::default()
     };
-    assert_eq!(
-        placed_state(planned.clone(), &target, marker, &nothing, "now".into()),
-        planned
-    );
+    let state = placed_state(planned, &target, marker, &clean, "now".into());
+    assert_eq!(state.status, s(status::BLOCKED));
 }
 
 #[test]
@@ -512,7 +528,7 @@ fn the_pool_schema_must_carry_a_mutable_string_flag() {
         summary(&[fixed]).as_deref(),
         Some("Block attribute is immutable")
     );
-    let narrow = schema_attribute("custom:access_revoked", "String", true, "10");
+    let narrow = schema_attribute("custom:access_revoked", "String", true, "64");
     assert_eq!(
         summary(&[narrow]).as_deref(),
         Some("Block attribute too short for the marker")
@@ -566,6 +582,22 @@ fn cognito_drift_keeps_the_block_while_anything_of_it_is_left() {
         ..Default::default()
     };
     assert!(!look(&cognito_user(false, Some("other")), &was_disabled).1);
+    // Another block's flag: this block's marker is not in it.
+    const OTHER: &str = "jit-user-block-fedcba9876543210";
+    let (undone, left) = look(&cognito_user(false, Some(OTHER)), &was_enabled);
+    assert_eq!(
+        undone,
+        vec![format!(
+            "`custom:access_revoked` no longer holds block `{M}`"
+        )]
+    );
+    assert!(left);
+    // The flag with a record and several blocks still holds this one.
+    let shared = format!("{OTHER} {M} e=1 h=0a0b0c0d");
+    assert_eq!(
+        look(&cognito_user(false, Some(&shared)), &was_enabled),
+        (vec![], true)
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -575,8 +607,22 @@ fn iam_user(document: Option<&str>, keys: &[(&str, bool)], groups: &[&str]) -> i
     iam::User {
         user_id: "AIDA1".into(),
         policies: vec![],
-        keys: keys.iter().map(|(id, on)| (id.to_string(), *on)).collect(),
-        groups: groups.iter().map(|g| g.to_string()).collect(),
+        keys: keys
+            .iter()
+            .map(|(id, on)| crate::aws::iam::AccessKey {
+                id: id.to_string(),
+                status: if *on { "Active" } else { "Inactive" }.into(),
+                created: 1,
+            })
+            .collect(),
+        groups: groups
+            .iter()
+            .map(|g| crate::aws::iam::GroupRef {
+                name: g.to_string(),
+                id: format!("AGPA{g}"),
+            })
+            .collect(),
+        tags: Default::default(),
         marker_document: document.map(str::to_string),
     }
 }
