@@ -18,7 +18,9 @@
 //! let json = document.to_json();
 //! ```
 
+pub mod actions;
 pub mod arn;
+pub mod ci_role;
 mod cidr;
 mod conditions;
 mod document;
