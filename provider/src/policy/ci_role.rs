@@ -121,7 +121,9 @@ pub enum CiRoleError {
     #[error("no revoker role for `iam:PassRole`")]
     NoRevokerRole,
     /// Larger than IAM takes for a role's inline policies.
-    #[error("policy is `{size}` characters, over IAM's limit of `{limit}` for a role's inline policies")]
+    #[error(
+        "policy is `{size}` characters, over IAM's limit of `{limit}` for a role's inline policies"
+    )]
     TooLarge {
         /// Characters, whitespace excluded.
         size: usize,

@@ -20,11 +20,36 @@ const SCHEDULER_DLQ: &str = "EventBridge Scheduler User Guide, \"Configuring a s
 /// Every IAM action the provider, its schedules or AWS on its behalf needs.
 pub const ACTIONS: &[Action] = &[
     // ------------------------------------------------------------ sso-admin
-    act("sso:ListInstances", Read, Everything, &[Calls(&[("sso-admin", "ListInstances")])]),
-    act("sso:ListPermissionSets", Read, IdentityCenter, &[Calls(&[("sso-admin", "ListPermissionSets")])]),
-    act("sso:DescribePermissionSet", Read, IdentityCenter, &[Calls(&[("sso-admin", "DescribePermissionSet")])]),
-    act("sso:ListAccountAssignments", Read, IdentityCenter, &[Calls(&[("sso-admin", "ListAccountAssignments")])]),
-    act("sso:CreateAccountAssignment", Write, IdentityCenter, &[Calls(&[("sso-admin", "CreateAccountAssignment")])]),
+    act(
+        "sso:ListInstances",
+        Read,
+        Everything,
+        &[Calls(&[("sso-admin", "ListInstances")])],
+    ),
+    act(
+        "sso:ListPermissionSets",
+        Read,
+        IdentityCenter,
+        &[Calls(&[("sso-admin", "ListPermissionSets")])],
+    ),
+    act(
+        "sso:DescribePermissionSet",
+        Read,
+        IdentityCenter,
+        &[Calls(&[("sso-admin", "DescribePermissionSet")])],
+    ),
+    act(
+        "sso:ListAccountAssignments",
+        Read,
+        IdentityCenter,
+        &[Calls(&[("sso-admin", "ListAccountAssignments")])],
+    ),
+    act(
+        "sso:CreateAccountAssignment",
+        Write,
+        IdentityCenter,
+        &[Calls(&[("sso-admin", "CreateAccountAssignment")])],
+    ),
     act(
         "sso:DeleteAccountAssignment",
         Write,
@@ -37,33 +62,164 @@ pub const ACTIONS: &[Action] = &[
             },
         ],
     ),
-    act("sso:DescribeAccountAssignmentCreationStatus", Read, IdentityCenter, &[Calls(&[("sso-admin", "DescribeAccountAssignmentCreationStatus")])]),
-    act("sso:DescribeAccountAssignmentDeletionStatus", Read, IdentityCenter, &[Calls(&[("sso-admin", "DescribeAccountAssignmentDeletionStatus")])]),
+    act(
+        "sso:DescribeAccountAssignmentCreationStatus",
+        Read,
+        IdentityCenter,
+        &[Calls(&[(
+            "sso-admin",
+            "DescribeAccountAssignmentCreationStatus",
+        )])],
+    ),
+    act(
+        "sso:DescribeAccountAssignmentDeletionStatus",
+        Read,
+        IdentityCenter,
+        &[Calls(&[(
+            "sso-admin",
+            "DescribeAccountAssignmentDeletionStatus",
+        )])],
+    ),
     // -------------------------------------------------------- identitystore
-    act("identitystore:GetUserId", Read, IdentityStore, &[Calls(&[("identitystore", "GetUserId")])]),
-    act("identitystore:DescribeUser", Read, IdentityStore, &[Calls(&[("identitystore", "DescribeUser")])]),
-    act("identitystore:ListUsers", Read, IdentityStore, &[Calls(&[("identitystore", "ListUsers")])]),
-    act("identitystore:GetGroupId", Read, IdentityStore, &[Calls(&[("identitystore", "GetGroupId")])]),
-    act("identitystore:DescribeGroup", Read, IdentityStore, &[Calls(&[("identitystore", "DescribeGroup")])]),
-    act("identitystore:ListGroupMemberships", Read, IdentityStore, &[Calls(&[("identitystore", "ListGroupMemberships")])]),
-    act("identitystore:GetGroupMembershipId", Read, IdentityStore, &[Calls(&[("identitystore", "GetGroupMembershipId")])]),
-    act("identitystore:DescribeGroupMembership", Read, IdentityStore, &[Calls(&[("identitystore", "DescribeGroupMembership")])]),
-    act("identitystore:CreateUser", Write, IdentityStore, &[Calls(&[("identitystore", "CreateUser")])]),
-    act("identitystore:UpdateUser", Write, IdentityStore, &[Calls(&[("identitystore", "UpdateUser")])]),
-    act("identitystore:DeleteUser", Write, IdentityStore, &[Calls(&[("identitystore", "DeleteUser")])]),
-    act("identitystore:CreateGroup", Write, IdentityStore, &[Calls(&[("identitystore", "CreateGroup")])]),
-    act("identitystore:UpdateGroup", Write, IdentityStore, &[Calls(&[("identitystore", "UpdateGroup")])]),
-    act("identitystore:DeleteGroup", Write, IdentityStore, &[Calls(&[("identitystore", "DeleteGroup")])]),
-    act("identitystore:CreateGroupMembership", Write, IdentityStore, &[Calls(&[("identitystore", "CreateGroupMembership")])]),
-    act("identitystore:DeleteGroupMembership", Write, IdentityStore, &[Calls(&[("identitystore", "DeleteGroupMembership")])]),
+    act(
+        "identitystore:GetUserId",
+        Read,
+        IdentityStore,
+        &[Calls(&[("identitystore", "GetUserId")])],
+    ),
+    act(
+        "identitystore:DescribeUser",
+        Read,
+        IdentityStore,
+        &[Calls(&[("identitystore", "DescribeUser")])],
+    ),
+    act(
+        "identitystore:ListUsers",
+        Read,
+        IdentityStore,
+        &[Calls(&[("identitystore", "ListUsers")])],
+    ),
+    act(
+        "identitystore:GetGroupId",
+        Read,
+        IdentityStore,
+        &[Calls(&[("identitystore", "GetGroupId")])],
+    ),
+    act(
+        "identitystore:DescribeGroup",
+        Read,
+        IdentityStore,
+        &[Calls(&[("identitystore", "DescribeGroup")])],
+    ),
+    act(
+        "identitystore:ListGroupMemberships",
+        Read,
+        IdentityStore,
+        &[Calls(&[("identitystore", "ListGroupMemberships")])],
+    ),
+    act(
+        "identitystore:GetGroupMembershipId",
+        Read,
+        IdentityStore,
+        &[Calls(&[("identitystore", "GetGroupMembershipId")])],
+    ),
+    act(
+        "identitystore:DescribeGroupMembership",
+        Read,
+        IdentityStore,
+        &[Calls(&[("identitystore", "DescribeGroupMembership")])],
+    ),
+    act(
+        "identitystore:CreateUser",
+        Write,
+        IdentityStore,
+        &[Calls(&[("identitystore", "CreateUser")])],
+    ),
+    act(
+        "identitystore:UpdateUser",
+        Write,
+        IdentityStore,
+        &[Calls(&[("identitystore", "UpdateUser")])],
+    ),
+    act(
+        "identitystore:DeleteUser",
+        Write,
+        IdentityStore,
+        &[Calls(&[("identitystore", "DeleteUser")])],
+    ),
+    act(
+        "identitystore:CreateGroup",
+        Write,
+        IdentityStore,
+        &[Calls(&[("identitystore", "CreateGroup")])],
+    ),
+    act(
+        "identitystore:UpdateGroup",
+        Write,
+        IdentityStore,
+        &[Calls(&[("identitystore", "UpdateGroup")])],
+    ),
+    act(
+        "identitystore:DeleteGroup",
+        Write,
+        IdentityStore,
+        &[Calls(&[("identitystore", "DeleteGroup")])],
+    ),
+    act(
+        "identitystore:CreateGroupMembership",
+        Write,
+        IdentityStore,
+        &[Calls(&[("identitystore", "CreateGroupMembership")])],
+    ),
+    act(
+        "identitystore:DeleteGroupMembership",
+        Write,
+        IdentityStore,
+        &[Calls(&[("identitystore", "DeleteGroupMembership")])],
+    ),
     // ------------------------------------------------------------ scheduler
-    act("scheduler:ListSchedules", Read, Everything, &[Calls(&[("scheduler", "ListSchedules")])]),
-    act("scheduler:GetSchedule", Read, Schedules, &[Calls(&[("scheduler", "GetSchedule")])]),
-    act("scheduler:CreateSchedule", Write, Schedules, &[Calls(&[("scheduler", "CreateSchedule")])]),
-    act("scheduler:UpdateSchedule", Write, Schedules, &[Calls(&[("scheduler", "UpdateSchedule")])]),
-    act("scheduler:DeleteSchedule", Write, Schedules, &[Calls(&[("scheduler", "DeleteSchedule")])]),
-    act("scheduler:GetScheduleGroup", Read, ScheduleGroup, &[Calls(&[("scheduler", "GetScheduleGroup")])]),
-    act("scheduler:CreateScheduleGroup", Write, ScheduleGroup, &[Calls(&[("scheduler", "CreateScheduleGroup")])]),
+    act(
+        "scheduler:ListSchedules",
+        Read,
+        Everything,
+        &[Calls(&[("scheduler", "ListSchedules")])],
+    ),
+    act(
+        "scheduler:GetSchedule",
+        Read,
+        Schedules,
+        &[Calls(&[("scheduler", "GetSchedule")])],
+    ),
+    act(
+        "scheduler:CreateSchedule",
+        Write,
+        Schedules,
+        &[Calls(&[("scheduler", "CreateSchedule")])],
+    ),
+    act(
+        "scheduler:UpdateSchedule",
+        Write,
+        Schedules,
+        &[Calls(&[("scheduler", "UpdateSchedule")])],
+    ),
+    act(
+        "scheduler:DeleteSchedule",
+        Write,
+        Schedules,
+        &[Calls(&[("scheduler", "DeleteSchedule")])],
+    ),
+    act(
+        "scheduler:GetScheduleGroup",
+        Read,
+        ScheduleGroup,
+        &[Calls(&[("scheduler", "GetScheduleGroup")])],
+    ),
+    act(
+        "scheduler:CreateScheduleGroup",
+        Write,
+        ScheduleGroup,
+        &[Calls(&[("scheduler", "CreateScheduleGroup")])],
+    ),
     Action {
         name: "iam:PassRole",
         access: Write,
@@ -72,14 +228,43 @@ pub const ACTIONS: &[Action] = &[
             of: &["scheduler:CreateSchedule", "scheduler:UpdateSchedule"],
             reference: SAR_SCHEDULER,
         }],
-        condition: Some(("StringEquals", "iam:PassedToService", "scheduler.amazonaws.com")),
+        condition: Some((
+            "StringEquals",
+            "iam:PassedToService",
+            "scheduler.amazonaws.com",
+        )),
     },
     // ------------------------------------------------------------------ iam
-    act("iam:GetUser", Read, IamUsers, &[Calls(&[("iam", "GetUser")])]),
-    act("iam:ListUsers", Read, Everything, &[Calls(&[("iam", "ListUsers")])]),
-    act("iam:ListUserTags", Read, IamUsers, &[Calls(&[("iam", "ListUserTags")])]),
-    act("iam:CreateUser", Write, IamUsers, &[Calls(&[("iam", "CreateUser")])]),
-    act("iam:DeleteUser", Write, IamUsers, &[Calls(&[("iam", "DeleteUser")])]),
+    act(
+        "iam:GetUser",
+        Read,
+        IamUsers,
+        &[Calls(&[("iam", "GetUser")])],
+    ),
+    act(
+        "iam:ListUsers",
+        Read,
+        Everything,
+        &[Calls(&[("iam", "ListUsers")])],
+    ),
+    act(
+        "iam:ListUserTags",
+        Read,
+        IamUsers,
+        &[Calls(&[("iam", "ListUserTags")])],
+    ),
+    act(
+        "iam:CreateUser",
+        Write,
+        IamUsers,
+        &[Calls(&[("iam", "CreateUser")])],
+    ),
+    act(
+        "iam:DeleteUser",
+        Write,
+        IamUsers,
+        &[Calls(&[("iam", "DeleteUser")])],
+    ),
     act(
         "iam:TagUser",
         Write,
@@ -92,41 +277,216 @@ pub const ACTIONS: &[Action] = &[
             },
         ],
     ),
-    act("iam:UntagUser", Write, IamUsers, &[Calls(&[("iam", "UntagUser")])]),
-    act("iam:ListGroupsForUser", Read, IamUsers, &[Calls(&[("iam", "ListGroupsForUser")])]),
-    act("iam:GetUserPolicy", Read, IamUsers, &[Calls(&[("iam", "GetUserPolicy")])]),
-    act("iam:PutUserPolicy", Write, IamUsers, &[Calls(&[("iam", "PutUserPolicy")])]),
-    act("iam:DeleteUserPolicy", Write, IamUsers, &[Calls(&[("iam", "DeleteUserPolicy")])]),
-    act("iam:ListUserPolicies", Read, IamUsers, &[Calls(&[("iam", "ListUserPolicies")])]),
-    act("iam:ListAttachedUserPolicies", Read, IamUsers, &[Calls(&[("iam", "ListAttachedUserPolicies")])]),
-    act("iam:DetachUserPolicy", Write, IamUsers, &[Calls(&[("iam", "DetachUserPolicy")])]),
-    act("iam:ListAccessKeys", Read, IamUsers, &[Calls(&[("iam", "ListAccessKeys")])]),
-    act("iam:UpdateAccessKey", Write, IamUsers, &[Calls(&[("iam", "UpdateAccessKey")])]),
-    act("iam:DeleteAccessKey", Write, IamUsers, &[Calls(&[("iam", "DeleteAccessKey")])]),
-    act("iam:GetAccessKeyLastUsed", Read, IamUsers, &[Calls(&[("iam", "GetAccessKeyLastUsed")])]),
-    act("iam:ListSSHPublicKeys", Read, IamUsers, &[Calls(&[("iam", "ListSSHPublicKeys")])]),
-    act("iam:DeleteSSHPublicKey", Write, IamUsers, &[Calls(&[("iam", "DeleteSSHPublicKey")])]),
-    act("iam:ListSigningCertificates", Read, IamUsers, &[Calls(&[("iam", "ListSigningCertificates")])]),
-    act("iam:DeleteSigningCertificate", Write, IamUsers, &[Calls(&[("iam", "DeleteSigningCertificate")])]),
-    act("iam:ListMFADevices", Read, IamUsers, &[Calls(&[("iam", "ListMFADevices")])]),
-    act("iam:DeactivateMFADevice", Write, IamUsers, &[Calls(&[("iam", "DeactivateMFADevice")])]),
-    act("iam:DeleteVirtualMFADevice", Write, IamMfaDevices, &[Calls(&[("iam", "DeleteVirtualMFADevice")])]),
-    act("iam:GetLoginProfile", Read, IamUsers, &[Calls(&[("iam", "GetLoginProfile")])]),
-    act("iam:CreateLoginProfile", Write, IamUsers, &[Calls(&[("iam", "CreateLoginProfile")])]),
-    act("iam:UpdateLoginProfile", Write, IamUsers, &[Calls(&[("iam", "UpdateLoginProfile")])]),
-    act("iam:DeleteLoginProfile", Write, IamUsers, &[Calls(&[("iam", "DeleteLoginProfile")])]),
-    act("iam:GetAccountPasswordPolicy", Read, Everything, &[Calls(&[("iam", "GetAccountPasswordPolicy")])]),
-    act("iam:GetGroup", Read, IamEnvGroups, &[Calls(&[("iam", "GetGroup")])]),
-    act("iam:CreateGroup", Write, IamEnvGroups, &[Calls(&[("iam", "CreateGroup")])]),
-    act("iam:DeleteGroup", Write, IamEnvGroups, &[Calls(&[("iam", "DeleteGroup")])]),
-    act("iam:GetGroupPolicy", Read, IamEnvGroups, &[Calls(&[("iam", "GetGroupPolicy")])]),
-    act("iam:PutGroupPolicy", Write, IamEnvGroups, &[Calls(&[("iam", "PutGroupPolicy")])]),
-    act("iam:DeleteGroupPolicy", Write, IamEnvGroups, &[Calls(&[("iam", "DeleteGroupPolicy")])]),
-    act("iam:ListGroupPolicies", Read, IamEnvGroups, &[Calls(&[("iam", "ListGroupPolicies")])]),
-    act("iam:ListAttachedGroupPolicies", Read, IamEnvGroups, &[Calls(&[("iam", "ListAttachedGroupPolicies")])]),
-    act("iam:DetachGroupPolicy", Write, IamEnvGroups, &[Calls(&[("iam", "DetachGroupPolicy")])]),
-    act("iam:AddUserToGroup", Write, IamAnyGroup, &[Calls(&[("iam", "AddUserToGroup")])]),
-    act("iam:RemoveUserFromGroup", Write, IamAnyGroup, &[Calls(&[("iam", "RemoveUserFromGroup")])]),
+    act(
+        "iam:UntagUser",
+        Write,
+        IamUsers,
+        &[Calls(&[("iam", "UntagUser")])],
+    ),
+    act(
+        "iam:ListGroupsForUser",
+        Read,
+        IamUsers,
+        &[Calls(&[("iam", "ListGroupsForUser")])],
+    ),
+    act(
+        "iam:GetUserPolicy",
+        Read,
+        IamUsers,
+        &[Calls(&[("iam", "GetUserPolicy")])],
+    ),
+    act(
+        "iam:PutUserPolicy",
+        Write,
+        IamUsers,
+        &[Calls(&[("iam", "PutUserPolicy")])],
+    ),
+    act(
+        "iam:DeleteUserPolicy",
+        Write,
+        IamUsers,
+        &[Calls(&[("iam", "DeleteUserPolicy")])],
+    ),
+    act(
+        "iam:ListUserPolicies",
+        Read,
+        IamUsers,
+        &[Calls(&[("iam", "ListUserPolicies")])],
+    ),
+    act(
+        "iam:ListAttachedUserPolicies",
+        Read,
+        IamUsers,
+        &[Calls(&[("iam", "ListAttachedUserPolicies")])],
+    ),
+    act(
+        "iam:DetachUserPolicy",
+        Write,
+        IamUsers,
+        &[Calls(&[("iam", "DetachUserPolicy")])],
+    ),
+    act(
+        "iam:ListAccessKeys",
+        Read,
+        IamUsers,
+        &[Calls(&[("iam", "ListAccessKeys")])],
+    ),
+    act(
+        "iam:UpdateAccessKey",
+        Write,
+        IamUsers,
+        &[Calls(&[("iam", "UpdateAccessKey")])],
+    ),
+    act(
+        "iam:DeleteAccessKey",
+        Write,
+        IamUsers,
+        &[Calls(&[("iam", "DeleteAccessKey")])],
+    ),
+    act(
+        "iam:GetAccessKeyLastUsed",
+        Read,
+        IamUsers,
+        &[Calls(&[("iam", "GetAccessKeyLastUsed")])],
+    ),
+    act(
+        "iam:ListSSHPublicKeys",
+        Read,
+        IamUsers,
+        &[Calls(&[("iam", "ListSSHPublicKeys")])],
+    ),
+    act(
+        "iam:DeleteSSHPublicKey",
+        Write,
+        IamUsers,
+        &[Calls(&[("iam", "DeleteSSHPublicKey")])],
+    ),
+    act(
+        "iam:ListSigningCertificates",
+        Read,
+        IamUsers,
+        &[Calls(&[("iam", "ListSigningCertificates")])],
+    ),
+    act(
+        "iam:DeleteSigningCertificate",
+        Write,
+        IamUsers,
+        &[Calls(&[("iam", "DeleteSigningCertificate")])],
+    ),
+    act(
+        "iam:ListMFADevices",
+        Read,
+        IamUsers,
+        &[Calls(&[("iam", "ListMFADevices")])],
+    ),
+    act(
+        "iam:DeactivateMFADevice",
+        Write,
+        IamUsers,
+        &[Calls(&[("iam", "DeactivateMFADevice")])],
+    ),
+    act(
+        "iam:DeleteVirtualMFADevice",
+        Write,
+        IamMfaDevices,
+        &[Calls(&[("iam", "DeleteVirtualMFADevice")])],
+    ),
+    act(
+        "iam:GetLoginProfile",
+        Read,
+        IamUsers,
+        &[Calls(&[("iam", "GetLoginProfile")])],
+    ),
+    act(
+        "iam:CreateLoginProfile",
+        Write,
+        IamUsers,
+        &[Calls(&[("iam", "CreateLoginProfile")])],
+    ),
+    act(
+        "iam:UpdateLoginProfile",
+        Write,
+        IamUsers,
+        &[Calls(&[("iam", "UpdateLoginProfile")])],
+    ),
+    act(
+        "iam:DeleteLoginProfile",
+        Write,
+        IamUsers,
+        &[Calls(&[("iam", "DeleteLoginProfile")])],
+    ),
+    act(
+        "iam:GetAccountPasswordPolicy",
+        Read,
+        Everything,
+        &[Calls(&[("iam", "GetAccountPasswordPolicy")])],
+    ),
+    act(
+        "iam:GetGroup",
+        Read,
+        IamEnvGroups,
+        &[Calls(&[("iam", "GetGroup")])],
+    ),
+    act(
+        "iam:CreateGroup",
+        Write,
+        IamEnvGroups,
+        &[Calls(&[("iam", "CreateGroup")])],
+    ),
+    act(
+        "iam:DeleteGroup",
+        Write,
+        IamEnvGroups,
+        &[Calls(&[("iam", "DeleteGroup")])],
+    ),
+    act(
+        "iam:GetGroupPolicy",
+        Read,
+        IamEnvGroups,
+        &[Calls(&[("iam", "GetGroupPolicy")])],
+    ),
+    act(
+        "iam:PutGroupPolicy",
+        Write,
+        IamEnvGroups,
+        &[Calls(&[("iam", "PutGroupPolicy")])],
+    ),
+    act(
+        "iam:DeleteGroupPolicy",
+        Write,
+        IamEnvGroups,
+        &[Calls(&[("iam", "DeleteGroupPolicy")])],
+    ),
+    act(
+        "iam:ListGroupPolicies",
+        Read,
+        IamEnvGroups,
+        &[Calls(&[("iam", "ListGroupPolicies")])],
+    ),
+    act(
+        "iam:ListAttachedGroupPolicies",
+        Read,
+        IamEnvGroups,
+        &[Calls(&[("iam", "ListAttachedGroupPolicies")])],
+    ),
+    act(
+        "iam:DetachGroupPolicy",
+        Write,
+        IamEnvGroups,
+        &[Calls(&[("iam", "DetachGroupPolicy")])],
+    ),
+    act(
+        "iam:AddUserToGroup",
+        Write,
+        IamAnyGroup,
+        &[Calls(&[("iam", "AddUserToGroup")])],
+    ),
+    act(
+        "iam:RemoveUserFromGroup",
+        Write,
+        IamAnyGroup,
+        &[Calls(&[("iam", "RemoveUserFromGroup")])],
+    ),
     // Identity Center provisions AWSReservedSSO_* roles (and its SAML
     // provider) with the caller's permissions only in the management
     // account; elsewhere its service-linked role does it.
@@ -140,15 +500,60 @@ pub const ACTIONS: &[Action] = &[
     mgmt("iam:DeleteRolePermissionsBoundary", SsoReservedRoles),
     mgmt("iam:CreateSAMLProvider", SsoSamlProvider),
     // ---------------------------------------------------------- cognito-idp
-    act("cognito-idp:DescribeUserPool", Read, UserPools, &[Calls(&[("cognito-idp", "DescribeUserPool")])]),
-    act("cognito-idp:ListUserPoolClients", Read, UserPools, &[Calls(&[("cognito-idp", "ListUserPoolClients")])]),
-    act("cognito-idp:DescribeUserPoolClient", Read, UserPools, &[Calls(&[("cognito-idp", "DescribeUserPoolClient")])]),
-    act("cognito-idp:AdminGetUser", Read, UserPools, &[Calls(&[("cognito-idp", "AdminGetUser")])]),
-    act("cognito-idp:AdminUpdateUserAttributes", Write, UserPools, &[Calls(&[("cognito-idp", "AdminUpdateUserAttributes")])]),
-    act("cognito-idp:AdminDeleteUserAttributes", Write, UserPools, &[Calls(&[("cognito-idp", "AdminDeleteUserAttributes")])]),
-    act("cognito-idp:AdminUserGlobalSignOut", Write, UserPools, &[Calls(&[("cognito-idp", "AdminUserGlobalSignOut")])]),
-    act("cognito-idp:AdminDisableUser", Write, UserPools, &[Calls(&[("cognito-idp", "AdminDisableUser")])]),
-    act("cognito-idp:AdminEnableUser", Write, UserPools, &[Calls(&[("cognito-idp", "AdminEnableUser")])]),
+    act(
+        "cognito-idp:DescribeUserPool",
+        Read,
+        UserPools,
+        &[Calls(&[("cognito-idp", "DescribeUserPool")])],
+    ),
+    act(
+        "cognito-idp:ListUserPoolClients",
+        Read,
+        UserPools,
+        &[Calls(&[("cognito-idp", "ListUserPoolClients")])],
+    ),
+    act(
+        "cognito-idp:DescribeUserPoolClient",
+        Read,
+        UserPools,
+        &[Calls(&[("cognito-idp", "DescribeUserPoolClient")])],
+    ),
+    act(
+        "cognito-idp:AdminGetUser",
+        Read,
+        UserPools,
+        &[Calls(&[("cognito-idp", "AdminGetUser")])],
+    ),
+    act(
+        "cognito-idp:AdminUpdateUserAttributes",
+        Write,
+        UserPools,
+        &[Calls(&[("cognito-idp", "AdminUpdateUserAttributes")])],
+    ),
+    act(
+        "cognito-idp:AdminDeleteUserAttributes",
+        Write,
+        UserPools,
+        &[Calls(&[("cognito-idp", "AdminDeleteUserAttributes")])],
+    ),
+    act(
+        "cognito-idp:AdminUserGlobalSignOut",
+        Write,
+        UserPools,
+        &[Calls(&[("cognito-idp", "AdminUserGlobalSignOut")])],
+    ),
+    act(
+        "cognito-idp:AdminDisableUser",
+        Write,
+        UserPools,
+        &[Calls(&[("cognito-idp", "AdminDisableUser")])],
+    ),
+    act(
+        "cognito-idp:AdminEnableUser",
+        Write,
+        UserPools,
+        &[Calls(&[("cognito-idp", "AdminEnableUser")])],
+    ),
     // ------------------------------------------------------------ sns / sts
     act(
         "sns:Publish",
@@ -162,7 +567,12 @@ pub const ACTIONS: &[Action] = &[
             },
         ],
     ),
-    act("sts:GetCallerIdentity", Free, Everything, &[Calls(&[("sts", "GetCallerIdentity")])]),
+    act(
+        "sts:GetCallerIdentity",
+        Free,
+        Everything,
+        &[Calls(&[("sts", "GetCallerIdentity")])],
+    ),
     // ------------------------------------------ lease target (revoker role)
     Action {
         name: "sqs:SendMessage",
@@ -236,12 +646,18 @@ const GRANT_LOOKUPS: &[Need] = &[
         "identitystore:GetUserId",
         "`principal_type = \"USER\"` by user name",
     ),
-    Need::when("identitystore:DescribeUser", "`principal_type = \"USER\"`; or a group's members, below"),
+    Need::when(
+        "identitystore:DescribeUser",
+        "`principal_type = \"USER\"`; or a group's members, below",
+    ),
     Need::when(
         "identitystore:GetGroupId",
         "`principal_type = \"GROUP\"` by display name",
     ),
-    Need::when("identitystore:DescribeGroup", "`principal_type = \"GROUP\"`"),
+    Need::when(
+        "identitystore:DescribeGroup",
+        "`principal_type = \"GROUP\"`",
+    ),
     Need::when(
         "identitystore:ListGroupMemberships",
         "`principal_type = \"GROUP\"` with `approved_by`: no approver may be a member",
@@ -320,7 +736,10 @@ const GRANT_CREATE: &[Need] = &[
 
 const GRANT_DELETE: &[Need] = &[
     Need::always("scheduler:ListSchedules"),
-    Need::when("scheduler:GetSchedule", "the grant's lease or another of the same access exists"),
+    Need::when(
+        "scheduler:GetSchedule",
+        "the grant's lease or another of the same access exists",
+    ),
     Need::when(
         "scheduler:UpdateSchedule",
         "another live grant of the same access takes over, or a replacement is handed the lease",
@@ -341,7 +760,10 @@ const GRANT_IMPORT: &[Need] = &[
     Need::always("scheduler:GetSchedule"),
     Need::always("sso:DescribePermissionSet"),
     Need::always("sso:ListAccountAssignments"),
-    Need::when("scheduler:ListSchedules", "the grant has expired but is still assigned"),
+    Need::when(
+        "scheduler:ListSchedules",
+        "the grant has expired but is still assigned",
+    ),
 ];
 
 const EXPIRY: &[Need] = &[
@@ -371,7 +793,10 @@ const BLOCK_IAM_READ: &[Need] = &[
 const BLOCK_COGNITO_READ: &[Need] = &[Need::when("cognito-idp:AdminGetUser", "`cognito` block")];
 
 const BLOCK_COGNITO_POOL: &[Need] = &[
-    Need::when("cognito-idp:DescribeUserPool", "`cognito` block: the flag is in the pool's schema"),
+    Need::when(
+        "cognito-idp:DescribeUserPool",
+        "`cognito` block: the flag is in the pool's schema",
+    ),
     Need::when(
         "cognito-idp:ListUserPoolClients",
         "`cognito` block: no app client may write the flag",
@@ -387,7 +812,10 @@ const BLOCK_WRITE: &[Need] = &[
         "iam:DeleteUserPolicy",
         "`iam` block: a stale deny policy of an earlier block of this resource",
     ),
-    Need::when("cognito-idp:AdminUpdateUserAttributes", "`cognito` block: the flag"),
+    Need::when(
+        "cognito-idp:AdminUpdateUserAttributes",
+        "`cognito` block: the flag",
+    ),
     Need::when("cognito-idp:AdminUserGlobalSignOut", "`cognito` block"),
     Need::when("cognito-idp:AdminDisableUser", "`cognito` block"),
 ];
@@ -399,9 +827,15 @@ const BLOCK_UPDATE: &[Need] = &[Need::when(
 
 const BLOCK_RESTORE: &[Need] = &[
     Need::when("iam:UpdateAccessKey", "`iam` block that deactivated keys"),
-    Need::when("iam:AddUserToGroup", "`iam` block that removed the user from groups"),
+    Need::when(
+        "iam:AddUserToGroup",
+        "`iam` block that removed the user from groups",
+    ),
     Need::when("iam:DeleteUserPolicy", "`iam` block"),
-    Need::when("cognito-idp:AdminEnableUser", "`cognito` block of a user that was enabled"),
+    Need::when(
+        "cognito-idp:AdminEnableUser",
+        "`cognito` block of a user that was enabled",
+    ),
     Need::when("cognito-idp:AdminDeleteUserAttributes", "`cognito` block"),
     Need::when(
         "cognito-idp:AdminUpdateUserAttributes",
@@ -432,7 +866,10 @@ const ENV_USER_PASSWORD: Need = Need::when(
 
 const IC_USER_LOOKUP: &[Need] = &[
     Need::when("identitystore:GetUserId", "no duplicate user name or email"),
-    Need::when("identitystore:DescribeUser", "an existing user with that name or email is named"),
+    Need::when(
+        "identitystore:DescribeUser",
+        "an existing user with that name or email is named",
+    ),
 ];
 
 const IC_MEMBERSHIP_LOOKUP: &[Need] = &[
@@ -455,7 +892,17 @@ pub const COMPONENTS: &[Component] = &[
         kind: Kind::Resource,
         steps: &[
             (Step::Plan, &[INSTANCE, GRANT_LOOKUPS, LEASES, GRANT_PLAN]),
-            (Step::Create, &[INSTANCE, GRANT_LOOKUPS, LEASES, GRANT_CREATE, MANAGEMENT_ACCOUNT, AUDIT]),
+            (
+                Step::Create,
+                &[
+                    INSTANCE,
+                    GRANT_LOOKUPS,
+                    LEASES,
+                    GRANT_CREATE,
+                    MANAGEMENT_ACCOUNT,
+                    AUDIT,
+                ],
+            ),
             (Step::Update, &[AUDIT]),
             (Step::Delete, &[GRANT_DELETE, AUDIT]),
             (Step::Import, &[INSTANCE, GRANT_IMPORT]),
@@ -470,11 +917,39 @@ pub const COMPONENTS: &[Component] = &[
         name: "jit_user_block",
         kind: Kind::Resource,
         steps: &[
-            (Step::Plan, &[BLOCK_IAM_READ, BLOCK_COGNITO_READ, BLOCK_COGNITO_POOL]),
-            (Step::Create, &[BLOCK_IAM_READ, BLOCK_COGNITO_READ, BLOCK_COGNITO_POOL, BLOCK_WRITE, AUDIT]),
-            (Step::Update, &[BLOCK_IAM_READ, BLOCK_COGNITO_READ, BLOCK_COGNITO_POOL, BLOCK_WRITE, BLOCK_UPDATE, AUDIT]),
-            (Step::Delete, &[BLOCK_IAM_READ, BLOCK_COGNITO_READ, BLOCK_RESTORE, AUDIT]),
-            (Step::Import, &[BLOCK_IAM_READ, BLOCK_COGNITO_READ, BLOCK_COGNITO_POOL]),
+            (
+                Step::Plan,
+                &[BLOCK_IAM_READ, BLOCK_COGNITO_READ, BLOCK_COGNITO_POOL],
+            ),
+            (
+                Step::Create,
+                &[
+                    BLOCK_IAM_READ,
+                    BLOCK_COGNITO_READ,
+                    BLOCK_COGNITO_POOL,
+                    BLOCK_WRITE,
+                    AUDIT,
+                ],
+            ),
+            (
+                Step::Update,
+                &[
+                    BLOCK_IAM_READ,
+                    BLOCK_COGNITO_READ,
+                    BLOCK_COGNITO_POOL,
+                    BLOCK_WRITE,
+                    BLOCK_UPDATE,
+                    AUDIT,
+                ],
+            ),
+            (
+                Step::Delete,
+                &[BLOCK_IAM_READ, BLOCK_COGNITO_READ, BLOCK_RESTORE, AUDIT],
+            ),
+            (
+                Step::Import,
+                &[BLOCK_IAM_READ, BLOCK_COGNITO_READ, BLOCK_COGNITO_POOL],
+            ),
         ],
     },
     Component {
@@ -484,7 +959,10 @@ pub const COMPONENTS: &[Component] = &[
             (Step::Plan, &[ENV_GROUP_READ]),
             (
                 Step::Create,
-                &[&[Need::always("iam:CreateGroup"), Need::always("iam:PutGroupPolicy")]],
+                &[&[
+                    Need::always("iam:CreateGroup"),
+                    Need::always("iam:PutGroupPolicy"),
+                ]],
             ),
             (Step::Update, &[&[Need::always("iam:PutGroupPolicy")]]),
             (
@@ -495,7 +973,10 @@ pub const COMPONENTS: &[Component] = &[
                     Need::always("iam:ListGroupPolicies"),
                     Need::always("iam:DeleteGroupPolicy"),
                     Need::always("iam:ListAttachedGroupPolicies"),
-                    Need::when("iam:DetachGroupPolicy", "managed policies were attached outside Terraform"),
+                    Need::when(
+                        "iam:DetachGroupPolicy",
+                        "managed policies were attached outside Terraform",
+                    ),
                     Need::always("iam:DeleteGroup"),
                 ]],
             ),
@@ -511,7 +992,10 @@ pub const COMPONENTS: &[Component] = &[
                 Step::Create,
                 &[
                     &[
-                        Need::when("iam:GetGroup", "`roles` is not empty: the role groups exist"),
+                        Need::when(
+                            "iam:GetGroup",
+                            "`roles` is not empty: the role groups exist",
+                        ),
                         ENV_USER_PASSWORD,
                         Need::always("iam:CreateUser"),
                         Need::when("iam:TagUser", "tags (always: the provider tags its users)"),
@@ -532,7 +1016,10 @@ pub const COMPONENTS: &[Component] = &[
                         Need::when("iam:AddUserToGroup", "roles are added"),
                         Need::when("iam:RemoveUserFromGroup", "roles are removed"),
                         Need::when("iam:CreateLoginProfile", "`console_access` becomes `true`"),
-                        Need::when("iam:UpdateLoginProfile", "a new password is set (`pgp_key` changed)"),
+                        Need::when(
+                            "iam:UpdateLoginProfile",
+                            "a new password is set (`pgp_key` changed)",
+                        ),
                         Need::when("iam:DeleteLoginProfile", "`console_access` becomes `false`"),
                     ],
                     AUDIT,
@@ -551,14 +1038,26 @@ pub const COMPONENTS: &[Component] = &[
                         Need::always("iam:DeleteLoginProfile"),
                         Need::always("iam:ListMFADevices"),
                         Need::when("iam:DeactivateMFADevice", "the user has MFA devices"),
-                        Need::when("iam:DeleteVirtualMFADevice", "the user has virtual MFA devices"),
+                        Need::when(
+                            "iam:DeleteVirtualMFADevice",
+                            "the user has virtual MFA devices",
+                        ),
                         Need::always("iam:ListGroupsForUser"),
                         Need::when("iam:RemoveUserFromGroup", "the user is in groups"),
                         Need::when("iam:DeleteAccessKey", "`force_destroy` and access keys"),
                         Need::when("iam:DeleteSSHPublicKey", "`force_destroy` and SSH keys"),
-                        Need::when("iam:DeleteSigningCertificate", "`force_destroy` and signing certificates"),
-                        Need::when("iam:DeleteUserPolicy", "`force_destroy` and inline policies"),
-                        Need::when("iam:DetachUserPolicy", "`force_destroy` and managed policies"),
+                        Need::when(
+                            "iam:DeleteSigningCertificate",
+                            "`force_destroy` and signing certificates",
+                        ),
+                        Need::when(
+                            "iam:DeleteUserPolicy",
+                            "`force_destroy` and inline policies",
+                        ),
+                        Need::when(
+                            "iam:DetachUserPolicy",
+                            "`force_destroy` and managed policies",
+                        ),
                         Need::always("iam:DeleteUser"),
                     ],
                     AUDIT,
@@ -576,7 +1075,10 @@ pub const COMPONENTS: &[Component] = &[
                 &[
                     INSTANCE,
                     &[
-                        Need::when("identitystore:GetGroupId", "a new group: is the name taken?"),
+                        Need::when(
+                            "identitystore:GetGroupId",
+                            "a new group: is the name taken?",
+                        ),
                         Need::always("identitystore:DescribeGroup"),
                     ],
                 ],
@@ -592,8 +1094,14 @@ pub const COMPONENTS: &[Component] = &[
                     AUDIT,
                 ],
             ),
-            (Step::Update, &[&[Need::always("identitystore:UpdateGroup")], AUDIT]),
-            (Step::Delete, &[&[Need::always("identitystore:DeleteGroup")], AUDIT]),
+            (
+                Step::Update,
+                &[&[Need::always("identitystore:UpdateGroup")], AUDIT],
+            ),
+            (
+                Step::Delete,
+                &[&[Need::always("identitystore:DeleteGroup")], AUDIT],
+            ),
             (
                 Step::Import,
                 &[
@@ -610,7 +1118,10 @@ pub const COMPONENTS: &[Component] = &[
         name: "jit_identity_center_group_membership",
         kind: Kind::Resource,
         steps: &[
-            (Step::Plan, &[INSTANCE, IC_MEMBERSHIP_READ, IC_MEMBERSHIP_LOOKUP]),
+            (
+                Step::Plan,
+                &[INSTANCE, IC_MEMBERSHIP_READ, IC_MEMBERSHIP_LOOKUP],
+            ),
             (
                 Step::Create,
                 &[
@@ -623,7 +1134,13 @@ pub const COMPONENTS: &[Component] = &[
                     AUDIT,
                 ],
             ),
-            (Step::Delete, &[&[Need::always("identitystore:DeleteGroupMembership")], AUDIT]),
+            (
+                Step::Delete,
+                &[
+                    &[Need::always("identitystore:DeleteGroupMembership")],
+                    AUDIT,
+                ],
+            ),
             (Step::Import, &[INSTANCE, IC_MEMBERSHIP_READ]),
         ],
     },
@@ -633,17 +1150,33 @@ pub const COMPONENTS: &[Component] = &[
         steps: &[
             (
                 Step::Plan,
-                &[INSTANCE, IC_USER_LOOKUP, &[Need::always("identitystore:DescribeUser")]],
+                &[
+                    INSTANCE,
+                    IC_USER_LOOKUP,
+                    &[Need::always("identitystore:DescribeUser")],
+                ],
             ),
             (
                 Step::Create,
-                &[INSTANCE, IC_USER_LOOKUP, &[Need::always("identitystore:CreateUser")], AUDIT],
+                &[
+                    INSTANCE,
+                    IC_USER_LOOKUP,
+                    &[Need::always("identitystore:CreateUser")],
+                    AUDIT,
+                ],
             ),
             (
                 Step::Update,
-                &[IC_USER_LOOKUP, &[Need::always("identitystore:UpdateUser")], AUDIT],
+                &[
+                    IC_USER_LOOKUP,
+                    &[Need::always("identitystore:UpdateUser")],
+                    AUDIT,
+                ],
             ),
-            (Step::Delete, &[&[Need::always("identitystore:DeleteUser")], AUDIT]),
+            (
+                Step::Delete,
+                &[&[Need::always("identitystore:DeleteUser")], AUDIT],
+            ),
             (
                 Step::Import,
                 &[
