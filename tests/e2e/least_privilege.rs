@@ -3,3 +3,7 @@
 //! IAM enforcement with exactly the policies rendered from it.
 
 mod drift;
+mod enforced;
+mod world;
+
+use super::*;

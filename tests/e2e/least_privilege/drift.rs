@@ -272,7 +272,10 @@ fn every_sdk_request_is_named_for_the_table() {
             });
     let mut unnamed = Vec::new();
     let requests = sdk_requests();
-    assert!(requests.values().map(BTreeSet::len).sum::<usize>() > 50, "{requests:#?}");
+    assert!(
+        requests.values().map(BTreeSet::len).sum::<usize>() > 50,
+        "{requests:#?}"
+    );
     for (file, operations) in requests {
         for operation in operations {
             if !named.get(&file).is_some_and(|n| n.contains(&operation)) {
@@ -302,5 +305,8 @@ fn the_scan_reads_macros_split_over_lines() {
         literal(&arguments(code, at)[0]).as_deref(),
         Some("ListUsers")
     );
-    assert_eq!(squash("List_SSH_PublicKeys"), squash("list_ssh_public_keys"));
+    assert_eq!(
+        squash("List_SSH_PublicKeys"),
+        squash("list_ssh_public_keys")
+    );
 }

@@ -701,11 +701,17 @@ const fn mgmt_need(action: &'static str) -> Need {
 
 // ---------------------------------------------------------------- jit_grant
 
-const GRANT_PLAN: &[Need] = &[Need::gated(
-    "sns:Publish",
-    Gate::Topic,
-    "an expiry or an outside revocation is first observed: its audit event (write: the plan role does not get it; the apply job's plan records it)",
-)];
+const GRANT_PLAN: &[Need] = &[
+    Need::gated(
+        "sns:Publish",
+        Gate::Topic,
+        "an expiry or an outside revocation is first observed: its audit event (write: the plan role does not get it; the apply job's plan records it)",
+    ),
+    Need::when(
+        "sts:GetCallerIdentity",
+        "an expiry or an outside revocation is first observed, with no CI identity in the environment",
+    ),
+];
 
 const GRANT_CREATE: &[Need] = &[
     Need::always("scheduler:GetScheduleGroup"),

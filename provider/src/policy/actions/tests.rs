@@ -103,10 +103,7 @@ fn dependent_actions_come_with_what_they_depend_on() {
             }
             // Wherever a step needs an action that is only ever a
             // dependent one, it also needs one of the actions it depends on.
-            let also_called = action
-                .origins
-                .iter()
-                .any(|o| matches!(o, Origin::Calls(_)));
+            let also_called = action.origins.iter().any(|o| matches!(o, Origin::Calls(_)));
             if also_called {
                 continue;
             }
