@@ -11,7 +11,8 @@ use crate::aws;
 use crate::config::{ConfigEnv, ProviderConfig, ProviderConfigState};
 use crate::context::{Ctx, Shared};
 use crate::data_sources::{
-    access_review::AccessReview, identity_center_group::IdentityCenterGroupLookup,
+    access_review::AccessReview, ci_role_policy::CiRolePolicy,
+    identity_center_group::IdentityCenterGroupLookup,
     identity_center_user::IdentityCenterUserLookup, revoker_role_policy::RevokerRolePolicy,
     role_policy::RolePolicy,
 };
@@ -116,6 +117,7 @@ pub fn resources(shared: &Shared) -> HashMap<String, Box<dyn DynamicResource>> {
 pub fn data_sources(shared: &Shared) -> HashMap<String, Box<dyn DynamicDataSource>> {
     [
         data_source::<AccessReview>(shared),
+        data_source::<CiRolePolicy>(shared),
         data_source::<IdentityCenterGroupLookup>(shared),
         data_source::<IdentityCenterUserLookup>(shared),
         data_source::<RevokerRolePolicy>(shared),

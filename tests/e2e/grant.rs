@@ -13,6 +13,8 @@ use serde_json::{json, Value};
 
 use super::*;
 use sqs::sqs;
+/// Raw SQS calls, for other areas' fixtures.
+pub(crate) use sqs::sqs as sqs_call;
 use tests::proxy::{Fault, Match, Proxy, When};
 
 const ACCOUNT: &str = "123456789012";

@@ -12,7 +12,7 @@ use pgp::types::KeyDetails;
 
 /// A key pair made for this test: the base64 public key for `pgp_key`, and
 /// the secret key that decrypts the password.
-fn key_pair() -> (SignedSecretKey, String) {
+pub(crate) fn key_pair() -> (SignedSecretKey, String) {
     let mut params = SecretKeyParamsBuilder::default();
     params
         .key_type(KeyType::Ed25519Legacy)

@@ -13,6 +13,7 @@ mod iam_env_group;
 mod iam_env_user;
 mod identity_center;
 mod layering;
+mod least_privilege;
 mod plugin;
 mod release;
 mod user_block;

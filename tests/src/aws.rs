@@ -28,6 +28,19 @@ impl Aws {
         Self::configured(endpoint, |loader| loader.credentials_provider(credentials))
     }
 
+    /// Clients for `endpoint` signing with temporary credentials (a role
+    /// session from `AssumeRole`).
+    pub fn with_session(endpoint: &str, access_key_id: &str, secret: &str, token: &str) -> Self {
+        let credentials = aws_sdk_iam::config::Credentials::new(
+            access_key_id,
+            secret,
+            Some(token.to_string()),
+            None,
+            "e2e",
+        );
+        Self::configured(endpoint, |loader| loader.credentials_provider(credentials))
+    }
+
     /// Clients for `endpoint` with the dummy credentials, after `configure`
     /// (retries, timeouts, other credentials) has had its say.
     pub fn configured(

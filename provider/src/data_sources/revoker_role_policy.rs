@@ -1,8 +1,10 @@
 //! `data "jit_revoker_role_policy"`: the trust and permission policies of
 //! the role EventBridge Scheduler assumes to end grants (`revoker_role_arn`),
 //! least-privilege by construction: only Scheduler, only for our schedule
-//! group, may assume it, and it may only delete account assignments and read
-//! their deletion status (plus publish expiry notices to one topic).
+//! group, may assume it, and it may only do what the lease schedules' targets
+//! do: delete account assignments (plus publish expiry notices to one topic,
+//! and deliver failed expiries to the dead-letter queue). The permissions come
+//! from the action table ([`crate::policy::actions`]).
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -14,7 +16,7 @@ use crate::error::{attr, Error};
 use crate::framework::{DataSourceType, Errors, Op};
 use crate::inputs::identity_center::check_account_id;
 use crate::policy::arn::{check_arn, is_schedule_group_name};
-use crate::policy::{Actions, Effect, PolicyDocument, Resources, Statement};
+use crate::policy::ci_role::{revoker_policy, RoleScope};
 use crate::schema::*;
 use crate::values::known_str;
 
@@ -24,6 +26,8 @@ use crate::values::known_str;
 pub struct RevokerRolePolicyState {
     /// Account that owns the schedule group.
     pub account_id: Value<String>,
+    /// Queue failed expiries are delivered to.
+    pub expiry_dead_letter_queue_arn: Value<String>,
     /// ARN of the schedule group.
     pub id: Value<String>,
     /// Identity Center instance whose assignments may be deleted.
@@ -57,6 +61,8 @@ pub struct RevokerInputs {
     pub instance_arn: Option<String>,
     /// Notification topic, when expiry notices are scheduled.
     pub topic_arn: Option<String>,
+    /// Dead-letter queue of the leases, when set.
+    pub dead_letter_queue_arn: Option<String>,
 }
 
 #[async_trait]
@@ -68,13 +74,14 @@ impl DataSourceType for RevokerRolePolicy {
         schema(
             0,
             block(
-                "The trust policy and permission policy of the revoker role (`revoker_role_arn`) that EventBridge Scheduler assumes to end `jit_grant` access at expiry. Only `scheduler.amazonaws.com` may assume it, and only on behalf of the grants' schedule group (`aws:SourceAccount`, `aws:SourceArn`); it may only delete account assignments and read their deletion status, plus publish the expiry notice to the notification topic when one is set. Pure: no AWS call unless the Identity Center instance must be discovered.",
+                "The trust policy and permission policy of the revoker role (`revoker_role_arn`) that EventBridge Scheduler assumes to end `jit_grant` access at expiry. Only `scheduler.amazonaws.com` may assume it, and only on behalf of the grants' schedule group (`aws:SourceAccount`, `aws:SourceArn`); it may only delete account assignments, plus publish the expiry notice to the notification topic and deliver failed expiries to the dead-letter queue when those are set. Pure: no AWS call unless the Identity Center instance must be discovered.",
                 [
                     ("account_id", required_str("Account id (12 digits) that owns the schedule group.")),
+                    ("expiry_dead_letter_queue_arn", optional_computed_str("SQS queue failed expiries are delivered to; adds `sqs:SendMessage` on it (Scheduler delivers with this role). Default: the provider's `expiry_dead_letter_queue_arn`.")),
                     ("id", computed_str("ARN of the schedule group, the `aws:SourceArn` of the trust policy.")),
                     ("identity_center_instance_arn", optional_computed_str("Identity Center instance whose assignments the role may delete. Default: the provider's `identity_center_instance_arn`, else the discovered instance.")),
                     ("notification_topic_arn", optional_computed_str("SNS topic the expiry notices go to; adds `sns:Publish` on it. Default: the provider's `notification_topic_arn`.")),
-                    ("permission_policy_json", computed_str("The role's permission policy: `sso:DeleteAccountAssignment` and `sso:DescribeAccountAssignmentDeletionStatus` on the instance (and `sns:Publish` on the topic).")),
+                    ("permission_policy_json", computed_str("The role's permission policy: `sso:DeleteAccountAssignment` on the instance, its permission sets and the accounts (and `sns:Publish` on the topic, `sqs:SendMessage` on the dead-letter queue).")),
                     ("region", optional_computed_str("Region of the schedule group. Default: the provider's region.")),
                     ("schedule_group", optional_computed_str("Schedule group of the leases. Default: the provider's `schedule_group` (`jit-grants`).")),
                     ("trust_policy_json", computed_str("The role's trust policy: `sts:AssumeRole` for `scheduler.amazonaws.com` with `aws:SourceAccount` and `aws:SourceArn` of the schedule group.")),
@@ -122,12 +129,16 @@ impl DataSourceType for RevokerRolePolicy {
         let topic_arn = known_str(&config.notification_topic_arn)
             .map(str::to_string)
             .or_else(|| ctx.config.notification_topic_arn.clone());
+        let dead_letter_queue_arn = known_str(&config.expiry_dead_letter_queue_arn)
+            .map(str::to_string)
+            .or_else(|| ctx.config.expiry_dead_letter_queue_arn.clone());
         let inputs = RevokerInputs {
             account_id,
             region,
             schedule_group,
             instance_arn: Some(instance_arn),
             topic_arn,
+            dead_letter_queue_arn,
         };
         let permission = permission_policy(&inputs)?;
         config.id = Value::Value(schedule_group_arn(&inputs));
@@ -137,6 +148,9 @@ impl DataSourceType for RevokerRolePolicy {
         config.schedule_group = Value::Value(inputs.schedule_group);
         config.identity_center_instance_arn = inputs.instance_arn.map_or(Value::Null, Value::Value);
         config.notification_topic_arn = inputs.topic_arn.map_or(Value::Null, Value::Value);
+        config.expiry_dead_letter_queue_arn = inputs
+            .dead_letter_queue_arn
+            .map_or(Value::Null, Value::Value);
         Ok(config)
     }
 }
@@ -164,6 +178,11 @@ fn check(state: &RevokerRolePolicyState) -> Result<(), Errors> {
             "sns",
             &state.notification_topic_arn,
         ),
+        (
+            "expiry_dead_letter_queue_arn",
+            "sqs",
+            &state.expiry_dead_letter_queue_arn,
+        ),
     ] {
         if let Some(arn) = known_str(value) {
             if let Err(problem) = check_arn(arn, service) {
@@ -179,15 +198,7 @@ fn check(state: &RevokerRolePolicyState) -> Result<(), Errors> {
 }
 
 /// The AWS partition of a region.
-pub fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
-}
+pub use crate::policy::arn::partition;
 
 /// `arn:<partition>:scheduler:<region>:<account>:schedule-group/<group>`.
 pub fn schedule_group_arn(inputs: &RevokerInputs) -> String {
@@ -220,46 +231,20 @@ pub fn trust_policy(inputs: &RevokerInputs) -> String {
     .to_string()
 }
 
-/// Delete assignments and read deletion status on one instance, and
-/// publish expiry notices to one topic.
+/// The lease targets' permissions, from the action table: delete
+/// assignments of one instance, publish expiry notices to one topic, deliver
+/// failed expiries to one queue.
 pub fn permission_policy(inputs: &RevokerInputs) -> Result<String, Error> {
-    let partition = partition(&inputs.region);
-    let (instance, instance_id) = match &inputs.instance_arn {
-        Some(arn) => (
-            arn.clone(),
-            arn.rsplit('/').next().unwrap_or("*").to_string(),
-        ),
-        None => (format!("arn:{partition}:sso:::instance/*"), "*".to_string()),
+    let scope = RoleScope {
+        account_id: inputs.account_id.clone(),
+        region: Some(inputs.region.clone()),
+        instance_arn: inputs.instance_arn.clone(),
+        schedule_group: inputs.schedule_group.clone(),
+        notification_topic_arn: inputs.topic_arn.clone(),
+        dead_letter_queue_arn: inputs.dead_letter_queue_arn.clone(),
+        ..RoleScope::default()
     };
-    let mut statements = vec![
-        Statement::new(
-            "DeleteExpiredAssignments",
-            Effect::Allow,
-            Actions::Action(vec!["sso:DeleteAccountAssignment".to_string()]),
-            Resources::Resource(vec![
-                instance.clone(),
-                format!("arn:{partition}:sso:::permissionSet/{instance_id}/*"),
-                format!("arn:{partition}:sso:::account/*"),
-            ]),
-        ),
-        Statement::new(
-            "ReadDeletionStatus",
-            Effect::Allow,
-            Actions::Action(vec![
-                "sso:DescribeAccountAssignmentDeletionStatus".to_string()
-            ]),
-            Resources::Resource(vec![instance]),
-        ),
-    ];
-    if let Some(topic) = &inputs.topic_arn {
-        statements.push(Statement::new(
-            "PublishExpiryNotice",
-            Effect::Allow,
-            Actions::Action(vec!["sns:Publish".to_string()]),
-            Resources::Resource(vec![topic.clone()]),
-        ));
-    }
-    PolicyDocument::new(statements)
+    revoker_policy(&scope)
         .map(|document| document.to_json())
         .map_err(|problem| {
             Error::invalid(
@@ -281,6 +266,7 @@ mod tests {
             schedule_group: "jit-grants".into(),
             instance_arn: Some("arn:aws:sso:::instance/ssoins-1111111111111111".into()),
             topic_arn: None,
+            dead_letter_queue_arn: None,
         }
     }
 
@@ -307,7 +293,7 @@ mod tests {
     }
 
     #[test]
-    fn permissions_are_delete_and_status_only() {
+    fn permissions_are_what_the_lease_targets_do() {
         let policy: serde_json::Value =
             serde_json::from_str(&permission_policy(&inputs()).unwrap()).unwrap();
         let actions: Vec<String> = policy["Statement"]
@@ -316,13 +302,7 @@ mod tests {
             .iter()
             .map(|s| s["Action"].as_str().unwrap().to_string())
             .collect();
-        assert_eq!(
-            actions,
-            [
-                "sso:DeleteAccountAssignment",
-                "sso:DescribeAccountAssignmentDeletionStatus"
-            ]
-        );
+        assert_eq!(actions, ["sso:DeleteAccountAssignment"]);
         let text = policy.to_string();
         assert!(
             text.contains("permissionSet/ssoins-1111111111111111/*"),
@@ -339,6 +319,25 @@ mod tests {
         assert!(policy.contains("sns:Publish"));
         assert!(policy.contains("arn:aws:sns:eu-west-1:123456789012:jit-access"));
         assert!(policy.contains("arn:aws:sso:::instance/*"));
+        assert!(!policy.contains("sqs:SendMessage"));
+        // A dead-letter queue: Scheduler delivers failed expiries with the
+        // role, so it may send to that queue (and only that one).
+        let with_queue = RevokerInputs {
+            dead_letter_queue_arn: Some("arn:aws:sqs:eu-west-1:123456789012:jit-dlq".into()),
+            ..inputs()
+        };
+        let policy: serde_json::Value =
+            serde_json::from_str(&permission_policy(&with_queue).unwrap()).unwrap();
+        let queue = policy["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Action"] == "sqs:SendMessage")
+            .unwrap();
+        assert_eq!(
+            queue["Resource"],
+            "arn:aws:sqs:eu-west-1:123456789012:jit-dlq"
+        );
     }
 
     #[test]
@@ -359,6 +358,9 @@ mod tests {
             account_id: Value::Value("12345".into()),
             schedule_group: Value::Value("bad group".into()),
             notification_topic_arn: Value::Value("arn:aws:sqs:eu-west-1:123456789012:q".into()),
+            expiry_dead_letter_queue_arn: Value::Value(
+                "arn:aws:sns:eu-west-1:123456789012:t".into(),
+            ),
             ..Default::default()
         };
         let paths: Vec<_> = check(&state)
@@ -372,7 +374,8 @@ mod tests {
             [
                 attr("account_id"),
                 attr("schedule_group"),
-                attr("notification_topic_arn")
+                attr("notification_topic_arn"),
+                attr("expiry_dead_letter_queue_arn")
             ]
         );
     }

@@ -1,5 +1,16 @@
 //! ARN and name shape checks, pure.
 
+/// The AWS partition of a region (`aws` when unknown).
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
 /// EventBridge Scheduler group names: 1-64 of `[0-9a-zA-Z-_.]`.
 pub fn is_schedule_group_name(name: &str) -> bool {
     (1..=64).contains(&name.len())

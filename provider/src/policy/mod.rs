@@ -18,8 +18,10 @@
 //! let json = document.to_json();
 //! ```
 
+pub mod actions;
 pub mod arn;
 pub mod block;
+pub mod ci_role;
 mod cidr;
 mod conditions;
 mod document;

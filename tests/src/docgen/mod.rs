@@ -8,11 +8,13 @@
 //! | `docs/resources/<name>.md` | `templates/resources/<name>.md.tmpl` | `examples/resources/jit_<name>/resource.tf` + `import.sh` |
 //! | `docs/data-sources/<name>.md` | `templates/data-sources/<name>.md.tmpl` | `examples/data-sources/jit_<name>/data-source.tf` |
 //! | `docs/guides/<file>.md` | `templates/guides/<file>.md` (copied) | |
+//! | `docs/guides/permissions.md` | `templates/permissions.md.tmpl` | the action table of `policy/actions` |
 //!
 //! A resource or data source without its template or example is a
 //! [`Problem`], so a new resource fails the checks until it is documented.
 //! `cargo run -p tests --bin docgen` writes the pages; `--check` compares.
 
+pub mod permissions;
 pub mod schema_md;
 pub mod template;
 
@@ -224,6 +226,15 @@ pub fn generate(root: &Path, entries: &[Entry]) -> Site {
     }
     site.problems.extend(orphans(root, entries));
     copy_guides(root, &mut site);
+    match permissions::render(root) {
+        Ok((path, page)) => {
+            site.pages.insert(path, page);
+        }
+        Err(problem) => {
+            site.problems.push(problem);
+            site.failed.insert(PathBuf::from(permissions::PAGE));
+        }
+    }
     site.problems.extend(broken_links(&site));
     site.problems.sort();
     site

@@ -226,10 +226,14 @@ pub fn verify(request: &Request, auth: &Authorization, key: &Key) -> bool {
         .is_some_and(|ours| ours.signature == auth.signature)
 }
 
-/// Re-signs an empty-body request (verified first) with a signed
-/// `x-amz-content-sha256`, so moto's check computes the right payload hash.
-/// Returns false (request untouched) when the key is unknown or the
-/// client's signature is wrong.
+/// Re-signs a request whose body moto cannot hash as sent (verified first)
+/// with a signed `x-amz-content-sha256`, so moto's check computes the right
+/// payload hash: an empty body (moto hashes the parsed query or headers),
+/// or a form body of the query protocol (moto hashes the form after parsing
+/// and re-encoding it, which differs from the SDK's encoding as soon as the
+/// values hold characters such as `"` or `{`: SNS `Publish` of a JSON
+/// message). Returns false (request untouched) when the key is unknown or
+/// the client's signature is wrong.
 pub fn resign_for_moto(request: &mut Request, keys: &Keys) -> bool {
     let Some(auth) = request
         .header("authorization")
@@ -237,7 +241,10 @@ pub fn resign_for_moto(request: &mut Request, keys: &Keys) -> bool {
     else {
         return false;
     };
-    if !request.body.is_empty()
+    let form = request
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if !(request.body.is_empty() || form)
         || auth
             .signed_headers
             .iter()
@@ -293,12 +300,16 @@ mod tests {
     use super::*;
 
     fn signed(key: &Key, method: &str, target: &str, body: &str) -> Request {
+        signed_as(key, method, target, body, "application/json")
+    }
+
+    fn signed_as(key: &Key, method: &str, target: &str, body: &str, content_type: &str) -> Request {
         let mut request = Request {
             method: method.into(),
             target: target.into(),
             headers: vec![
                 ("Host".into(), "127.0.0.1:4566".into()),
-                ("Content-Type".into(), "application/json".into()),
+                ("Content-Type".into(), content_type.into()),
                 ("User-Agent".into(), "test".into()),
             ],
             body: body.as_bytes().to_vec(),
@@ -375,6 +386,19 @@ mod tests {
         assert!(!resign_for_moto(&mut with_body, &keys));
         let mut forged = signed(&Key::new("AKIDEXAMPLE", "guess"), "GET", "/schedules", "");
         assert!(!resign_for_moto(&mut forged, &keys));
+        // Query-protocol form bodies: moto re-encodes them, so they are
+        // re-signed with their own content hash too.
+        let mut form = signed_as(
+            &key,
+            "POST",
+            "/",
+            "Action=Publish&Message=%7B%22a%22%3A%201%7D",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        );
+        assert!(resign_for_moto(&mut form, &keys));
+        let auth = parse_authorization(form.header("authorization").unwrap()).unwrap();
+        assert!(verify(&form, &auth, &key));
+        assert!(form.header("x-amz-content-sha256").is_some());
     }
 
     #[test]
