@@ -12,6 +12,6 @@ output "revoker_trust_policy" {
 }
 
 output "revoker_permission_policy" {
-  description = "Permission policy of the revoker role: delete account assignments and read their deletion status."
+  description = "Permission policy of the revoker role: delete account assignments, nothing else."
   value       = data.jit_revoker_role_policy.this.permission_policy_json
 }

@@ -731,6 +731,12 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("docgen-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
+        // Every site has the permissions guide; its own tests are in `permissions`.
+        put(
+            &dir,
+            permissions::TEMPLATE,
+            &format!("{}\n# Permissions\n\n{}\n", guide_front("Permissions"), permissions::MARKER),
+        );
         dir
     }
 
@@ -813,7 +819,7 @@ mod tests {
         assert!(site.problems[2]
             .message
             .starts_with("missing: every resource `jit_thing` needs a prose template"));
-        assert!(site.pages.is_empty());
+        assert!(!site.pages.contains_key(Path::new("docs/resources/thing.md")));
         assert!(site.failed.contains(Path::new("docs/resources/thing.md")));
     }
 
@@ -860,12 +866,13 @@ mod tests {
         let site = generate(&root, &[entry(Kind::Resource, "thing")]);
         assert!(site.problems.is_empty(), "{:?}", site.problems);
         let found: Vec<String> = stale(&root, &site).iter().map(|p| p.to_string()).collect();
-        assert_eq!(found.len(), 3, "{found:#?}");
-        assert!(found[0].starts_with("docs/guides/runbook.md: missing"));
-        assert!(found[1].starts_with("docs/resources/thing.md: missing"));
-        assert!(found[2].starts_with("docs/resources/gone.md: documents nothing"));
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert!(found[0].starts_with("docs/guides/permissions.md: missing"));
+        assert!(found[1].starts_with("docs/guides/runbook.md: missing"));
+        assert!(found[2].starts_with("docs/resources/thing.md: missing"));
+        assert!(found[3].starts_with("docs/resources/gone.md: documents nothing"));
         let written = write(&root, &site).unwrap();
-        assert_eq!(written.updated.len(), 2);
+        assert_eq!(written.updated.len(), 3);
         assert_eq!(
             written.removed,
             vec![PathBuf::from("docs/resources/gone.md")]

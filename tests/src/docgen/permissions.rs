@@ -45,7 +45,7 @@ pub fn render(root: &Path) -> Result<(PathBuf, String), Problem> {
 
 fn split_front_matter(text: &str) -> Option<(&str, &str)> {
     let rest = text.strip_prefix("---\n")?;
-    let end = rest.find("\n---\n")? + "---\n".len() + "\n---\n".len() - 1;
+    let end = "---\n".len() + rest.find("\n---\n")? + "\n---\n".len();
     Some((&text[..end], &text[end..]))
 }
 
