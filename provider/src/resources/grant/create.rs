@@ -5,20 +5,20 @@
 use tf_provider::value::Value;
 use tf_provider::AttributePath;
 
-use super::events::{audit_event, notice_message};
+use super::approval::{check_at_apply, refusal_text};
+use super::events::{attest, audit_event, notice_message, notify_break_glass};
 use super::lease::{
-    create_lease, create_notice, delete_schedule, ensure_group, list_leases, revoker_role,
-    update_lease,
+    create_lease, create_notice, delete_schedule, ensure_group, list_leases, update_lease,
 };
-use super::plan::{env, now, problem_error, standing_assignment, whole_seconds, Request};
-use super::resolve::{assigned_principals, is_assigned, policy_problems, resolve};
-use super::{Applied, Grant, GrantState, VERIFIED_APPROVERS_ENV};
+use super::plan::{now, standing_assignment, whole_seconds, Request};
+use super::resolve::{assigned_principals, is_assigned};
+use super::{Applied, Grant, GrantState};
 use crate::audit::result;
-use crate::error::{attr, Error};
-use crate::framework::{Errors, Failure, Op};
-use crate::policy::grant::{check_max_duration, check_verified, Status};
+use crate::error::Error;
+use crate::framework::{Failure, Op};
+use crate::policy::grant::Status;
 use crate::policy::lease::{latest_live, reconcile, rfc3339, LeaseMeta, LeaseView};
-use crate::values::{known_str, str_list};
+use crate::values::str_list;
 
 /// Grants the access of `planned`. Before the lease exists a failure leaves
 /// nothing behind; after the assignment exists, a failed follow-up step is
@@ -30,37 +30,23 @@ pub async fn grant(
     request: &Request,
 ) -> Result<GrantState, Failure<Applied>> {
     let ctx = op.ctx()?;
-    let resolved = resolve(ctx, request).await?;
-    for (name, planned_value, actual) in [
-        ("principal", &planned.principal_id, &resolved.principal.id),
-        (
-            "permission_set",
-            &planned.permission_set_arn,
-            &resolved.permission_set.arn,
-        ),
-    ] {
-        if let Some(planned_value) = known_str(planned_value) {
-            if planned_value != actual {
-                return Err(Error::invalid(
-                    attr(name),
-                    "Grant target changed since the plan",
-                    format!("`{name}` resolved to `{planned_value}` at plan and to `{actual}` now. Plan again."),
-                )
-                .into());
-            }
+    // Every check again, now; a refusal grants nothing and is audited.
+    let approved = match check_at_apply(ctx, &planned, request).await {
+        Ok(approved) => approved,
+        Err(refusal) => {
+            let mut event = audit_event("grant.create", &planned, result::FAILURE);
+            attest(&mut event, &refusal.attestation);
+            event.error = format!("refused: {}", refusal_text(&refusal.errors));
+            op.audit_or_warn(event, "refused grant").await;
+            return Err(refusal.errors.into());
         }
-    }
-    let mut problems = Errors(policy_problems(ctx, request, &resolved).await?);
-    problems.check(
-        check_max_duration(
-            &request.duration_text,
-            request.duration,
-            ctx.config.grant_policy.max_duration,
-        )
-        .map_err(problem_error),
-    );
-    problems.into_result()?;
-    revoker_role(ctx)?;
+    };
+    let resolved = &approved.resolved;
+    let audit_event = |action: &str, state: &GrantState, outcome: &str| {
+        let mut event = audit_event(action, state, outcome);
+        attest(&mut event, &approved.attestation);
+        event
+    };
 
     let grant_id = crate::audit::random_id();
     let name = resolved.key.lease_name(&grant_id);
@@ -73,23 +59,12 @@ pub async fn grant(
     state.permission_set_arn = Value::Value(resolved.permission_set.arn.clone());
     state.principal_id = Value::Value(resolved.principal.id.clone());
     state.risk = Value::Value(resolved.rule.risk.as_str().to_string());
-    state.required_approvers = str_list(resolved.rule.allowed.clone());
+    state.required_approvers = str_list(resolved.rule.allowed_names());
     state.approval_required = Value::Value(resolved.rule.approval_required(request.break_glass));
     state.granted_at = Value::Value(rfc3339(granted_at));
     state.expires_at = Value::Value(rfc3339(expires_at));
     state.status = Value::Value(Status::Active.as_str().to_string());
-
-    if let Err(problem) = check_verified(
-        ctx.config.require_verified_approvals,
-        &resolved.rule,
-        &request.approved_by,
-        env(VERIFIED_APPROVERS_ENV).as_deref(),
-    ) {
-        let mut event = audit_event("grant.create", &state, result::FAILURE);
-        event.error = format!("{problem}: {}", problem.hint());
-        op.audit_or_warn(event, "refused grant").await;
-        return Err(problem_error(problem).into());
-    }
+    state.audited_status = state.status.clone();
 
     let lock = resource.key_lock(&resolved.key);
     let _guard = lock.lock().await;
@@ -97,7 +72,11 @@ pub async fn grant(
     let assigned = is_assigned(&principals, &resolved.key);
     let others = list_leases(ctx, &resolved.key).await?;
     if assigned && others.is_empty() {
-        return Err(standing_assignment(request).into());
+        let error = standing_assignment(request);
+        let mut event = audit_event("grant.create", &state, result::FAILURE);
+        event.error = format!("refused: {error}: nothing was granted");
+        op.audit_or_warn(event, "refused grant").await;
+        return Err(error.into());
     }
 
     // Fail closed: nothing is granted without an audit record.
@@ -201,6 +180,9 @@ pub async fn grant(
         if assigned { "shared" } else { "created" }.to_string(),
     );
     op.audit_or_warn(event, "grant").await;
+    if request.break_glass {
+        notify_break_glass(op, &state, &approved.attestation).await;
+    }
     if !follow_up.is_empty() {
         let error = Error::Invalid {
             path: AttributePath::default(),
