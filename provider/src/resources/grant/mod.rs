@@ -26,6 +26,8 @@
 mod approval;
 mod create;
 mod events;
+#[cfg(test)]
+mod four_eyes_tests;
 mod lease;
 mod plan;
 mod refresh;
