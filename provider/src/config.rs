@@ -12,9 +12,7 @@ use crate::codec;
 use crate::error::{attr, Error};
 use crate::policy::arn::{check_arn, is_schedule_group_name};
 use crate::policy::duration::parse_duration;
-use crate::policy::grant_policy::{
-    check_max_duration_cap, GrantPolicy, PermissionSetRule, Risk,
-};
+use crate::policy::grant_policy::{check_max_duration_cap, GrantPolicy, PermissionSetRule, Risk};
 
 /// Default expiry schedule group.
 pub const DEFAULT_SCHEDULE_GROUP: &str = "jit-grants";
@@ -33,6 +31,11 @@ const MAX_LIMIT: i64 = 100;
 pub const AUDIT_LOG_ENV: &str = "JIT_AUDIT_LOG";
 /// Env var the apply job sets to force verified approvals on.
 pub const REQUIRE_VERIFIED_ENV: &str = "JIT_REQUIRE_VERIFIED_APPROVALS";
+/// Env var CI sets to the change (pull request) planned or applied,
+/// `<owner>/<repo>#<number>`.
+pub const CHANGE_REF_ENV: &str = "JIT_CHANGE_REF";
+/// Env var naming the protected grant policy file (JSON).
+pub const GRANT_POLICY_FILE_ENV: &str = "JIT_GRANT_POLICY_FILE";
 
 /// The `provider "jit"` block as Terraform sends it.
 #[derive(Serialize, Deserialize, Default, Debug)]
@@ -112,6 +115,8 @@ pub struct PermissionSetState {
     pub risk: Value<String>,
     /// Allowed approvers; empty means anyone but the requester.
     pub approvers: Value<Vec<Value<String>>>,
+    /// Whether break-glass grants of this set are allowed (default true).
+    pub allow_break_glass: Value<bool>,
 }
 
 /// Validated `assume_role`.
@@ -166,6 +171,8 @@ pub struct ProviderConfig {
     pub identity_store_id: Option<String>,
     /// Grant rules.
     pub grant_policy: GrantPolicy,
+    /// Where the grant rules came from.
+    pub grant_policy_source: PolicySource,
     /// Verified approvals required at apply.
     pub require_verified_approvals: bool,
     /// Revoker role for schedules.
@@ -180,6 +187,40 @@ pub struct ProviderConfig {
     pub audit_log_path: Option<PathBuf>,
     /// Bounds on every AWS call.
     pub aws_limits: AwsLimits,
+    /// Problems that do not stop the provider (reported at configure).
+    pub warnings: Vec<ConfigWarning>,
+}
+
+/// A warning about the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigWarning {
+    /// One-line summary.
+    pub summary: String,
+    /// What it means and what to do.
+    pub detail: String,
+    /// The attribute it is about.
+    pub path: AttributePath,
+}
+
+/// Where the grant policy came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PolicySource {
+    /// Neither a block nor a file: the defaults.
+    #[default]
+    Defaults,
+    /// The provider block's `grant_policy`.
+    Inline,
+    /// `JIT_GRANT_POLICY_FILE`, with its path.
+    File(String),
+}
+
+/// The file `JIT_GRANT_POLICY_FILE` names, as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyFile {
+    /// The path as set.
+    pub path: String,
+    /// Its text, or why it could not be read.
+    pub contents: Result<String, String>,
 }
 
 /// Reads the environment the configuration depends on, so parsing stays pure.
@@ -187,17 +228,26 @@ pub struct ProviderConfig {
 pub struct ConfigEnv {
     /// `JIT_AUDIT_LOG`.
     pub audit_log: Option<String>,
-    /// `JIT_REQUIRE_VERIFIED_APPROVALS` is `1`/`true`.
-    pub require_verified_approvals: bool,
+    /// `JIT_REQUIRE_VERIFIED_APPROVALS` as set.
+    pub require_verified_approvals: Option<String>,
+    /// `JIT_GRANT_POLICY_FILE`, read.
+    pub grant_policy_file: Option<PolicyFile>,
 }
 
 impl ConfigEnv {
-    /// From the process environment.
+    /// From the process environment (reads the policy file).
     pub fn from_process() -> Self {
+        let grant_policy_file = std::env::var(GRANT_POLICY_FILE_ENV)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .map(|path| PolicyFile {
+                contents: std::fs::read_to_string(&path).map_err(|e| e.to_string()),
+                path,
+            });
         Self {
             audit_log: std::env::var(AUDIT_LOG_ENV).ok().filter(|v| !v.is_empty()),
-            require_verified_approvals: std::env::var(REQUIRE_VERIFIED_ENV)
-                .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "TRUE" | "yes")),
+            require_verified_approvals: std::env::var(REQUIRE_VERIFIED_ENV).ok(),
+            grant_policy_file,
         }
     }
 }
@@ -218,12 +268,6 @@ impl ProviderConfig {
             endpoint_url: known(&state.endpoint_url),
             identity_center_instance_arn: known(&state.identity_center_instance_arn),
             identity_store_id: known(&state.identity_store_id),
-            require_verified_approvals: env.require_verified_approvals
-                || state
-                    .require_verified_approvals
-                    .as_ref_option()
-                    .copied()
-                    .unwrap_or(false),
             revoker_role_arn: known(&state.revoker_role_arn),
             schedule_group: known(&state.schedule_group)
                 .unwrap_or_else(|| DEFAULT_SCHEDULE_GROUP.to_string()),
@@ -321,12 +365,19 @@ impl ProviderConfig {
 
         config.aws_limits = parse_aws_limits(state, &mut errors);
 
-        if let Value::Value(policy) = &state.grant_policy {
-            match parse_grant_policy(policy) {
-                Ok(policy) => config.grant_policy = policy,
-                Err(mut policy_errors) => errors.append(&mut policy_errors),
+        match verification::required(
+            env.require_verified_approvals.as_deref(),
+            state.require_verified_approvals.as_ref_option().copied(),
+        ) {
+            Ok(required) => config.require_verified_approvals = required,
+            Err(error) => {
+                // Fail closed: nothing runs with a value nobody can read.
+                config.require_verified_approvals = true;
+                errors.push(error);
             }
         }
+        verification::grant_policy(state, env, &mut config, &mut errors);
+        verification::audit_destination(&mut config, &mut errors);
 
         if errors.is_empty() {
             Ok(config)
@@ -405,8 +456,12 @@ fn parse_aws_limits(state: &ProviderConfigState, errors: &mut Vec<Error>) -> Aws
     limits
 }
 
-fn parse_grant_policy(state: &GrantPolicyState) -> Result<GrantPolicy, Vec<Error>> {
-    let path = attr("grant_policy").index(0);
+/// Validates a grant policy; paths of problems start at `path` (the block,
+/// or the root of the policy file).
+fn parse_grant_policy(
+    state: &GrantPolicyState,
+    path: AttributePath,
+) -> Result<GrantPolicy, Vec<Error>> {
     let mut errors = Vec::new();
     let mut policy = GrantPolicy::default();
 
@@ -519,6 +574,11 @@ fn parse_grant_policy(state: &GrantPolicyState) -> Result<GrantPolicy, Vec<Error
             name,
             risk: set_risk,
             approvers,
+            allow_break_glass: set
+                .allow_break_glass
+                .as_ref_option()
+                .copied()
+                .unwrap_or(true),
         });
     }
 
@@ -528,6 +588,8 @@ fn parse_grant_policy(state: &GrantPolicyState) -> Result<GrantPolicy, Vec<Error
         Err(errors)
     }
 }
+
+mod verification;
 
 #[cfg(test)]
 mod tests;

@@ -66,6 +66,13 @@ impl Provider for JitProvider {
         config: Self::Config<'a>,
     ) -> Option<()> {
         let config = Self::parse(diags, &config)?;
+        for warning in &config.warnings {
+            diags.warning(
+                warning.summary.clone(),
+                warning.detail.clone(),
+                warning.path.clone(),
+            );
+        }
         let sdk = aws::load_sdk_config(&config).await;
         if sdk.region().is_none() {
             diags.error(
@@ -132,14 +139,15 @@ pub fn provider_schema() -> Schema {
     let permission_set = block(
         "Rules for one permission set.",
         [
-            ("approvers", optional_str_list("Identity Center user names allowed to approve grants of this permission set. Empty: anyone other than the requester, the principal and the change author.")),
+            ("allow_break_glass", optional_bool("Whether a `break_glass` grant (no approver) of this permission set is allowed. Default `true`; `false` means every grant of it needs an approver.")),
+            ("approvers", optional_str_list("Identity Center users (user name or email) allowed to approve grants of this permission set, compared by user id. Empty: anyone other than the requester, the principal and the change's authors.")),
             ("name", required_str("Permission set name, e.g. `JIT-S3FullAccess`.")),
             ("risk", required_str("`low` (no approver needed) or `high` (an approver is needed).")),
         ],
         [],
     );
     let grant_policy = block(
-        "Rules every `jit_grant` is checked against at plan time.",
+        "Rules every `jit_grant` is checked against at plan and apply. Ignored (with a warning) when env `JIT_GRANT_POLICY_FILE` names a policy file, and an error when verified approvals are on: the rules must then come from that file, which the change cannot edit.",
         [
             ("default_risk", optional_str("Risk of permission sets not listed in a `permission_set` block: `low` or `high`. Default `high`.")),
             ("max_duration", optional_str("Longest grant, as a Go-style duration (`1h`, `30m`). Default `1h`.")),
@@ -167,7 +175,7 @@ pub fn provider_schema() -> Schema {
         block(
             "The `jit` provider puts every AWS access change through Terraform plan and apply review.",
             [
-                ("audit_log_path", optional_str("JSON lines file that receives one audit event per change. Default: env `JIT_AUDIT_LOG`, else no file.")),
+                ("audit_log_path", optional_str("JSON lines file that receives one audit event per change. Default: env `JIT_AUDIT_LOG`, else no file. Without it and without `notification_topic_arn` every plan warns, and with verified approvals on the configuration is refused.")),
                 ("aws_attempt_timeout", optional_str("Longest single AWS request attempt (connect, send, response), as a Go-style duration. Default `20s`; at most `1h`.")),
                 ("aws_max_attempts", optional_number("Attempts per AWS operation under adaptive retry (throttling slows the client down). Default `8`; 1 to 100.")),
                 ("aws_max_concurrency", optional_number("AWS requests in flight per service in one provider process; the rest wait. Default `8`; 1 to 100.")),
@@ -176,10 +184,10 @@ pub fn provider_schema() -> Schema {
                 ("expiry_dead_letter_queue_arn", optional_str("SQS queue ARN where expiries that failed are delivered.")),
                 ("identity_center_instance_arn", optional_str("IAM Identity Center instance ARN. Discovered when the account has exactly one instance.")),
                 ("identity_store_id", optional_str("Identity store id of the instance. Discovered with the instance.")),
-                ("notification_topic_arn", optional_str("SNS topic ARN that receives every audit event and the expiry notifications.")),
+                ("notification_topic_arn", optional_str("SNS topic ARN that receives every audit event, the expiry notifications and an immediate notice of every break-glass grant.")),
                 ("profile", optional_str("AWS shared-config profile.")),
                 ("region", optional_str("AWS region. Default: `AWS_REGION`, else the profile's region.")),
-                ("require_verified_approvals", optional_bool("Check at apply that every approver of a high-risk grant is listed in env `JIT_VERIFIED_APPROVERS`. Env `JIT_REQUIRE_VERIFIED_APPROVALS=1` forces this on.")),
+                ("require_verified_approvals", optional_bool("Check at apply that every approver of a high-risk grant is a verified approver of the change (env `JIT_VERIFIED_APPROVERS`) and that the grant was written for the change applied (`change_ref` = env `JIT_CHANGE_REF`). Env `JIT_REQUIRE_VERIFIED_APPROVALS` (`1`, `true`, `yes`, `on`) forces this on whatever the configuration says. When on, the grant policy must come from env `JIT_GRANT_POLICY_FILE` and an audit destination must be set.")),
                 ("revoker_role_arn", optional_str("IAM role EventBridge Scheduler assumes to remove expired assignments (see data source `jit_revoker_role_policy`).")),
                 ("schedule_group", optional_str("EventBridge Scheduler group of grant leases; created when missing. Default `jit-grants`.")),
             ],

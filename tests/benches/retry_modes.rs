@@ -118,7 +118,12 @@ fn child(mode: &str, scenario: &str, moto_port: u16) -> Result<(f64, String), St
     let line = text
         .lines()
         .find(|l| l.starts_with("cell "))
-        .ok_or_else(|| format!("cell {mode} {scenario} printed nothing: {text}\n{}", String::from_utf8_lossy(&output.stderr)))?;
+        .ok_or_else(|| {
+            format!(
+                "cell {mode} {scenario} printed nothing: {text}\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })?;
     let rest = line.trim_start_matches("cell ");
     let (wall, details) = rest.split_once(' ').unwrap_or((rest, ""));
     Ok((wall.parse().unwrap_or(f64::NAN), details.to_string()))
@@ -183,15 +188,19 @@ fn throttled(proxy: &Proxy) -> usize {
         .calls()
         .iter()
         .filter(|c| {
-            c.fault
-                .as_deref()
-                .is_some_and(|f| f.contains("throttle") || f.contains("rate limit") || f.contains("limit"))
+            c.fault.as_deref().is_some_and(|f| {
+                f.contains("throttle") || f.contains("rate limit") || f.contains("limit")
+            })
         })
         .count()
 }
 
 /// 100 grant creations, 10 at a time, under Identity Center's limits.
-fn grants(runtime: &tokio::runtime::Runtime, aws: &AwsClients, proxy: &Proxy) -> Result<String, String> {
+fn grants(
+    runtime: &tokio::runtime::Runtime,
+    aws: &AwsClients,
+    proxy: &Proxy,
+) -> Result<String, String> {
     let instance = runtime
         .block_on(aws.sso_admin.list_instances().send())
         .map_err(|e| format!("{e:?}"))?
@@ -203,7 +212,10 @@ fn grants(runtime: &tokio::runtime::Runtime, aws: &AwsClients, proxy: &Proxy) ->
     runtime
         .block_on(aws.scheduler().ensure_schedule_group(GROUP))
         .map_err(|e| e.to_string())?;
-    let set = format!("{}/ps-0000000000000001", instance.replace(":instance/", ":permissionSet/"));
+    let set = format!(
+        "{}/ps-0000000000000001",
+        instance.replace(":instance/", ":permissionSet/")
+    );
     proxy.clear();
     proxy.rate_limit("sso-admin", 20.0);
     proxy.limit_assignment_creations(10, Duration::from_secs(2));
@@ -229,7 +241,10 @@ fn grants(runtime: &tokio::runtime::Runtime, aws: &AwsClients, proxy: &Proxy) ->
     });
     let wall = started.elapsed().as_secs_f64();
     let failures: Vec<&String> = outcomes.iter().filter_map(|o| o.as_ref().err()).collect();
-    let first = failures.first().map(|f| f.chars().take(120).collect::<String>()).unwrap_or_default();
+    let first = failures
+        .first()
+        .map(|f| f.chars().take(120).collect::<String>())
+        .unwrap_or_default();
     Ok(format!(
         "cell {wall:.3} calls {} throttled {} failed {} {first}",
         proxy.calls().len(),
@@ -241,7 +256,9 @@ fn grants(runtime: &tokio::runtime::Runtime, aws: &AwsClients, proxy: &Proxy) ->
 /// The calls of one grant creation, as the provider makes them.
 async fn one_grant(aws: &AwsClients, key: &AssignmentKey, i: usize) -> Result<(), String> {
     let sso = aws.sso_admin();
-    sso.list_account_assignments(key).await.map_err(|e| e.to_string())?;
+    sso.list_account_assignments(key)
+        .await
+        .map_err(|e| e.to_string())?;
     aws.scheduler()
         .list_schedule_names(GROUP, &key.lease_prefix())
         .await
@@ -279,7 +296,11 @@ fn terraform_grants(moto: &Moto) -> Result<String, String> {
     let aws = Aws::new(&moto.endpoint());
     aws.run(async {
         let sso = &aws.clients.sso_admin;
-        let instances = sso.list_instances().send().await.map_err(|e| format!("{e:?}"))?;
+        let instances = sso
+            .list_instances()
+            .send()
+            .await
+            .map_err(|e| format!("{e:?}"))?;
         let instance = &instances.instances()[0];
         let store = instance.identity_store_id().unwrap_or_default();
         for i in 0..100 {
@@ -290,8 +311,18 @@ fn terraform_grants(moto: &Moto) -> Result<String, String> {
                 .identity_store_id(store)
                 .user_name(&name)
                 .display_name(&name)
-                .name(aws_sdk_identitystore::types::Name::builder().given_name("B").family_name("B").build())
-                .emails(aws_sdk_identitystore::types::Email::builder().value(&name).primary(true).build())
+                .name(
+                    aws_sdk_identitystore::types::Name::builder()
+                        .given_name("B")
+                        .family_name("B")
+                        .build(),
+                )
+                .emails(
+                    aws_sdk_identitystore::types::Email::builder()
+                        .value(&name)
+                        .primary(true)
+                        .build(),
+                )
                 .send()
                 .await
                 .map_err(|e| format!("{e:?}"))?;
@@ -306,7 +337,9 @@ fn terraform_grants(moto: &Moto) -> Result<String, String> {
         Ok::<(), String>(())
     })?;
     let proxy = Proxy::start(moto.port());
-    let dir = tests::tools::tools().work_root.join(format!("bench-retry-{}", std::process::id()));
+    let dir = tests::tools::tools()
+        .work_root
+        .join(format!("bench-retry-{}", std::process::id()));
     let tf = Tf::new(TfVersion::Latest, dir, moto, "rb");
     let mut main = tf
         .provider("  revoker_role_arn = \"arn:aws:iam::123456789012:role/jit-revoker\"\n  grant_policy {\n    permission_set {\n      name = \"JIT-Bench\"\n      risk = \"low\"\n    }\n  }\n")

@@ -2,6 +2,7 @@
 //! runs schedules, so where AWS would fire a lease the test executes the
 //! lease's target input itself, exactly as Scheduler would.
 
+mod four_eyes;
 mod sqs;
 
 use std::collections::HashMap;
@@ -369,7 +370,13 @@ tftest!(grant_lifecycle, |tf, aws| {
     imported.import("jit_grant.s3", &name);
     let mut left = imported.resource("jit_grant.s3");
     let mut right = tf.resource("jit_grant.s3");
-    for ignored in ["reason", "ticket", "requested_by", "approved_by"] {
+    for ignored in [
+        "reason",
+        "ticket",
+        "requested_by",
+        "approved_by",
+        "audited_status",
+    ] {
         left.as_object_mut().unwrap().remove(ignored);
         right.as_object_mut().unwrap().remove(ignored);
     }
@@ -378,8 +385,16 @@ tftest!(grant_lifecycle, |tf, aws| {
         imported.plan_changes().actions_for("jit_grant.s3"),
         ["update"]
     );
+    assert!(
+        imported.audit_events().is_empty(),
+        "import and plan write nothing"
+    );
     imported.apply();
     imported.assert_plan_empty();
+    // The apply that adopted the import audited it.
+    let import_events = imported.audit_events();
+    assert_eq!(actions(&import_events)[0], "grant.import success");
+    assert_eq!(import_events[0]["details"]["status"], "ACTIVE");
     let _ = std::fs::remove_dir_all(&imported.dir);
 
     // `reason` updates in place.
@@ -397,11 +412,27 @@ tftest!(grant_lifecycle, |tf, aws| {
     // re-grant is planned.
     run_lease(aws, &name);
     assert!(assigned(aws, &fx, "JIT-S3FullAccess").is_empty());
+    let before = tf.audit_events().len();
     let refreshed = refresh(tf);
     assert!(refreshed.all().contains("was revoked outside this grant"));
     assert_eq!(tf.resource("jit_grant.s3")["status"], "REVOKED");
+    // A refresh and a plan write no audit event; the plan shows the update
+    // of `audited_status` whose apply writes it.
+    let plan = tf.plan_changes();
+    assert_eq!(plan.actions_for("jit_grant.s3"), ["update"]);
+    assert!(
+        plan.text.contains("The next apply records grant"),
+        "{}",
+        plan.text
+    );
+    assert_eq!(plan.after("jit_grant.s3")["audited_status"], "REVOKED");
+    assert_eq!(tf.audit_events().len(), before);
+    tf.apply();
     tf.assert_plan_empty();
-    assert!(actions(&tf.audit_events()).contains(&"grant.revoked_outside success".to_string()));
+    assert_eq!(
+        actions(&tf.audit_events()[before..]),
+        ["grant.revoked_outside success"]
+    );
 
     // 5. Destroy (the assignment is already gone: still a success).
     tf.destroy();
@@ -608,8 +639,35 @@ tftest!(grant_plan_checks, |tf, aws| {
     assert_eq!(plan.after("jit_grant.second")["risk"], "low");
 });
 
+/// The grant policy of [`policy`] as the protected JSON file
+/// `JIT_GRANT_POLICY_FILE` names.
+const POLICY_JSON: &str = r#"{
+  "max_duration": "1h",
+  "permission_set": [
+    { "name": "JIT-S3FullAccess", "risk": "low" },
+    { "name": "JIT-LongSession", "risk": "low" },
+    { "name": "JIT-EmergencyAdmin", "risk": "high", "approvers": ["manager@example.com"] }
+  ]
+}
+"#;
+
+/// Writes `policy` as the case's protected policy file; returns the
+/// working directory with `JIT_GRANT_POLICY_FILE` set for every command.
+fn with_policy_file(tf: &Tf, policy: &str) -> Tf {
+    let path = tf.dir.with_extension("grant-policy.json");
+    std::fs::write(&path, policy).unwrap();
+    tf.with_env(&[("JIT_GRANT_POLICY_FILE", path.to_str().unwrap())])
+}
+
+/// A provider block without an inline `grant_policy` (the rules come from
+/// the policy file).
+fn provider_for_file(tf: &Tf, extra: &str) -> String {
+    tf.provider(&format!("  revoker_role_arn = \"{REVOKER}\"\n{extra}"))
+}
+
 tftest!(grant_high_risk_verified, |tf, aws| {
     let fx = fixtures(aws);
+    let tf = &with_policy_file(tf, POLICY_JSON);
     // Audit events and notices go to SNS; an SQS queue subscribed with raw
     // delivery shows what subscribers receive.
     let port = moto_port(aws);
@@ -642,16 +700,25 @@ tftest!(grant_high_risk_verified, |tf, aws| {
         "alice",
         "JIT-EmergencyAdmin",
         "1h",
-        "  approved_by = [\"manager@example.com\"]\n  ticket      = \"CHG-7\"",
+        "  approved_by = [\"manager@example.com\"]\n  ticket      = \"CHG-7\"\n  change_ref  = \"acme/access#42\"",
     );
-    let verified = [(
-        "JIT_VERIFIED_APPROVERS",
-        "bob@example.com, manager@example.com",
-    )];
+    // What the apply job of pull request acme/access#42 exports.
+    let ci = [
+        (
+            "JIT_VERIFIED_APPROVERS",
+            "bob@example.com, manager@example.com",
+        ),
+        ("JIT_CHANGE_REF", "acme/access#42"),
+        ("JIT_CHANGE_AUTHOR", "alice@example.com,carol@example.com"),
+        ("JIT_COMMIT_SHA", "0123456789abcdef0123456789abcdef01234567"),
+        ("GITHUB_SERVER_URL", "https://github.com"),
+        ("GITHUB_REPOSITORY", "acme/access"),
+        ("GITHUB_RUN_ID", "4711"),
+    ];
 
     // Verification off in configuration: the plan says approvals are not
     // verified; the apply job's JIT_REQUIRE_VERIFIED_APPROVALS=1 turns it on.
-    tf.write_main(&[&tf.provider(&policy(&sinks)), &admin]);
+    tf.write_main(&[&provider_for_file(tf, &sinks), &admin]);
     tf.init();
     assert!(tf
         .plan_json()
@@ -665,11 +732,17 @@ tftest!(grant_high_risk_verified, |tf, aws| {
     assert!(!out.success(), "{}", out.all());
     let diag = out.error("Approval not verified");
     assert!(diag.detail.contains("`manager@example.com`"), "{diag:?}");
+    // No JIT_CHANGE_REF: this apply is no pull request's merge.
+    let diag = out.error("Approvals of another change do not count");
+    assert!(
+        diag.detail.contains("Written for change `acme/access#42`"),
+        "{diag:?}"
+    );
 
     // Verification on in configuration: a pull request's plan (no
     // approvals yet) succeeds with a warning and shows risk and approvers.
     let required = format!("{sinks}  require_verified_approvals = true\n");
-    tf.write_main(&[&tf.provider(&policy(&required)), &admin]);
+    tf.write_main(&[&provider_for_file(tf, &required), &admin]);
     let plan = tf.plan_changes();
     assert!(
         plan.text.contains("will be verified at apply"),
@@ -680,17 +753,19 @@ tftest!(grant_high_risk_verified, |tf, aws| {
     assert_eq!(after["risk"], "high");
     assert_eq!(after["approval_required"], true);
     assert_eq!(after["required_approvers"], json!(["manager@example.com"]));
+    assert_eq!(after["change_ref"], "acme/access#42");
     // Applied without the approval: refused, nothing created.
     let diag = tf.apply_fails().error("Approval not verified");
     assert!(diag.detail.contains("`manager@example.com`"), "{diag:?}");
     assert!(schedules(aws).is_empty());
     assert!(assigned(aws, &fx, "JIT-EmergencyAdmin").is_empty());
     // Applied after manager approved the pull request.
-    let out = tf.run_env(&["apply", "-auto-approve", "-no-color"], &verified);
+    let out = tf.run_env(&["apply", "-auto-approve", "-no-color"], &ci);
     assert!(out.success(), "{}", out.all());
     assert_eq!(assigned(aws, &fx, "JIT-EmergencyAdmin"), [fx.user("alice")]);
     let state = attrs(tf, "admin");
     assert_eq!(state["status"], "ACTIVE");
+    assert_eq!(state["audited_status"], "ACTIVE");
     let lease = &schedules(aws)[state["schedule_name"].as_str().unwrap()];
     let dead_letter = lease.target().unwrap().dead_letter_config().unwrap();
     assert_eq!(dead_letter.arn(), Some(dlq.as_str()));
@@ -710,19 +785,19 @@ tftest!(grant_high_risk_verified, |tf, aws| {
     assert_eq!(notice["action"], "grant.expired");
     assert_eq!(notice["approvers"], json!(["manager@example.com"]));
 
-    // Break-glass: no approver, a ticket, flagged loudly.
+    // Break-glass: no approver, a ticket, flagged loudly, its own notice.
     tf.write_main(&[
-        &tf.provider(&policy(&required)),
+        &provider_for_file(tf, &required),
         &admin,
         &grant(
             "glass",
             "bob",
             "JIT-EmergencyAdmin",
             "30m",
-            "  break_glass = true\n  ticket      = \"INC-9\"",
+            "  break_glass = true\n  ticket      = \"INC-9\"\n  change_ref  = \"acme/access#42\"",
         ),
     ]);
-    let out = tf.run_env(&["apply", "-auto-approve", "-no-color"], &verified);
+    let out = tf.run_env(&["apply", "-auto-approve", "-no-color"], &ci);
     assert!(out.success(), "{}", out.all());
     assert!(
         out.all()
@@ -749,15 +824,47 @@ tftest!(grant_high_risk_verified, |tf, aws| {
         .as_str()
         .unwrap()
         .contains("manager@example.com"));
+    // A refusal records that nothing was verified; the change was unknown.
+    assert!(
+        events[1].get("verifiedApprovers").is_none(),
+        "{}",
+        events[1]
+    );
+    assert!(events[1].get("changeRef").is_none(), "{}", events[1]);
     let admin_done = &events[3];
     assert_eq!(admin_done["approvers"], json!(["manager@example.com"]));
     assert_eq!(admin_done["ticket"], "CHG-7");
     assert_eq!(admin_done["details"]["risk"], "high");
+    // Who asked and who approved, as Identity Center ids; the change, the
+    // commit and the run.
+    assert_eq!(admin_done["actorId"], fx.user("alice"));
+    assert_eq!(
+        admin_done["verifiedApprovers"],
+        json!([{"name": "manager@example.com", "userId": fx.user("manager")}])
+    );
+    assert_eq!(admin_done["changeRef"], "acme/access#42");
+    assert_eq!(admin_done["details"]["change_ref"], "acme/access#42");
+    assert_eq!(
+        admin_done["commitSha"],
+        "0123456789abcdef0123456789abcdef01234567"
+    );
+    assert_eq!(
+        admin_done["ciRun"],
+        "https://github.com/acme/access/actions/runs/4711"
+    );
+    assert_eq!(
+        events[2]["verifiedApprovers"],
+        admin_done["verifiedApprovers"]
+    );
     let glass_done = &events[5];
     assert_eq!(glass_done["breakGlass"], true);
     assert_eq!(glass_done["ticket"], "INC-9");
+    assert!(
+        glass_done.get("verifiedApprovers").is_none(),
+        "{glass_done}"
+    );
 
-    // SNS subscribers receive the same events.
+    // SNS subscribers receive the same events, and one break-glass notice.
     let mut delivered = Vec::new();
     loop {
         let received = sqs(
@@ -779,6 +886,13 @@ tftest!(grant_high_risk_verified, |tf, aws| {
             );
         }
     }
+    let (notices, delivered): (Vec<Value>, Vec<Value>) = delivered
+        .into_iter()
+        .partition(|e| e["action"] == "grant.break_glass");
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0]["result"], "notice");
+    assert_eq!(notices[0]["ticket"], "INC-9");
+    assert_eq!(notices[0]["actorId"], fx.user("bob"));
     let mut delivered_ids: Vec<&str> = delivered
         .iter()
         .map(|e| e["eventId"].as_str().unwrap())
@@ -796,9 +910,21 @@ tftest!(grant_high_risk_verified, |tf, aws| {
         .unwrap();
     assert_eq!(glass_sns, glass_done);
 
-    tf.destroy();
+    // Destroyed by an apply of another change: revokes are never refused.
+    let out = tf.run_env(
+        &["destroy", "-auto-approve", "-no-color"],
+        &[("JIT_CHANGE_REF", "acme/access#50")],
+    );
+    assert!(out.success(), "{}", out.all());
     assert!(assigned(aws, &fx, "JIT-EmergencyAdmin").is_empty());
     assert!(schedules(aws).is_empty());
+    let revokes: Vec<Value> = tf
+        .audit_events()
+        .into_iter()
+        .filter(|e| e["action"] == "grant.revoke")
+        .collect();
+    assert_eq!(revokes.len(), 2);
+    assert!(revokes.iter().all(|e| e["changeRef"] == "acme/access#50"));
 });
 
 tftest!(grant_overlap, |tf, aws| {
@@ -967,12 +1093,19 @@ tftest!(grant_expiry, |tf, aws| {
     assert!(out.all().contains("is overdue"), "{}", out.all());
     assert_eq!(attrs(tf, "g")["status"], "OVERDUE");
 
-    // The lease runs: EXPIRED, audited once, never granted again.
+    // The lease runs: EXPIRED, never granted again; recorded once, by the
+    // next apply (refreshes and plans write nothing).
     run_lease(aws, &name);
     let out = refresh(tf);
     assert!(out.all().contains("has expired"), "{}", out.all());
     assert_eq!(attrs(tf, "g")["status"], "EXPIRED");
     refresh(tf);
+    assert_eq!(
+        actions(&tf.audit_events()),
+        ["grant.create intent", "grant.create success"]
+    );
+    assert_eq!(tf.plan_changes().actions_for("jit_grant.g"), ["update"]);
+    tf.apply();
     let expired: Vec<Value> = tf
         .audit_events()
         .into_iter()
@@ -980,6 +1113,9 @@ tftest!(grant_expiry, |tf, aws| {
         .collect();
     assert_eq!(expired.len(), 1, "{expired:?}");
     assert_eq!(expired[0]["actor"], "bob@example.com");
+    assert_eq!(expired[0]["actorId"], fx.user("bob"));
+    assert_eq!(expired[0]["details"]["audited_status"], "ACTIVE");
+    assert_eq!(attrs(tf, "g")["audited_status"], "EXPIRED");
     tf.assert_plan_empty();
     assert!(assigned(aws, &fx, "JIT-S3FullAccess").is_empty());
 

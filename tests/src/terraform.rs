@@ -25,10 +25,18 @@ const SCRUBBED_ENV: &[&str] = &[
     "AWS_ENDPOINT_URL",
     "AWS_SESSION_TOKEN",
     "GITHUB_ACTOR",
+    "GITHUB_REPOSITORY",
+    "GITHUB_RUN_ID",
+    "GITHUB_SERVER_URL",
+    "GITHUB_SHA",
     "GITLAB_USER_LOGIN",
     "JIT_APPLIED_BY",
     "JIT_AUDIT_LOG",
     "JIT_CHANGE_AUTHOR",
+    "JIT_CHANGE_REF",
+    "JIT_CI_RUN",
+    "JIT_COMMIT_SHA",
+    "JIT_GRANT_POLICY_FILE",
     "JIT_REQUIRE_VERIFIED_APPROVALS",
     "JIT_VERIFIED_APPROVERS",
     "PLUGIN_LOG_FILE",
@@ -260,6 +268,23 @@ impl Tf {
                 .unwrap_or("case")
         ));
         Tf::with_endpoint(self.version, dir, &self.endpoint, &self.prefix)
+    }
+
+    /// The same working directory, with these environment variables added
+    /// (or replaced) for every command.
+    pub fn with_env(&self, extra: &[(&str, &str)]) -> Tf {
+        let mut env = self.env.clone();
+        for (key, value) in extra {
+            env.retain(|(k, _)| k != key);
+            env.push((key.to_string(), value.to_string()));
+        }
+        Tf {
+            version: self.version,
+            dir: self.dir.clone(),
+            endpoint: self.endpoint.clone(),
+            prefix: self.prefix.clone(),
+            env,
+        }
     }
 
     /// Adds or replaces an environment variable for later commands.

@@ -14,6 +14,8 @@ use tokio::sync::{Mutex, OnceCell};
 use crate::aws::AwsClients;
 use crate::error::Error;
 
+pub mod ci;
+
 /// Types generated from the audit event v1 contract.
 #[allow(missing_docs)]
 pub mod v1 {
@@ -67,9 +69,14 @@ impl AuditSink {
         }
     }
 
-    /// A new event with schema, id and time filled in.
+    /// A new event with schema, id, time and the CI context (change, commit,
+    /// run) filled in.
     pub fn event(action: &str, resource_type: &str, target: impl Into<String>) -> AuditEvent {
+        let ci = ci::CiContext::from_process();
         AuditEvent {
+            change_ref: ci.change_ref,
+            commit_sha: ci.commit_sha,
+            ci_run: ci.ci_run,
             schema: SCHEMA.to_string(),
             event_id: random_id(),
             time: now_rfc3339(),

@@ -88,9 +88,7 @@ mod tests {
     async fn forgotten_keys_are_looked_up_again() {
         let cache: KeyedCache<&str, u32> = KeyedCache::default();
         let calls = AtomicUsize::new(0);
-        let lookup = || async {
-            Ok(calls.fetch_add(1, Ordering::SeqCst) as u32)
-        };
+        let lookup = || async { Ok(calls.fetch_add(1, Ordering::SeqCst) as u32) };
         assert_eq!(cache.get_or_try_init("a", lookup).await.unwrap(), 0);
         assert_eq!(cache.get_or_try_init("b", lookup).await.unwrap(), 1);
         cache.forget(|key| *key == "a");

@@ -32,7 +32,9 @@ const REFUSED_CODES: &[&str] = &[
 
 /// True when Scheduler definitely refused the request (nothing changed).
 pub fn refused(error: &Error) -> bool {
-    error.aws_code().is_some_and(|code| REFUSED_CODES.contains(&code))
+    error
+        .aws_code()
+        .is_some_and(|code| REFUSED_CODES.contains(&code))
 }
 
 /// True when a create failed because a schedule of that name exists.

@@ -322,17 +322,24 @@ impl SsoAdmin<'_> {
         started: Started,
         wait: Duration,
     ) -> Result<(), Error> {
-        wait_assignment("account assignment", started, wait, |request_id| async move {
-            let output = self
-                .client
-                .describe_account_assignment_creation_status()
-                .instance_arn(instance_arn)
-                .account_assignment_creation_request_id(request_id)
-                .send()
-                .await
-                .map_err(|e| aws_error(SERVICE, "DescribeAccountAssignmentCreationStatus", e))?;
-            Ok(poll_of_status(output.account_assignment_creation_status()))
-        })
+        wait_assignment(
+            "account assignment",
+            started,
+            wait,
+            |request_id| async move {
+                let output = self
+                    .client
+                    .describe_account_assignment_creation_status()
+                    .instance_arn(instance_arn)
+                    .account_assignment_creation_request_id(request_id)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        aws_error(SERVICE, "DescribeAccountAssignmentCreationStatus", e)
+                    })?;
+                Ok(poll_of_status(output.account_assignment_creation_status()))
+            },
+        )
         .await
     }
 

@@ -9,6 +9,7 @@ fn permission_set(name: &str, risk: &str, approvers: &[&str]) -> PermissionSetSt
         name: s(name),
         risk: s(risk),
         approvers: Value::Value(approvers.iter().map(|a| s(a)).collect()),
+        allow_break_glass: Value::Null,
     }
 }
 
@@ -170,7 +171,8 @@ fn assume_role_needs_an_iam_role_arn() {
 fn environment_forces_verification_and_names_the_audit_log() {
     let env = ConfigEnv {
         audit_log: Some("/tmp/audit.jsonl".into()),
-        require_verified_approvals: true,
+        require_verified_approvals: Some("1".into()),
+        grant_policy_file: Some(file("{}")),
     };
     let state = ProviderConfigState {
         require_verified_approvals: Value::Value(false),
@@ -260,4 +262,303 @@ fn bad_aws_limits_are_reported_at_their_paths() {
     let errors = error_paths(ProviderConfig::parse(&shorter, &ConfigEnv::default()));
     assert_eq!(errors.len(), 1);
     assert!(errors[0].1.contains("aws_operation_timeout"));
+}
+
+fn file(contents: &str) -> PolicyFile {
+    PolicyFile {
+        path: "/protected/grant-policy.json".into(),
+        contents: Ok(contents.into()),
+    }
+}
+
+fn env_with(flag: Option<&str>, policy: Option<PolicyFile>) -> ConfigEnv {
+    ConfigEnv {
+        audit_log: Some("/tmp/audit.jsonl".into()),
+        require_verified_approvals: flag.map(str::to_string),
+        grant_policy_file: policy,
+    }
+}
+
+fn summaries(result: Result<ProviderConfig, Vec<Error>>) -> Vec<String> {
+    error_paths(result)
+        .into_iter()
+        .map(|(summary, _)| summary)
+        .collect()
+}
+
+#[test]
+fn the_verification_flag_fails_closed() {
+    for on in [
+        "1", "true", "TRUE", "True", "yes", "Yes", "on", "ON", " on ",
+    ] {
+        assert_eq!(verification::parse_flag(on), Some(true), "{on}");
+    }
+    for off in ["", " ", "0", "false", "False", "no", "NO", "off", "Off"] {
+        assert_eq!(verification::parse_flag(off), Some(false), "{off}");
+    }
+    for bad in ["maybe", "2", "enabled", "y", "t", "tru e", "-1"] {
+        assert_eq!(verification::parse_flag(bad), None, "{bad}");
+    }
+    let policy = || Some(file("{}"));
+    let parse = |flag: &str| {
+        ProviderConfig::parse(
+            &ProviderConfigState::default(),
+            &env_with(Some(flag), policy()),
+        )
+    };
+    assert!(parse("True").unwrap().require_verified_approvals);
+    assert!(parse("on").unwrap().require_verified_approvals);
+    assert!(!parse("off").unwrap().require_verified_approvals);
+    assert!(!parse("").unwrap().require_verified_approvals);
+    let errors = error_paths(parse("maybe"));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, "Invalid `JIT_REQUIRE_VERIFIED_APPROVALS`");
+    // The configuration turns it on; it can never turn the environment off.
+    let on_in_config = ProviderConfigState {
+        require_verified_approvals: Value::Value(true),
+        ..Default::default()
+    };
+    let config = ProviderConfig::parse(&on_in_config, &env_with(Some("0"), policy())).unwrap();
+    assert!(config.require_verified_approvals);
+}
+
+#[test]
+fn the_policy_file_has_the_block_s_keys_and_types() {
+    let text = r#"{
+      "max_duration": "4h",
+      "max_session_duration": "1h",
+      "default_risk": "low",
+      "permission_set": [
+        { "name": "JIT-ReadOnly", "risk": "low", "approvers": [] },
+        { "name": "JIT-EmergencyAdmin", "risk": "high", "approvers": ["manager@example.com"], "allow_break_glass": false },
+        { "name": "JIT-Other", "risk": "high" }
+      ]
+    }"#;
+    let config = ProviderConfig::parse(
+        &ProviderConfigState::default(),
+        &env_with(None, Some(file(text))),
+    )
+    .unwrap();
+    let policy = &config.grant_policy;
+    assert_eq!(
+        config.grant_policy_source,
+        PolicySource::File("/protected/grant-policy.json".into())
+    );
+    assert_eq!(policy.max_duration, Duration::from_secs(4 * 3600));
+    assert_eq!(policy.default_risk, Risk::Low);
+    let admin = policy.rule("JIT-EmergencyAdmin").unwrap();
+    assert_eq!(admin.approvers, vec!["manager@example.com"]);
+    assert!(!admin.allow_break_glass);
+    assert!(policy.rule("JIT-Other").unwrap().allow_break_glass);
+    // `{}` is the defaults: everything high risk, one hour.
+    let config = ProviderConfig::parse(
+        &ProviderConfigState::default(),
+        &env_with(None, Some(file("{}"))),
+    )
+    .unwrap();
+    assert_eq!(config.grant_policy, GrantPolicy::default());
+
+    let cases = [
+        (
+            r#"{"default_risk": "low", "defaultRisk": "high"}"#,
+            "unknown field `defaultRisk`",
+        ),
+        (
+            r#"{"max_duration": 4}"#,
+            "invalid type: integer `4`, expected a string",
+        ),
+        (
+            r#"{"permission_set": {"name": "X", "risk": "low"}}"#,
+            "invalid type: map, expected a sequence",
+        ),
+        (
+            r#"{"permission_set": [{"name": "X", "risk": "low", "approver": []}]}"#,
+            "unknown field `approver`",
+        ),
+        (
+            r#"{"permission_set": [{"name": "X", "risk": "low", "allow_break_glass": "no"}]}"#,
+            "expected a boolean",
+        ),
+        (
+            r#"{"permission_set": [{"name": "X", "risk": "low", "approvers": "bob"}]}"#,
+            "expected a sequence",
+        ),
+        (r#"["4h", "1h", "low", []]"#, "not a JSON object"),
+        (
+            r#"{"permission_set": [["X", "low", [], true]]}"#,
+            "`permission_set[0]` is not a JSON object",
+        ),
+        (r#"{"default_risk": "low",}"#, "trailing comma"),
+        (
+            r#"{"default_risk": "low", "default_risk": "high"}"#,
+            "duplicate field `default_risk`",
+        ),
+    ];
+    for (text, expected) in cases {
+        let errors = error_paths(ProviderConfig::parse(
+            &ProviderConfigState::default(),
+            &env_with(None, Some(file(text))),
+        ));
+        assert_eq!(errors.len(), 1, "{text}: {errors:?}");
+        assert_eq!(errors[0].0, "Invalid grant policy file", "{text}");
+        let error = ProviderConfig::parse(
+            &ProviderConfigState::default(),
+            &env_with(None, Some(file(text))),
+        )
+        .unwrap_err();
+        let (_, detail, _) = error
+            .into_iter()
+            .next()
+            .unwrap()
+            .into_parts(AttributePath::root());
+        assert!(detail.contains(expected), "{text}: {detail}");
+        assert!(detail.contains("/protected/grant-policy.json"), "{detail}");
+    }
+    // Values the block would refuse are refused in the file, saying where.
+    let bad = r#"{"default_risk": "medium", "permission_set": [{"name": "X", "risk": "extreme"}, {"name": "Y"}]}"#;
+    let error = ProviderConfig::parse(
+        &ProviderConfigState::default(),
+        &env_with(None, Some(file(bad))),
+    )
+    .unwrap_err();
+    let parts: Vec<(String, String)> = error
+        .into_iter()
+        .map(|e| {
+            let (summary, detail, _) = e.into_parts(AttributePath::root());
+            (summary, detail)
+        })
+        .collect();
+    assert_eq!(parts.len(), 3, "{parts:?}");
+    assert_eq!(parts[0].0, "Unknown risk in the grant policy file");
+    assert!(
+        parts[0]
+            .1
+            .starts_with("`default_risk` in `/protected/grant-policy.json`"),
+        "{parts:?}"
+    );
+    assert!(
+        parts[1].1.starts_with("`permission_set[0].risk`"),
+        "{parts:?}"
+    );
+    assert_eq!(parts[2].0, "Missing risk in the grant policy file");
+    // Unreadable.
+    let unreadable = PolicyFile {
+        path: "/nowhere.json".into(),
+        contents: Err("No such file or directory (os error 2)".into()),
+    };
+    assert_eq!(
+        summaries(ProviderConfig::parse(
+            &ProviderConfigState::default(),
+            &env_with(None, Some(unreadable))
+        )),
+        vec!["Grant policy file unreadable"]
+    );
+}
+
+#[test]
+fn the_file_wins_over_any_inline_policy() {
+    let permissive = with_policy(GrantPolicyState {
+        max_duration: s("24h"),
+        default_risk: s("low"),
+        permission_set: Value::Value(vec![permission_set("JIT-EmergencyAdmin", "low", &[])]),
+        ..Default::default()
+    });
+    let strict = r#"{"permission_set": [{"name": "JIT-EmergencyAdmin", "risk": "high"}]}"#;
+    // Verification off: the inline block is ignored, with a warning.
+    let config = ProviderConfig::parse(&permissive, &env_with(None, Some(file(strict)))).unwrap();
+    assert_eq!(
+        config.grant_policy.rule("JIT-EmergencyAdmin").unwrap().risk,
+        Risk::High
+    );
+    assert_eq!(config.grant_policy.max_duration, Duration::from_secs(3600));
+    assert_eq!(config.grant_policy.default_risk, Risk::High);
+    assert_eq!(config.warnings.len(), 1, "{:?}", config.warnings);
+    assert_eq!(config.warnings[0].summary, "Inline `grant_policy` ignored");
+    assert_eq!(config.warnings[0].path, attr("grant_policy"));
+    // Without a file the block is the policy, as before.
+    let config = ProviderConfig::parse(&permissive, &env_with(None, None)).unwrap();
+    assert_eq!(config.grant_policy_source, PolicySource::Inline);
+    assert_eq!(config.grant_policy.default_risk, Risk::Low);
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+
+    // Verification on: the block is an error that says why, file or not.
+    let errors = error_paths(ProviderConfig::parse(
+        &permissive,
+        &env_with(Some("1"), Some(file(strict))),
+    ));
+    assert_eq!(
+        errors,
+        vec![(
+            "Inline `grant_policy` not allowed with verified approvals".to_string(),
+            "grant_policy".to_string()
+        )]
+    );
+    let error =
+        ProviderConfig::parse(&permissive, &env_with(Some("1"), Some(file(strict)))).unwrap_err();
+    let (_, detail, _) = error
+        .into_iter()
+        .next()
+        .unwrap()
+        .into_parts(AttributePath::root());
+    assert!(
+        detail.contains("JIT_GRANT_POLICY_FILE") && detail.contains("_override.tf"),
+        "{detail}"
+    );
+    assert_eq!(
+        summaries(ProviderConfig::parse(
+            &permissive,
+            &env_with(Some("1"), None)
+        )),
+        vec![
+            "Inline `grant_policy` not allowed with verified approvals",
+            "No grant policy file"
+        ]
+    );
+    // Verification on without a file is an error even with no block.
+    assert_eq!(
+        summaries(ProviderConfig::parse(
+            &ProviderConfigState::default(),
+            &env_with(Some("yes"), None)
+        )),
+        vec!["No grant policy file"]
+    );
+    let config = ProviderConfig::parse(
+        &ProviderConfigState::default(),
+        &env_with(Some("yes"), Some(file(strict))),
+    )
+    .unwrap();
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+}
+
+#[test]
+fn no_audit_destination_warns_and_with_verification_is_an_error() {
+    let nowhere = |flag: Option<&str>| ConfigEnv {
+        audit_log: None,
+        require_verified_approvals: flag.map(str::to_string),
+        grant_policy_file: Some(file("{}")),
+    };
+    let config = ProviderConfig::parse(&ProviderConfigState::default(), &nowhere(None)).unwrap();
+    let warnings: Vec<&str> = config.warnings.iter().map(|w| w.summary.as_str()).collect();
+    assert_eq!(warnings, ["No audit destination"]);
+    assert_eq!(
+        summaries(ProviderConfig::parse(
+            &ProviderConfigState::default(),
+            &nowhere(Some("on"))
+        )),
+        vec!["No audit destination"]
+    );
+    // Either destination is enough.
+    for state in [
+        ProviderConfigState {
+            audit_log_path: s("audit.jsonl"),
+            ..Default::default()
+        },
+        ProviderConfigState {
+            notification_topic_arn: s("arn:aws:sns:eu-west-1:123456789012:jit"),
+            ..Default::default()
+        },
+    ] {
+        let config = ProviderConfig::parse(&state, &nowhere(Some("on"))).unwrap();
+        assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+    }
 }

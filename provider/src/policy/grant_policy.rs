@@ -62,6 +62,8 @@ pub struct PermissionSetRule {
     pub risk: Risk,
     /// Allowed approvers (empty: anyone but the requester).
     pub approvers: Vec<String>,
+    /// Whether a break-glass grant (no approver) of this set is allowed.
+    pub allow_break_glass: bool,
 }
 
 /// Validated `grant_policy`.

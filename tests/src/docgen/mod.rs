@@ -735,7 +735,11 @@ mod tests {
         put(
             &dir,
             permissions::TEMPLATE,
-            &format!("{}\n# Permissions\n\n{}\n", guide_front("Permissions"), permissions::MARKER),
+            &format!(
+                "{}\n# Permissions\n\n{}\n",
+                guide_front("Permissions"),
+                permissions::MARKER
+            ),
         );
         dir
     }
@@ -819,7 +823,9 @@ mod tests {
         assert!(site.problems[2]
             .message
             .starts_with("missing: every resource `jit_thing` needs a prose template"));
-        assert!(!site.pages.contains_key(Path::new("docs/resources/thing.md")));
+        assert!(!site
+            .pages
+            .contains_key(Path::new("docs/resources/thing.md")));
         assert!(site.failed.contains(Path::new("docs/resources/thing.md")));
     }
 

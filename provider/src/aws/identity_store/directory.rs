@@ -1,18 +1,20 @@
-//! The per-process cache of principals and group members `jit_grant`
-//! looks up many times per plan or apply.
+//! The per-process cache of principals and people `jit_grant` looks up many
+//! times per plan or apply.
 
 use super::super::cache::KeyedCache;
-use super::{found, IdentityStore, Principal, PrincipalKind};
+use super::{found, is_identity_id, IdentityStore, Principal, PrincipalKind, User};
 use crate::error::Error;
 
 /// Per-process cache of the lookups every grant of a plan or apply repeats:
-/// principals and the identities of a group's members. Single-flight per
-/// key; a principal not found is not kept (it may be created later in the
-/// same apply).
+/// principals, the user ids people are named by, and the store's user list
+/// (for emails). Single-flight per key; a name not found is not kept (the
+/// user may be created later in the same apply). Group members are not
+/// cached: they are read when checked, so a membership added since is seen.
 #[derive(Debug, Default)]
 pub struct DirectoryCache {
     principals: KeyedCache<(String, PrincipalKind, String), Principal>,
-    members: KeyedCache<(String, String), Vec<String>>,
+    user_ids: KeyedCache<(String, String), String>,
+    users: KeyedCache<String, Vec<User>>,
 }
 
 impl DirectoryCache {
@@ -50,23 +52,53 @@ impl DirectoryCache {
         found(result)
     }
 
-    /// User names and emails of a group's members.
-    pub async fn member_identities(
+    /// The user id a person is named by: a user id, else a user name, else
+    /// the one user with that email. `None` when nobody (or several users)
+    /// has it.
+    pub async fn user_id(
         &self,
         identity_store: IdentityStore<'_>,
         store: &str,
-        group_id: &str,
-    ) -> Result<Vec<String>, Error> {
-        let key = (store.to_string(), group_id.to_string());
-        self.members
+        name: &str,
+    ) -> Result<Option<String>, Error> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Ok(None);
+        }
+        let key = (store.to_string(), name.to_string());
+        let result = self
+            .user_ids
             .get_or_try_init(key, || async {
-                let mut identities = Vec::new();
-                for user_id in identity_store.list_member_ids(store, group_id).await? {
-                    let user = identity_store.find_user_by_id(store, &user_id).await?;
-                    identities.extend(user.identities());
+                if is_identity_id(name) {
+                    if let Some(user) = found(identity_store.find_user_by_id(store, name).await)? {
+                        return Ok(user.user_id);
+                    }
                 }
-                Ok(identities)
+                if let Some(id) = identity_store
+                    .find_user_id_by(store, "userName", name)
+                    .await?
+                {
+                    return Ok(id);
+                }
+                let users = self
+                    .users
+                    .get_or_try_init(store.to_string(), || identity_store.list_users(store))
+                    .await?;
+                let mut matches = users.iter().filter(|user| user.has_email(name));
+                match (matches.next(), matches.next()) {
+                    (Some(user), None) => Ok(user.user_id.clone()),
+                    (None, _) => Err(Error::NotFound {
+                        what: format!("user `{name}`"),
+                    }),
+                    (Some(_), Some(_)) => {
+                        tracing::debug!(name, "email of several users: not resolved");
+                        Err(Error::NotFound {
+                            what: format!("one user with email `{name}`"),
+                        })
+                    }
+                }
             })
-            .await
+            .await;
+        found(result)
     }
 }

@@ -137,7 +137,14 @@ impl IdentityStore<'_> {
         store: &str,
         email: &str,
     ) -> Result<Vec<User>, Error> {
-        let mut matches = Vec::new();
+        let mut users = self.list_users(store).await?;
+        users.retain(|user| user.has_email(email));
+        Ok(users)
+    }
+
+    /// Every user of the store.
+    pub async fn list_users(&self, store: &str) -> Result<Vec<User>, Error> {
+        let mut users = Vec::new();
         let mut token: Option<String> = None;
         loop {
             let page = self
@@ -148,23 +155,18 @@ impl IdentityStore<'_> {
                 .send()
                 .await
                 .map_err(|e| store_error("ListUsers", e))?;
-            matches.extend(
-                page.users()
-                    .iter()
-                    .map(|user| {
-                        User::from_parts(
-                            user.user_id(),
-                            user.user_name(),
-                            user.display_name(),
-                            user.name(),
-                            user.emails(),
-                        )
-                    })
-                    .filter(|user| user.has_email(email)),
-            );
+            users.extend(page.users().iter().map(|user| {
+                User::from_parts(
+                    user.user_id(),
+                    user.user_name(),
+                    user.display_name(),
+                    user.name(),
+                    user.emails(),
+                )
+            }));
             match page.next_token() {
                 Some(next) if !next.is_empty() => token = Some(next.to_string()),
-                _ => return Ok(matches),
+                _ => return Ok(users),
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The rules of `jit_grant`, pure: durations against the policy maximum,
 //! meaningful reasons, session lengths and grant status here; risk, required
-//! approvers, four-eyes rules and verified approvals in [`approval`].
+//! approvers, four-eyes rules, verified approvals and the change an approval
+//! belongs to in [`approval`].
 //!
 //! Each refusal is a [`GrantProblem`] whose `Display` is the diagnostic
 //! summary, whose [`GrantProblem::hint`] says what to do and whose
@@ -17,7 +18,8 @@ mod approval;
 mod tests;
 
 pub use approval::{
-    check_approvers, check_verified, same_identity, unverified_approvers, ApprovalRule, Parties,
+    check_approvers, check_change_ref_at_apply, check_change_ref_at_plan, check_verified,
+    name_list, same_identity, split_verified, ApprovalRule, Identity, Parties,
 };
 
 /// Shortest accepted `reason`, in characters (whitespace excluded).
@@ -61,6 +63,8 @@ pub enum GrantProblem {
         permission_set: String,
         /// Who may approve (empty: anyone eligible).
         allowed: Vec<String>,
+        /// Whether break-glass is an alternative.
+        break_glass_allowed: bool,
     },
     /// An approver is the requester.
     #[error("Approver is the requester")]
@@ -138,6 +142,38 @@ pub enum GrantProblem {
         /// Approvers missing from `JIT_VERIFIED_APPROVERS`.
         missing: Vec<String>,
     },
+    /// `break_glass = true` on a permission set whose policy forbids it.
+    #[error("Break-glass not allowed for this permission set")]
+    BreakGlassNotAllowed {
+        /// Permission set name.
+        permission_set: String,
+    },
+    /// An approver is no Identity Center user (by user name, email or id).
+    #[error("Approver not found")]
+    ApproverNotFound {
+        /// Index in `approved_by`.
+        index: usize,
+        /// The approver.
+        approver: String,
+    },
+    /// At plan: a high-risk grant of this change does not carry its
+    /// `JIT_CHANGE_REF` in `change_ref`.
+    #[error("Grant not written for this change")]
+    ChangeRefToSet {
+        /// `change_ref` as written, if set.
+        written: Option<String>,
+        /// `JIT_CHANGE_REF`.
+        current: String,
+    },
+    /// At apply, with verification on: the grant was written for another
+    /// change than the one applied (or no change is applied).
+    #[error("Approvals of another change do not count")]
+    ChangeRefMismatch {
+        /// `change_ref` as written, if set.
+        written: Option<String>,
+        /// `JIT_CHANGE_REF`, if set.
+        current: Option<String>,
+    },
 }
 
 impl GrantProblem {
@@ -154,12 +190,15 @@ impl GrantProblem {
             Self::MissingApprover { .. } | Self::UnverifiedApprovers { .. } => {
                 ("approved_by", None)
             }
+            Self::BreakGlassNotAllowed { .. } => ("break_glass", None),
+            Self::ChangeRefToSet { .. } | Self::ChangeRefMismatch { .. } => ("change_ref", None),
             Self::ApproverIsRequester { index, .. }
             | Self::ApproverIsPrincipal { index, .. }
             | Self::ApproverInPrincipalGroup { index, .. }
             | Self::ApproverIsChangeAuthor { index, .. }
             | Self::ApproverNotAllowed { index, .. }
             | Self::DuplicateApprover { index, .. }
+            | Self::ApproverNotFound { index, .. }
             | Self::EmptyApprover { index } => ("approved_by", Some(*index)),
             Self::SessionTooLong { .. } => ("permission_set", None),
         }
@@ -186,15 +225,19 @@ impl GrantProblem {
             Self::MissingApprover {
                 permission_set,
                 allowed,
+                break_glass_allowed,
             } => {
-                if allowed.is_empty() {
-                    format!("`{permission_set}` is high risk; add `approved_by` with someone other than `requested_by`, the principal and the change author, or use `break_glass` with a `ticket` in an emergency.")
+                let who = if allowed.is_empty() {
+                    "someone other than `requested_by`, the principal and the change's authors".to_string()
                 } else {
-                    format!(
-                        "`{permission_set}` is high risk; add `approved_by` with one of {}, or use `break_glass` with a `ticket` in an emergency.",
-                        backticked(allowed)
-                    )
-                }
+                    format!("one of {}", backticked(allowed))
+                };
+                let emergency = if *break_glass_allowed {
+                    ", or use `break_glass` with a `ticket` in an emergency"
+                } else {
+                    " (break-glass is not allowed for it)"
+                };
+                format!("`{permission_set}` is high risk; add `approved_by` with {who}{emergency}.")
             }
             Self::ApproverIsRequester { approver, .. } => format!(
                 "`{approver}` asked for this grant and cannot approve it (four eyes). Ask someone else to approve."
@@ -235,8 +278,28 @@ impl GrantProblem {
                 format_duration(*max)
             ),
             Self::UnverifiedApprovers { missing } => format!(
-                "{} did not approve the pull request: not in `JIT_VERIFIED_APPROVERS`. Nothing was granted; get the approval and run the apply again.",
+                "{} did not approve this change: not a verified approver in `JIT_VERIFIED_APPROVERS` (compared by Identity Center user id). Nothing was granted; get the approval and run the apply again.",
                 backticked(missing)
+            ),
+            Self::BreakGlassNotAllowed { permission_set } => format!(
+                "The grant policy sets `allow_break_glass = false` for `{permission_set}`: it is granted only with an approver. Remove `break_glass` and add `approved_by`."
+            ),
+            Self::ApproverNotFound { approver, .. } => format!(
+                "`{approver}` is not an Identity Center user name, email or user id in the identity store (or the email belongs to several users). Name the approver as Identity Center knows them."
+            ),
+            Self::ChangeRefToSet { written, current } => {
+                let written = match written {
+                    Some(written) => format!("It says `change_ref = \"{written}\"`: approvals of `{current}` would not count for it."),
+                    None => "It has no `change_ref`.".to_string(),
+                };
+                format!(
+                    "This change is `{current}` (`JIT_CHANGE_REF`) and the grant is high risk. {written} Set `change_ref = \"{current}\"` so that the approvals of this change are the ones that count."
+                )
+            }
+            Self::ChangeRefMismatch { written, current } => format!(
+                "Written for change {}; approvals of change {} do not count. Nothing was granted. A high-risk grant is created only by the apply of the change it names in `change_ref`: write it again, with that change's `change_ref`, in a change its approvers approve.",
+                written.as_deref().map_or("(none: `change_ref` is not set)".to_string(), |w| format!("`{w}`")),
+                current.as_deref().map_or("(none: `JIT_CHANGE_REF` is not set, this apply is no pull request's merge)".to_string(), |c| format!("`{c}`")),
             ),
         }
     }

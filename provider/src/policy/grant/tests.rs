@@ -1,5 +1,6 @@
 //! Unit tests of the grant rules: durations, reasons, break-glass, risk and
-//! approvers, verified approvals, session lengths and status.
+//! approvers (by name and by Identity Center id), verified approvals, the
+//! change an approval belongs to, session lengths and status.
 
 use super::*;
 use crate::policy::grant_policy::{GrantPolicy, PermissionSetRule, Risk};
@@ -15,11 +16,19 @@ fn policy() -> GrantPolicy {
                 name: "JIT-S3FullAccess".into(),
                 risk: Risk::Low,
                 approvers: vec![],
+                allow_break_glass: true,
             },
             PermissionSetRule {
                 name: "JIT-EmergencyAdmin".into(),
                 risk: Risk::High,
                 approvers: vec!["manager@example.com".into()],
+                allow_break_glass: true,
+            },
+            PermissionSetRule {
+                name: "JIT-OrgAdmin".into(),
+                risk: Risk::High,
+                approvers: vec![],
+                allow_break_glass: false,
             },
         ],
     }
@@ -94,6 +103,18 @@ fn break_glass_needs_a_ticket() {
     );
 }
 
+/// A person named `name` resolved to `id` (`""`: did not resolve), also
+/// known by `aliases`.
+fn who(name: &str, id: &str, aliases: &[&str]) -> Identity {
+    let mut identity = Identity::resolved(name, Some(id.to_string()).filter(|i| !i.is_empty()));
+    identity.names.extend(aliases.iter().map(|a| a.to_string()));
+    identity
+}
+
+fn names(items: &[&str]) -> Vec<Identity> {
+    items.iter().map(|name| Identity::named(name)).collect()
+}
+
 #[test]
 fn risk_comes_from_the_permission_set_block_else_the_default() {
     let policy = policy();
@@ -101,49 +122,57 @@ fn risk_comes_from_the_permission_set_block_else_the_default() {
         ApprovalRule::of(&policy, "JIT-S3FullAccess"),
         ApprovalRule {
             risk: Risk::Low,
-            allowed: vec![]
+            allowed: vec![],
+            allow_break_glass: true,
         }
     );
     assert_eq!(
-        ApprovalRule::of(&policy, "JIT-EmergencyAdmin").allowed,
+        ApprovalRule::of(&policy, "JIT-EmergencyAdmin").allowed_names(),
         strings(&["manager@example.com"])
     );
     assert_eq!(ApprovalRule::of(&policy, "Unlisted").risk, Risk::High);
+    assert!(ApprovalRule::of(&policy, "Unlisted").allow_break_glass);
+    assert!(!ApprovalRule::of(&policy, "JIT-OrgAdmin").allow_break_glass);
     let low_default = GrantPolicy {
         default_risk: Risk::Low,
-        ..policy
+        ..policy.clone()
     };
     assert_eq!(ApprovalRule::of(&low_default, "Unlisted").risk, Risk::Low);
     assert!(ApprovalRule::of(&low_default, "JIT-EmergencyAdmin").approval_required(false));
     assert!(!ApprovalRule::of(&low_default, "JIT-EmergencyAdmin").approval_required(true));
     assert!(!ApprovalRule::of(&low_default, "JIT-S3FullAccess").approval_required(false));
+    // Break-glass forbidden: an approver is required all the same.
+    assert!(ApprovalRule::of(&policy, "JIT-OrgAdmin").approval_required(true));
 }
 
 #[test]
-fn approver_rules_table() {
+fn approver_rules_by_name_table() {
+    // Before any lookup (the shape check at validate): names only.
     let policy = policy();
     let parties = Parties {
-        requested_by: "alice@example.com",
-        principal: strings(&["alice", "alice@example.com"]),
-        group: None,
-        change_author: Some("octocat"),
+        requester: Identity::named("alice@example.com"),
+        principal: who("alice", "", &["alice@example.com"]),
+        change_authors: names(&["octocat", "pusher"]),
+        ..Parties::default()
     };
     let group_parties = Parties {
-        requested_by: "alice@example.com",
-        principal: strings(&["Oncall"]),
-        group: Some(("Oncall".into(), strings(&["carol", "carol@example.com"]))),
-        change_author: None,
+        requester: Identity::named("alice@example.com"),
+        principal: Identity::named("Oncall"),
+        group: Some((
+            "Oncall".into(),
+            vec![who("carol", "", &["carol@example.com"])],
+        )),
+        ..Parties::default()
     };
     type Case<'a> = (
         &'a str,
         &'a str,
         bool,
         Vec<&'a str>,
-        &'a Parties<'a>,
+        &'a Parties,
         Vec<&'a str>,
     );
     let cases: Vec<Case<'_>> = vec![
-        // Low risk: no approver needed.
         (
             "low, none",
             "JIT-S3FullAccess",
@@ -152,7 +181,6 @@ fn approver_rules_table() {
             &parties,
             vec![],
         ),
-        // High risk, default rule: anyone eligible.
         (
             "high, bob",
             "Unlisted",
@@ -186,6 +214,25 @@ fn approver_rules_table() {
             vec![],
         ),
         (
+            "break-glass forbidden",
+            "JIT-OrgAdmin",
+            true,
+            vec![],
+            &parties,
+            vec![
+                "Break-glass not allowed for this permission set",
+                "Grant needs an approver",
+            ],
+        ),
+        (
+            "break-glass forbidden, approved",
+            "JIT-OrgAdmin",
+            true,
+            vec!["bob"],
+            &parties,
+            vec!["Break-glass not allowed for this permission set"],
+        ),
+        (
             "requester",
             "Unlisted",
             false,
@@ -202,10 +249,10 @@ fn approver_rules_table() {
             vec!["Approver receives the access"],
         ),
         (
-            "change author",
+            "second change author",
             "Unlisted",
             false,
-            vec!["Octocat"],
+            vec!["Pusher"],
             &parties,
             vec!["Approver is the change author"],
         ),
@@ -233,7 +280,6 @@ fn approver_rules_table() {
             &group_parties,
             vec![],
         ),
-        // Listed approvers.
         (
             "allowed",
             "JIT-EmergencyAdmin",
@@ -284,7 +330,7 @@ fn approver_rules_table() {
             permission_set,
             &rule,
             break_glass,
-            &strings(&approvers),
+            &names(&approvers),
             parties,
         );
         let summaries: Vec<String> = problems.iter().map(ToString::to_string).collect();
@@ -293,18 +339,141 @@ fn approver_rules_table() {
 }
 
 #[test]
+fn approvers_are_compared_by_identity_center_id() {
+    // After the lookup: alice is user u-alice, named `alice` with email
+    // `a.smith@example.com`; frank (u-frank) wrote the change.
+    let policy = policy();
+    let parties = Parties {
+        requester: who("bob", "u-bob", &[]),
+        principal: who("alice", "u-alice", &["a.smith@example.com"]),
+        change_authors: vec![who("frank", "u-frank", &[]), who("ghost", "", &[])],
+        resolved: true,
+        ..Parties::default()
+    };
+    let group = Parties {
+        principal: who("Oncall", "g-oncall", &[]),
+        group: Some((
+            "Oncall".into(),
+            vec![Identity {
+                id: Some("u-carol".into()),
+                names: vec![],
+            }],
+        )),
+        ..parties.clone()
+    };
+    let mut emergency = ApprovalRule::of(&policy, "JIT-EmergencyAdmin");
+    // The policy names the manager by email; the lookup gave its id.
+    emergency.allowed = vec![who("manager@example.com", "u-manager", &[])];
+    let unlisted = ApprovalRule::of(&policy, "Unlisted");
+    let cases: Vec<(&str, &ApprovalRule, Identity, &Parties, Vec<&str>)> = vec![
+        // Another spelling of the principal (its id written as approver,
+        // or an alias the principal's names do not list).
+        (
+            "principal by id",
+            &unlisted,
+            who("u-alice", "u-alice", &[]),
+            &parties,
+            vec!["Approver receives the access"],
+        ),
+        (
+            "principal by alias",
+            &unlisted,
+            who("alice.alias@example.com", "u-alice", &[]),
+            &parties,
+            vec!["Approver receives the access"],
+        ),
+        (
+            "requester by email",
+            &unlisted,
+            who("bob@example.com", "u-bob", &[]),
+            &parties,
+            vec!["Approver is the requester"],
+        ),
+        (
+            "author by email",
+            &unlisted,
+            who("frank@example.com", "u-frank", &[]),
+            &parties,
+            vec!["Approver is the change author"],
+        ),
+        (
+            "member by email",
+            &unlisted,
+            who("carol@example.com", "u-carol", &[]),
+            &group,
+            vec!["Approver is a member of the granted group"],
+        ),
+        (
+            "unknown approver",
+            &unlisted,
+            who("nobody", "", &[]),
+            &parties,
+            vec!["Approver not found"],
+        ),
+        // Allowed by id, whatever the spelling; a name alone never counts.
+        (
+            "allowed by user name",
+            &emergency,
+            who("manager", "u-manager", &[]),
+            &parties,
+            vec![],
+        ),
+        (
+            "allowed name, other id",
+            &emergency,
+            who("manager@example.com", "u-other", &[]),
+            &parties,
+            vec!["Approver not allowed for this permission set"],
+        ),
+        // An author who did not resolve is still kept apart by name.
+        (
+            "unresolved author by name",
+            &unlisted,
+            who("ghost", "u-ghost", &[]),
+            &parties,
+            vec!["Approver is the change author"],
+        ),
+        (
+            "someone else",
+            &unlisted,
+            who("dave", "u-dave", &[]),
+            &parties,
+            vec![],
+        ),
+    ];
+    for (name, rule, approver, parties, expected) in cases {
+        let problems = check_approvers("PS", rule, false, &[approver], parties);
+        let summaries: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(summaries, strings(&expected), "{name}");
+    }
+    // Two spellings of one person are one approver.
+    let twice = [
+        who("dave", "u-dave", &[]),
+        who("dave@example.com", "u-dave", &[]),
+    ];
+    let problems = check_approvers("PS", &unlisted, false, &twice, &parties);
+    assert_eq!(
+        problems,
+        vec![GrantProblem::DuplicateApprover {
+            index: 1,
+            approver: "dave@example.com".into()
+        }]
+    );
+}
+
+#[test]
 fn approver_problems_point_at_the_entry_and_explain() {
     let policy = policy();
     let rule = ApprovalRule::of(&policy, "JIT-EmergencyAdmin");
     let parties = Parties {
-        requested_by: "alice",
+        requester: Identity::named("alice"),
         ..Parties::default()
     };
     let problems = check_approvers(
         "JIT-EmergencyAdmin",
         &rule,
         false,
-        &strings(&["manager@example.com", "bob"]),
+        &names(&["manager@example.com", "bob"]),
         &parties,
     );
     assert_eq!(problems.len(), 1);
@@ -317,41 +486,127 @@ fn approver_problems_point_at_the_entry_and_explain() {
     let missing = check_approvers("JIT-EmergencyAdmin", &rule, false, &[], &parties);
     assert_eq!(missing[0].attribute(), ("approved_by", None));
     assert!(missing[0].hint().contains("`manager@example.com`"));
+    assert!(missing[0].hint().contains("break_glass"));
+    let forbidden = ApprovalRule::of(&policy, "JIT-OrgAdmin");
+    let problems = check_approvers("JIT-OrgAdmin", &forbidden, true, &[], &parties);
+    assert_eq!(problems[0].attribute(), ("break_glass", None));
+    assert!(problems[0].hint().contains("allow_break_glass = false"));
+    assert!(problems[1].hint().contains("break-glass is not allowed"));
 }
 
 #[test]
-fn verified_approvers_come_from_the_environment_list() {
-    let approvers = strings(&["manager@example.com", "bob"]);
+fn lists_from_the_environment_are_comma_separated() {
     assert_eq!(
-        unverified_approvers(&approvers, Some(" Manager@example.com , bob")),
-        Vec::<String>::new()
+        name_list(Some(" bob , ,carol@example.com,")),
+        strings(&["bob", "carol@example.com"])
     );
-    assert_eq!(
-        unverified_approvers(&approvers, Some("bob")),
-        strings(&["manager@example.com"])
-    );
-    assert_eq!(unverified_approvers(&approvers, None), approvers);
-    assert_eq!(unverified_approvers(&approvers, Some(",,")), approvers);
+    assert_eq!(name_list(Some("")), Vec::<String>::new());
+    assert_eq!(name_list(None), Vec::<String>::new());
+}
+
+#[test]
+fn verified_approvers_are_matched_by_id_only() {
+    let approvers = vec![
+        who("manager@example.com", "u-manager", &[]),
+        who("bob", "u-bob", &[]),
+    ];
+    // The verified list spells them differently; ids decide.
+    let verified = vec![who("manager", "u-manager", &[]), who("bob", "", &[])];
+    let (ok, missing) = split_verified(&approvers, &verified);
+    assert_eq!(ok, vec![&approvers[0]]);
+    // `bob` in the list did not resolve: it counts for nobody.
+    assert_eq!(missing, strings(&["bob"]));
+    // An approver who did not resolve is never verified, even by name.
+    let unresolved = vec![who("carol", "", &[])];
+    let (ok, missing) = split_verified(&unresolved, &[who("carol", "", &[])]);
+    assert!(ok.is_empty());
+    assert_eq!(missing, strings(&["carol"]));
 
     let high = ApprovalRule {
         risk: Risk::High,
         allowed: vec![],
+        allow_break_glass: true,
     };
     let low = ApprovalRule {
         risk: Risk::Low,
-        allowed: vec![],
+        ..high.clone()
     };
-    assert_eq!(check_verified(false, &high, &approvers, None), Ok(()));
-    assert_eq!(check_verified(true, &low, &approvers, None), Ok(()));
-    assert_eq!(check_verified(true, &high, &[], None), Ok(()));
-    let error = check_verified(true, &high, &approvers, Some("bob")).unwrap_err();
+    assert_eq!(check_verified(false, &high, &approvers, &[]), Ok(vec![]));
+    assert_eq!(
+        check_verified(true, &low, &approvers, &verified),
+        Ok(vec![&approvers[0]])
+    );
+    assert_eq!(check_verified(true, &high, &[], &[]), Ok(vec![]));
+    let error = check_verified(true, &high, &approvers, &verified).unwrap_err();
     assert_eq!(
         error,
         GrantProblem::UnverifiedApprovers {
-            missing: strings(&["manager@example.com"])
+            missing: strings(&["bob"])
         }
     );
-    assert!(error.hint().contains("`manager@example.com`"));
+    assert!(error.hint().contains("`bob`"));
+    let all = vec![
+        who("manager", "u-manager", &[]),
+        who("robert", "u-bob", &[]),
+    ];
+    assert_eq!(
+        check_verified(true, &high, &approvers, &all).map(|v| v.len()),
+        Ok(2)
+    );
+}
+
+#[test]
+fn approvals_count_only_for_the_change_they_were_given_on() {
+    use Risk::*;
+    let pr = Some("acme/access#42");
+    let other = Some("acme/access#7");
+    // At plan, whenever the change is known.
+    assert_eq!(check_change_ref_at_plan(High, pr, pr), Ok(()));
+    assert_eq!(check_change_ref_at_plan(Low, None, pr), Ok(()));
+    assert_eq!(check_change_ref_at_plan(High, None, None), Ok(()));
+    assert_eq!(check_change_ref_at_plan(High, other, None), Ok(()));
+    let error = check_change_ref_at_plan(High, None, pr).unwrap_err();
+    assert_eq!(error.attribute(), ("change_ref", None));
+    assert!(
+        error.hint().contains("`change_ref = \"acme/access#42\"`"),
+        "{}",
+        error.hint()
+    );
+    let error = check_change_ref_at_plan(High, other, pr).unwrap_err();
+    assert!(error.hint().contains("acme/access#7"), "{}", error.hint());
+    // Compared exactly.
+    assert!(check_change_ref_at_plan(High, Some("Acme/access#42"), pr).is_err());
+    assert!(check_change_ref_at_plan(High, Some("acme/access#42 "), pr).is_err());
+
+    // At apply, only with verification on, and then always for high risk.
+    assert_eq!(check_change_ref_at_apply(false, High, other, pr), Ok(()));
+    assert_eq!(check_change_ref_at_apply(true, Low, other, pr), Ok(()));
+    assert_eq!(check_change_ref_at_apply(true, High, pr, pr), Ok(()));
+    for (written, current) in [(other, pr), (None, pr), (pr, None), (None, None)] {
+        let error = check_change_ref_at_apply(true, High, written, current).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "Approvals of another change do not count"
+        );
+        assert!(
+            error.hint().starts_with("Written for change"),
+            "{}",
+            error.hint()
+        );
+    }
+    let hint = check_change_ref_at_apply(true, High, other, pr)
+        .unwrap_err()
+        .hint();
+    assert!(
+        hint.contains(
+            "Written for change `acme/access#7`; approvals of change `acme/access#42` do not count"
+        ),
+        "{hint}"
+    );
+    let hint = check_change_ref_at_apply(true, High, pr, None)
+        .unwrap_err()
+        .hint();
+    assert!(hint.contains("`JIT_CHANGE_REF` is not set"), "{hint}");
 }
 
 #[test]

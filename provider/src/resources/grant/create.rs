@@ -18,27 +18,27 @@ use std::time::Duration;
 use tf_provider::value::Value;
 use tf_provider::AttributePath;
 
-use super::events::{audit_event, notice_message};
+use super::approval::Attestation;
+use super::approval::{check_at_apply, refusal_text};
+use super::events::{attest, audit_event, notice_message, notify_break_glass};
 use super::lease::{
     create_notice, create_schedule, delete_schedule, ensure_group, lease_schedule, list_leases,
-    put_schedule, revoker_role, update_lease, Lease,
+    put_schedule, update_lease, Lease,
 };
-use super::plan::{
-    create_timeout, env, now, problem_error, standing_assignment, whole_seconds, Request,
-};
-use super::resolve::{policy_problems, resolve, Resolved};
-use super::{Applied, Grant, GrantState, VERIFIED_APPROVERS_ENV};
+use super::plan::{create_timeout, now, standing_assignment, whole_seconds, Request};
+use super::resolve::Resolved;
+use super::{Applied, Grant, GrantState};
 use crate::audit::{result, AuditEvent};
 use crate::aws::scheduler::{refused, Schedule};
 use crate::aws::sso_admin::AssignmentFailure;
 use crate::context::Ctx;
 use crate::error::{attr, Error};
-use crate::framework::{Errors, Failure, Op};
-use crate::policy::grant::{check_max_duration, check_verified, Status};
+use crate::framework::{Failure, Op};
+use crate::policy::grant::Status;
 use crate::policy::lease::{
     expiry_after, latest_live, parse_lease_name, reconcile, rfc3339, LeaseMeta, LeaseView,
 };
-use crate::values::{known_str, str_list};
+use crate::values::str_list;
 
 /// How many AWS operations a create may still make after its assignment
 /// wait (reconcile, confirm, notice), each bounded by
@@ -54,58 +54,28 @@ pub async fn grant(
     request: &Request,
 ) -> Result<GrantState, Failure<Applied>> {
     let ctx = op.ctx()?;
-    let resolved = resolve(ctx, request).await?;
-    for (name, planned_value, actual) in [
-        ("principal", &planned.principal_id, &resolved.principal.id),
-        (
-            "permission_set",
-            &planned.permission_set_arn,
-            &resolved.permission_set.arn,
-        ),
-    ] {
-        if let Some(planned_value) = known_str(planned_value) {
-            if planned_value != actual {
-                return Err(Error::invalid(
-                    attr(name),
-                    "Grant target changed since the plan",
-                    format!("`{name}` resolved to `{planned_value}` at plan and to `{actual}` now. Plan again."),
-                )
-                .into());
-            }
+    // Every check again, now; a refusal grants nothing and is audited.
+    let approved = match check_at_apply(ctx, &planned, request).await {
+        Ok(approved) => approved,
+        Err(refusal) => {
+            let mut event = audit_event("grant.create", &planned, result::FAILURE);
+            attest(&mut event, &refusal.attestation);
+            event.error = format!("refused: {}", refusal_text(&refusal.errors));
+            op.audit_or_warn(event, "refused grant").await;
+            return Err(refusal.errors.into());
         }
-    }
-    let mut problems = Errors(policy_problems(ctx, request, &resolved).await?);
-    problems.check(
-        check_max_duration(
-            &request.duration_text,
-            request.duration,
-            ctx.config.grant_policy.max_duration,
-        )
-        .map_err(problem_error),
-    );
-    problems.into_result()?;
-    revoker_role(ctx)?;
+    };
+    let resolved = &approved.resolved;
 
     let mut state = planned;
     state.instance_arn = Value::Value(resolved.key.instance_arn.clone());
     state.permission_set_arn = Value::Value(resolved.permission_set.arn.clone());
     state.principal_id = Value::Value(resolved.principal.id.clone());
     state.risk = Value::Value(resolved.rule.risk.as_str().to_string());
-    state.required_approvers = str_list(resolved.rule.allowed.clone());
+    state.required_approvers = str_list(resolved.rule.allowed_names());
     state.approval_required = Value::Value(resolved.rule.approval_required(request.break_glass));
     state.status = Value::Value(Status::Active.as_str().to_string());
-
-    if let Err(problem) = check_verified(
-        ctx.config.require_verified_approvals,
-        &resolved.rule,
-        &request.approved_by,
-        env(VERIFIED_APPROVERS_ENV).as_deref(),
-    ) {
-        let mut event = audit_event("grant.create", &state, result::FAILURE);
-        event.error = format!("{problem}: {}", problem.hint());
-        op.audit_or_warn(event, "refused grant").await;
-        return Err(problem_error(problem).into());
-    }
+    state.audited_status = state.status.clone();
 
     let lock = resource.key_lock(&resolved.key);
     let _guard = lock.lock().await;
@@ -113,7 +83,8 @@ pub async fn grant(
         resource,
         ctx,
         request,
-        resolved: &resolved,
+        resolved,
+        attestation: &approved.attestation,
         wait: create_timeout(&state),
     }
     .run(op, state)
@@ -128,6 +99,8 @@ struct Creation<'a> {
     ctx: &'a Ctx,
     request: &'a Request,
     resolved: &'a Resolved,
+    /// Who asked and whose approval was verified, for every event.
+    attestation: &'a Attestation,
     /// `timeouts.create`.
     wait: Duration,
 }
@@ -158,7 +131,25 @@ impl Known {
 }
 
 impl Creation<'_> {
-    async fn run(&self, op: &mut Op<'_>, mut state: GrantState) -> Result<GrantState, Failure<Applied>> {
+    /// A `grant.create` event with the attestation of this create.
+    fn event(&self, state: &GrantState, outcome: &str) -> AuditEvent {
+        let mut event = audit_event("grant.create", state, outcome);
+        attest(&mut event, self.attestation);
+        event
+    }
+
+    /// The event of a failed create; `done` says what is known.
+    fn failure_event(&self, state: &GrantState, error: &Error, done: &str) -> AuditEvent {
+        let mut event = self.event(state, result::FAILURE);
+        event.error = format!("{error} ({done})");
+        event
+    }
+
+    async fn run(
+        &self,
+        op: &mut Op<'_>,
+        mut state: GrantState,
+    ) -> Result<GrantState, Failure<Applied>> {
         let (ctx, key) = (self.ctx, &self.resolved.key);
         let granted_at = now();
         let expires_at = expiry_after(granted_at, whole_seconds(self.request.duration))
@@ -169,8 +160,8 @@ impl Creation<'_> {
                     format!("`{}` from now is past the year 9999, which no lease can name. Use a shorter duration.", self.request.duration_text),
                 )
             })?;
-        let pending_until = expiry_after(granted_at, whole_seconds(self.pending_window()))
-            .unwrap_or(expires_at);
+        let pending_until =
+            expiry_after(granted_at, whole_seconds(self.pending_window())).unwrap_or(expires_at);
 
         let assigned = ctx.aws.sso_admin().is_assigned(key).await?;
         let leases = list_leases(ctx, key).await?;
@@ -185,7 +176,11 @@ impl Creation<'_> {
             .filter(|lease| adopted.is_none_or(|a| a.view.name != lease.view.name))
             .collect();
         if assigned && adopted.is_none() && !others.iter().any(|l| l.view.guards(granted_at)) {
-            return Err(standing_assignment(self.request).into());
+            let error = standing_assignment(self.request);
+            let mut event = self.event(&state, result::FAILURE);
+            event.error = format!("refused: {error}: nothing was granted");
+            op.audit_or_warn(event, "refused grant").await;
+            return Err(error.into());
         }
 
         let grant_id = adopted
@@ -199,9 +194,9 @@ impl Creation<'_> {
         state.expires_at = Value::Value(rfc3339(expires_at));
 
         // Fail closed: nothing is granted without an audit record.
-        op.audit_required(audit_event("grant.create", &state, result::INTENT))
+        op.audit_required(self.event(&state, result::INTENT))
             .await?;
-        let fail = |error: &Error, done: &str| failure_event(&state, error, done);
+        let fail = |error: &Error, done: &str| self.failure_event(&state, error, done);
 
         if let Err(error) = ensure_group(ctx, &self.resource.group_ready).await {
             op.audit_or_warn(fail(&error, "nothing was created"), "failed grant")
@@ -322,17 +317,21 @@ impl Creation<'_> {
                 );
             }
         }
-        let mut event = audit_event("grant.create", &state, result::SUCCESS);
+        let mut event = self.event(&state, result::SUCCESS);
         event.details.insert(
             "assignment".to_string(),
             if assigned { "shared" } else { "created" }.to_string(),
         );
         if adopted.is_some() {
-            event
-                .details
-                .insert("lease".to_string(), "adopted from an unfinished run".to_string());
+            event.details.insert(
+                "lease".to_string(),
+                "adopted from an unfinished run".to_string(),
+            );
         }
         op.audit_or_warn(event, "grant").await;
+        if self.request.break_glass {
+            notify_break_glass(op, &state, self.attestation).await;
+        }
         if !follow_up.is_empty() {
             let error = Error::Invalid {
                 path: AttributePath::default(),
@@ -440,7 +439,7 @@ impl Creation<'_> {
                 Ok(()) => "the lease was removed; no access was granted".to_string(),
                 Err(e) => format!("no access was granted; the lease `{name}` could not be removed ({e}) and is kept in state so that destroy removes it"),
             };
-            let mut event = failure_event(&state, &error, &done);
+            let mut event = self.failure_event(&state, &error, &done);
             event
                 .details
                 .insert("assignment".to_string(), "not made".to_string());
@@ -472,11 +471,13 @@ impl Creation<'_> {
             "{}; its lease `{name}` expires at `{expires}` and {lease_state}{lease_note}; nothing was removed",
             known.describe()
         );
-        let mut event = failure_event(&state, &error, &done);
+        let mut event = self.failure_event(&state, &error, &done);
         event
             .details
             .insert("assignment".to_string(), known.detail().to_string());
-        event.details.insert("lease".to_string(), "kept".to_string());
+        event
+            .details
+            .insert("lease".to_string(), "kept".to_string());
         op.audit_or_warn(event, "failed grant").await;
         Failure::saved(
             (state, Value::Null),
@@ -494,13 +495,6 @@ enum LeaseWrite {
     Nothing(Error, String),
     /// The lease may exist: the error and what is known.
     Maybe(Error, String),
-}
-
-/// The audit event of a failed create; `done` says what is known.
-fn failure_event(state: &GrantState, error: &Error, done: &str) -> AuditEvent {
-    let mut event = audit_event("grant.create", state, result::FAILURE);
-    event.error = format!("{error} ({done})");
-    event
 }
 
 /// An AWS error whose message also says what was done about it.

@@ -10,10 +10,13 @@
 //! `aws::{sso_admin, identity_store, scheduler}`.
 //!
 //! Files: `plan.rs` (pure checks, typed [`plan::Request`], replacement
-//! rules, timeouts), `resolve.rs` (lookups and the policy checks that need
-//! them), `create.rs`, `refresh.rs` (read and import), `revoke.rs`,
-//! `lease.rs` (leases in Scheduler), `reads.rs` (the per-process read
-//! cache of a refresh), `events.rs` (audit events).
+//! rules, timeouts), `resolve.rs` (lookups and the plan-time checks that
+//! need them), `approval.rs` (people resolved to Identity Center ids, the
+//! apply-time gate), `create.rs`, `refresh.rs` (read and import),
+//! `revoke.rs`, `lease.rs` (leases in Scheduler), `reads.rs` (the
+//! per-process read cache of a refresh), `events.rs` (audit events, the
+//! break-glass notice, and what a refresh observed, written by the next
+//! apply).
 //!
 //! Under faults: an AWS answer that does not prove a step failed means the
 //! step may have been done. The lease is then kept, the grant is saved in
@@ -22,9 +25,18 @@
 //! create clean up. A lease carries `pending_until` until its create
 //! finished, so the next run of the same grant adopts a lease a dead run
 //! left (see `create.rs`).
+//!
+//! A plan never writes audit events. What a refresh observes (expired,
+//! revoked outside Terraform, overdue) and an import are recorded by the
+//! next apply: `audited_status` holds the status last written to the audit
+//! log, and when a refresh changes `status` the plan shows an in-place
+//! update of `audited_status` whose apply writes the event.
 
+mod approval;
 mod create;
 mod events;
+#[cfg(test)]
+mod four_eyes_tests;
 mod lease;
 mod plan;
 #[cfg(test)]
@@ -57,9 +69,11 @@ use crate::{copy_fields, unknown_fields};
 use events::audit_event;
 use plan::{apply_defaults, check_shape, key_of, problem_error, replacements, Request};
 
-/// Env var CI sets to the pull request's author.
+/// Env var CI sets to everyone who wrote or pushed the change
+/// (comma-separated Identity Center user names).
 pub const CHANGE_AUTHOR_ENV: &str = "JIT_CHANGE_AUTHOR";
-/// Env var CI fills with the approving reviewers of the merged head commit.
+/// Env var CI fills with the verified approvers of the change applied
+/// (comma-separated Identity Center user names).
 pub const VERIFIED_APPROVERS_ENV: &str = "JIT_VERIFIED_APPROVERS";
 
 /// Resource state.
@@ -72,8 +86,13 @@ pub struct GrantState {
     pub approval_required: Value<bool>,
     /// Approvers.
     pub approved_by: StrList,
+    /// `status` as last written to the audit log (`IMPORTED` until an
+    /// imported grant is audited).
+    pub audited_status: Value<String>,
     /// Emergency grant without approval.
     pub break_glass: Value<bool>,
+    /// The change (pull request) the grant was written for.
+    pub change_ref: Value<String>,
     /// Go-style duration.
     pub duration: Value<String>,
     /// RFC 3339 expiry.
@@ -169,8 +188,10 @@ impl ResourceType for Grant {
                 [
                     ("account_id", forces_replacement(required_str("AWS account id (12 digits) the access is to."))),
                     ("approval_required", computed_bool("Whether this grant needs an approver: `true` for a high-risk permission set unless `break_glass`.")),
-                    ("approved_by", forces_replacement(optional_str_list("Identity Center user names (or emails) of the approvers. A high-risk grant needs at least one; none may be `requested_by`, the principal (or a member of the principal group) or the change author (`JIT_CHANGE_AUTHOR`). With verified approvals on, each must be listed in `JIT_VERIFIED_APPROVERS` at apply."))),
-                    ("break_glass", forces_replacement(optional_computed_bool("Emergency access without approval. Needs `ticket`; flagged in every plan and in the audit log. Default `false`."))),
+                    ("approved_by", forces_replacement(optional_str_list("Identity Center users (user name, email or user id) who approve. A high-risk grant needs at least one. Each is looked up at plan and again at apply (one that is no Identity Center user is refused) and compared by user id: none may be `requested_by`, the principal (or a member of the principal group, read at apply) or an author of the change (`JIT_CHANGE_AUTHOR`). With verified approvals on, each must be a verified approver of the change (`JIT_VERIFIED_APPROVERS`) at apply."))),
+                    ("audited_status", computed_str("`status` as last written to the audit log; `IMPORTED` after an import. When a refresh finds a new `status` (expired, revoked outside Terraform, overdue), the plan shows an in-place update of this attribute and that apply writes the audit event: a plan never writes to the audit log.")),
+                    ("break_glass", forces_replacement(optional_computed_bool("Emergency access without approval. Needs `ticket`; refused when the grant policy sets `allow_break_glass = false` for the permission set; flagged in every plan, in the audit log, and with an immediate notice to `notification_topic_arn`. Default `false`."))),
+                    ("change_ref", optional_str("The change (pull request) this grant was written for, as CI names it in `JIT_CHANGE_REF` (e.g. `acme/access#42`); compared exactly. When `JIT_CHANGE_REF` is set, a high-risk grant created or replaced with another value fails the plan, which names the value to set; with verified approvals on, the apply refuses it (approvals of another change do not count). Grants not created or replaced are never checked against it. Updates in place.")),
                     ("duration", forces_replacement(required_str("How long the access lasts, as a Go-style duration (`1h`, `30m`); at most `grant_policy.max_duration`."))),
                     ("expires_at", computed_str("When the lease removes the access (RFC 3339, UTC, whole seconds). A role session started before then stays valid for up to the permission set's session duration.")),
                     ("granted_at", computed_str("When the grant was created (RFC 3339, UTC).")),
@@ -182,7 +203,7 @@ impl ResourceType for Grant {
                     ("principal_id", computed_str("Identity store id of the principal.")),
                     ("principal_type", forces_replacement(optional_computed_str("`USER` or `GROUP`. Default `USER`."))),
                     ("reason", required_str("Why the access is needed: at least two words and ten characters. Updates in place.")),
-                    ("requested_by", forces_replacement(required_str("Identity Center user name (or email) of the person asking for the access; recorded as the audit actor."))),
+                    ("requested_by", forces_replacement(required_str("Identity Center user name (or email) of the person asking for the access; recorded as the audit actor, with the user id it resolves to (`actorId`)."))),
                     ("required_approvers", computed_str_list("Who may approve, from the permission set's `approvers` in `grant_policy`; empty when anyone eligible may.")),
                     ("risk", computed_str("Effective risk of the permission set under `grant_policy`: `low` or `high`.")),
                     ("schedule_name", computed_str("Name of the lease schedule in `schedule_group`.")),
@@ -208,7 +229,16 @@ impl ResourceType for Grant {
         check_shape(config).1.into_result()
     }
 
-    async fn read(&self, op: &mut Op<'_>, state: GrantState) -> Result<Option<GrantState>, Error> {
+    async fn read(
+        &self,
+        op: &mut Op<'_>,
+        mut state: GrantState,
+    ) -> Result<Option<GrantState>, Error> {
+        // State written before `audited_status` existed: its status was
+        // audited by the refresh that found it.
+        if state.audited_status.is_null() {
+            state.audited_status = state.status.clone();
+        }
         refresh::refresh(op, &self.reads, &state).await.map(Some)
     }
 
@@ -223,6 +253,7 @@ impl ResourceType for Grant {
         unknown_fields!(planned; id, schedule_name, granted_at, expires_at, instance_arn,
             permission_set_arn, principal_id, risk, approval_required, required_approvers);
         planned.status = Value::Value(Status::Active.as_str().to_string());
+        planned.audited_status = planned.status.clone();
 
         let mut errors = Errors::default();
         // The duration is parsed here, once, and checked against the
@@ -248,18 +279,17 @@ impl ResourceType for Grant {
             None => None,
         };
         errors.check(lease::revoker_role(ctx).map(|_| ()));
-        let private = match resolve::plan_with_aws(op, &self.reads, &mut planned, request.as_ref())
-            .await
-        {
-            Ok((private, problems)) => {
-                errors.0.extend(problems);
-                private
-            }
-            Err(error) => {
-                errors.push(error);
-                Value::Null
-            }
-        };
+        let private =
+            match resolve::plan_with_aws(op, &self.reads, &mut planned, request.as_ref()).await {
+                Ok((private, problems)) => {
+                    errors.0.extend(problems);
+                    private
+                }
+                Err(error) => {
+                    errors.push(error);
+                    Value::Null
+                }
+            };
         errors.into_result()?;
         Ok((planned, private))
     }
@@ -280,7 +310,7 @@ impl ResourceType for Grant {
             // check; this plan only has to say what forces the replacement.
             unknown_fields!(planned; id, schedule_name, granted_at, expires_at, instance_arn,
                 permission_set_arn, principal_id, risk, status, approval_required,
-                required_approvers);
+                required_approvers, audited_status);
             return Ok(Planned {
                 state: planned,
                 private: Value::Null,
@@ -289,7 +319,9 @@ impl ResourceType for Grant {
         }
         copy_fields!(prior => planned; expires_at, granted_at, id, instance_arn,
             permission_set_arn, principal_id, risk, schedule_name, status, approval_required,
-            required_approvers);
+            required_approvers, audited_status);
+        // What the refresh observed is audited by this apply.
+        planned.audited_status = events::audited_status_after_apply(prior);
         shape_errors.into_result()?;
         Ok(Planned {
             state: planned,
@@ -327,9 +359,13 @@ impl ResourceType for Grant {
         planned: GrantState,
         _private: Value<Handover>,
     ) -> Result<Applied, Failure<Applied>> {
+        // First what a refresh observed (or the import): the apply fails,
+        // and `audited_status` stays, until the event is written.
+        events::write_observed(op, &prior, &planned).await?;
         let mut changed: Vec<&str> = [
             ("reason", prior.reason != planned.reason),
             ("ticket", prior.ticket != planned.ticket),
+            ("change_ref", prior.change_ref != planned.change_ref),
             ("requested_by", prior.requested_by != planned.requested_by),
             ("duration", prior.duration != planned.duration),
         ]
@@ -341,7 +377,8 @@ impl ResourceType for Grant {
             changed.push("approved_by");
         }
         if changed.is_empty() {
-            // Only `timeouts` changed: nothing in AWS, nothing to audit.
+            // Only `timeouts` or `audited_status` changed: nothing in AWS,
+            // and the observation was written above.
             return Ok((planned, Value::Null));
         }
         let mut event = audit_event("grant.update", &planned, result::SUCCESS);
@@ -349,7 +386,10 @@ impl ResourceType for Grant {
             .details
             .insert("changed".to_string(), changed.join(","));
         let written = match op.ctx() {
-            Ok(ctx) => ctx.audit.write(event).await,
+            Ok(ctx) => {
+                event.actor_id = approval::actor_id(ctx, text(&planned.requested_by)).await;
+                ctx.audit.write(event).await
+            }
             Err(error) => Err(error),
         };
         if let Err(error) = written {
@@ -383,6 +423,9 @@ impl ResourceType for Grant {
         let revoked = revoke::revoke(op, &prior, successor.as_deref()).await;
         if let Some(key) = &key {
             self.reads.forget(key);
+        }
+        if let Err(error) = &revoked {
+            events::write_failed_revoke(op, &prior, error).await;
         }
         revoked
     }

@@ -15,11 +15,11 @@ use crate::error::{attr, Error};
 use crate::framework::Errors;
 use crate::inputs::identity_center::check_account_id;
 use crate::policy::arn::check_arn;
+use crate::policy::duration::parse_duration as parse_go_duration;
 use crate::policy::grant::{
     check_approvers, check_break_glass, check_reason, parse_grant_duration, ApprovalRule,
-    GrantProblem, Parties,
+    GrantProblem, Identity, Parties,
 };
-use crate::policy::duration::parse_duration as parse_go_duration;
 use crate::policy::grant_policy::Risk;
 use crate::policy::lease::{expiry_after, fingerprint, AssignmentKey};
 use crate::values::{is_unknown, known_str, known_str_list};
@@ -33,6 +33,8 @@ pub struct Request {
     pub approved_by: Vec<String>,
     /// Emergency grant without approval.
     pub break_glass: bool,
+    /// The change (pull request) the grant was written for.
+    pub change_ref: Option<String>,
     /// How long the access lasts.
     pub duration: Duration,
     /// `duration` as written (kept in the lease's bookkeeping).
@@ -56,7 +58,10 @@ impl Request {
     /// while any other input is unknown.
     pub fn new(state: &GrantState, duration: Duration) -> Option<Self> {
         let known = |value: &Value<String>| value.as_ref_option().cloned();
-        if is_unknown(&state.ticket) || is_unknown(&state.break_glass) {
+        if is_unknown(&state.ticket)
+            || is_unknown(&state.break_glass)
+            || is_unknown(&state.change_ref)
+        {
             return None;
         }
         let principal_type = match state.principal_type.as_ref_option() {
@@ -68,6 +73,7 @@ impl Request {
             account_id: known(&state.account_id)?,
             approved_by: known_str_list(&state.approved_by)?,
             break_glass: state.break_glass.as_ref_option().copied().unwrap_or(false),
+            change_ref: known_str(&state.change_ref).map(str::to_string),
             duration,
             duration_text: known(&state.duration)?,
             permission_set: known(&state.permission_set)?,
@@ -193,22 +199,31 @@ pub fn check_shape(state: &GrantState) -> (Option<Duration>, Errors) {
     ) {
         // Only what needs no policy: blanks, duplicates, self-approval.
         let parties = Parties {
-            requested_by,
+            requester: Identity::named(requested_by),
             principal: state
                 .principal
                 .as_ref_option()
-                .cloned()
-                .into_iter()
-                .collect(),
-            group: None,
-            change_author: None,
+                .map(|p| Identity::named(p))
+                .unwrap_or_default(),
+            ..Parties::default()
         };
         let rule = ApprovalRule {
             risk: Risk::Low,
             allowed: Vec::new(),
+            allow_break_glass: true,
         };
+        let approvers: Vec<Identity> = approvers.iter().map(|a| Identity::named(a)).collect();
         for problem in check_approvers("", &rule, false, &approvers, &parties) {
             errors.push(problem_error(problem));
+        }
+    }
+    if let Some(change_ref) = state.change_ref.as_ref_option() {
+        if change_ref.trim().is_empty() || change_ref.trim() != change_ref {
+            errors.push(Error::invalid(
+                attr("change_ref"),
+                "Blank or padded `change_ref`",
+                format!("`{change_ref}` is compared exactly with `JIT_CHANGE_REF`: write the change as CI names it, e.g. `acme/access#42`, or remove `change_ref`."),
+            ));
         }
     }
     (duration, errors)

@@ -16,8 +16,8 @@ use super::{GrantState, Timeouts};
 use crate::error::Error;
 use crate::policy::duration::{format_duration, parse_duration};
 use crate::policy::grant::{
-    check_approvers, check_break_glass, check_max_duration, check_reason,
-    parse_grant_duration, parse_iso8601_duration, ApprovalRule, Parties,
+    check_approvers, check_break_glass, check_max_duration, check_reason, parse_grant_duration,
+    parse_iso8601_duration, ApprovalRule, Identity, Parties,
 };
 use crate::policy::grant_policy::{check_max_duration_cap, Risk, MAX_DURATION_CAP};
 use crate::policy::lease::{
@@ -129,16 +129,21 @@ fn assert_names_attribute(path: &AttributePath, approvers: usize) {
     let Some(AttributePathStep::Attribute(first)) = steps.first() else {
         panic!("error without an attribute: {path:?}");
     };
-    assert!(ATTRIBUTES.contains(&first.as_ref()), "unknown attribute {first}");
+    assert!(
+        ATTRIBUTES.contains(&first.as_ref()),
+        "unknown attribute {first}"
+    );
     match (first.as_ref(), &steps[1..]) {
         ("approved_by", []) => {}
         ("approved_by", [AttributePathStep::Index(i)]) => {
-            assert!((0..approvers as i64).contains(i), "index {i} of {approvers}")
+            assert!(
+                (0..approvers as i64).contains(i),
+                "index {i} of {approvers}"
+            )
         }
-        (
-            "timeouts",
-            [AttributePathStep::Index(0), AttributePathStep::Attribute(name)],
-        ) => assert!(name == "create" || name == "delete", "{name}"),
+        ("timeouts", [AttributePathStep::Index(0), AttributePathStep::Attribute(name)]) => {
+            assert!(name == "create" || name == "delete", "{name}")
+        }
         (_, []) => {}
         (name, rest) => panic!("unexpected path below {name}: {rest:?}"),
     }
@@ -224,7 +229,8 @@ proptest! {
     }
 
     /// Approver lists under any rule: each problem names `approved_by`, with
-    /// an index inside the list when it is about one entry.
+    /// an index inside the list when it is about one entry (or `break_glass`
+    /// when the rule does not allow it).
     #[test]
     fn approver_lists_name_the_entry(
         approvers in vec(text(), 0..6),
@@ -234,19 +240,33 @@ proptest! {
         author in proptest::option::of(text()),
         high in any::<bool>(),
         break_glass in any::<bool>(),
+        allow_break_glass in any::<bool>(),
+        resolved in any::<bool>(),
     ) {
+        let named = |names: &[String]| names.iter().map(|n| Identity::named(n)).collect::<Vec<_>>();
         let rule = ApprovalRule {
             risk: if high { Risk::High } else { Risk::Low },
-            allowed,
+            allowed: named(&allowed),
+            allow_break_glass,
         };
         let parties = Parties {
-            requested_by: &requested_by,
-            principal,
+            requester: Identity::named(&requested_by),
+            principal: Identity {
+                id: None,
+                names: principal,
+            },
             group: None,
-            change_author: author.as_deref(),
+            change_authors: named(author.as_slice()),
+            resolved,
         };
+        let approvers = named(&approvers);
         for problem in check_approvers("JIT-X", &rule, break_glass, &approvers, &parties) {
             let (name, index) = problem.attribute();
+            if name == "break_glass" {
+                // The one problem that is not about the list.
+                prop_assert!(break_glass && !allow_break_glass);
+                continue;
+            }
             prop_assert_eq!(name, "approved_by");
             if let Some(index) = index {
                 prop_assert!(index < approvers.len());

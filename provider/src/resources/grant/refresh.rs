@@ -1,22 +1,22 @@
 //! Reading a grant: the assignment (and, after expiry, the other leases of
-//! the key) gives the status; observed expiries and revocations are
-//! audited. Import reads a lease back into state.
+//! the key) gives the status. A read never writes audit events: a status
+//! change is a warning here, and the next apply records it (see
+//! `audited_status`). Import reads a lease back into state.
 
 use tf_provider::value::Value;
 use tf_provider::AttributePath;
 
-use super::events::audit_event;
+use super::events::IMPORTED;
 use super::lease::{find_schedule, is_own, Lease};
 use super::plan::{key_of, now};
 use super::reads::ReadCache;
 use super::resolve::find_permission_set;
 use super::GrantState;
-use crate::audit::result;
 use crate::error::Error;
 use crate::framework::Op;
 use crate::policy::grant::{derive_status, ApprovalRule, Observation, Status};
 use crate::policy::lease::{
-    fnv1a64, lease_problem, parse_lease_name, parse_rfc3339, rfc3339, LeaseProblem, LeaseView,
+    lease_problem, parse_lease_name, parse_rfc3339, rfc3339, LeaseProblem, LeaseView,
 };
 use crate::values::{known_str, str_list, text};
 
@@ -103,19 +103,20 @@ pub async fn refresh(
             op.warn(format!("Grant {label}: {summary}"), detail, root());
         }
     }
-    let observed = match (prior, status) {
-        (Some(Status::Active | Status::Overdue), Status::Expired) => Some("grant.expired"),
-        (Some(Status::Active), Status::Revoked) => Some("grant.revoked_outside"),
-        _ => None,
-    };
-    if let Some(action) = observed {
-        let mut event = audit_event(action, &fresh, result::SUCCESS);
-        // The same observation in several plans is one event.
-        event.event_id = format!("{:016x}", fnv1a64(format!("{name}:{action}").as_bytes()));
-        event
-            .details
-            .insert("observed_at".to_string(), rfc3339(now));
-        op.audit_or_warn(event, "observed grant change").await;
+    if fresh.audited_status != fresh.status {
+        let found = match known_str(&fresh.audited_status) {
+            Some(IMPORTED) => format!("The grant was imported (status `{}`)", status.as_str()),
+            audited => format!(
+                "`status` is now `{}`; the audit log last recorded `{}`",
+                status.as_str(),
+                audited.unwrap_or("nothing")
+            ),
+        };
+        op.warn(
+            format!("The next apply records grant {label} in the audit log"),
+            format!("{found}. A plan never writes to the audit log: the plan shows an in-place update of `audited_status`, and applying it writes the event."),
+            root(),
+        );
     }
     Ok(fresh)
 }
@@ -182,6 +183,7 @@ pub async fn import(op: &mut Op<'_>, reads: &ReadCache, id: &str) -> Result<Gran
     let state = GrantState {
         account_id: Value::Value(key.target_id.clone()),
         approval_required: Value::Value(rule.approval_required(meta.break_glass)),
+        audited_status: Value::Value(IMPORTED.to_string()),
         break_glass: Value::Value(meta.break_glass),
         duration: Value::Value(meta.duration.clone()),
         expires_at: Value::Value(rfc3339(lease.view.expires_at)),
@@ -193,7 +195,7 @@ pub async fn import(op: &mut Op<'_>, reads: &ReadCache, id: &str) -> Result<Gran
         principal: or(&meta.principal, &key.principal_id),
         principal_id: Value::Value(key.principal_id.clone()),
         principal_type: Value::Value(key.principal_type.clone()),
-        required_approvers: str_list(rule.allowed.clone()),
+        required_approvers: str_list(rule.allowed_names()),
         risk: Value::Value(rule.risk.as_str().to_string()),
         schedule_name: Value::Value(id.to_string()),
         status: Value::Value(Status::Active.as_str().to_string()),

@@ -4,20 +4,22 @@
 
 use tf_provider::value::Value;
 
+use super::approval::{review, Review};
 use super::plan::{env, now, problem_error, standing_assignment, Request};
 use super::reads::ReadCache;
-use super::{GrantState, Handover, CHANGE_AUTHOR_ENV, VERIFIED_APPROVERS_ENV};
+use super::{GrantState, Handover, VERIFIED_APPROVERS_ENV};
 use crate::aws::identity_store::{Principal, PrincipalKind};
 use crate::aws::sso_admin::PermissionSet;
+use crate::config::CHANGE_REF_ENV;
 use crate::context::Ctx;
 use crate::error::{attr, Error};
 use crate::framework::Op;
 use crate::policy::grant::{
-    check_approvers, check_session_duration, unverified_approvers, ApprovalRule, Parties,
+    check_change_ref_at_plan, check_session_duration, split_verified, ApprovalRule,
 };
 use crate::policy::grant_policy::Risk;
 use crate::policy::lease::AssignmentKey;
-use crate::values::{known_str, str_list};
+use crate::values::{is_unknown, known_str, str_list};
 
 /// Everything a grant's key depends on, resolved.
 #[derive(Debug, Clone)]
@@ -118,13 +120,14 @@ pub async fn resolve(ctx: &Ctx, request: &Request) -> Result<Resolved, Error> {
     })
 }
 
-/// The four-eyes rules and the session length (the duration maximum is
-/// checked once, where the duration is parsed).
-pub async fn policy_problems(
+/// The session length and the four-eyes rules at plan (the duration
+/// maximum is checked once, where the duration is parsed), with the people
+/// they were checked against.
+async fn policy_problems(
     ctx: &Ctx,
     request: &Request,
     resolved: &Resolved,
-) -> Result<Vec<Error>, Error> {
+) -> Result<(Vec<Error>, Review), Error> {
     let mut errors = Vec::new();
     let policy = &ctx.config.grant_policy;
     if let Err(problem) = check_session_duration(
@@ -134,39 +137,14 @@ pub async fn policy_problems(
     ) {
         errors.push(problem_error(problem));
     }
-    let group = if request.principal_type == PrincipalKind::Group && !request.approved_by.is_empty()
-    {
-        let members = ctx
-            .directory
-            .member_identities(
-                ctx.aws.identity_store(),
-                &resolved.identity_store_id,
-                &resolved.principal.id,
-            )
-            .await?;
-        Some((request.principal.clone(), members))
-    } else {
-        None
-    };
-    let change_author = env(CHANGE_AUTHOR_ENV);
-    let parties = Parties {
-        requested_by: &request.requested_by,
-        principal: resolved.principal.identities.clone(),
-        group,
-        change_author: change_author.as_deref(),
-    };
+    let review = review(ctx, request, resolved).await?;
     errors.extend(
-        check_approvers(
-            &resolved.permission_set.name,
-            &resolved.rule,
-            request.break_glass,
-            &request.approved_by,
-            &parties,
-        )
-        .into_iter()
-        .map(problem_error),
+        review
+            .problems(&resolved.permission_set.name, request.break_glass)
+            .into_iter()
+            .map(problem_error),
     );
-    Ok(errors)
+    Ok((errors, review))
 }
 
 /// Whether the key's principal is among `principals` (`(type, id)` of the
@@ -196,12 +174,24 @@ pub async fn plan_with_aws(
     let rule = ApprovalRule::of(&ctx.config.grant_policy, &set.name);
     planned.permission_set_arn = Value::Value(set.arn.clone());
     planned.risk = Value::Value(rule.risk.as_str().to_string());
-    planned.required_approvers = str_list(rule.allowed.clone());
+    planned.required_approvers = str_list(rule.allowed_names());
     if let Some(break_glass) = planned.break_glass.as_ref_option() {
         planned.approval_required = Value::Value(rule.approval_required(*break_glass));
     }
+    // Approvals count for the change they were given on: a high-risk grant
+    // created or replaced in a known change must say so.
+    let mut problems = Vec::new();
+    if !is_unknown(&planned.change_ref) {
+        if let Err(problem) = check_change_ref_at_plan(
+            rule.risk,
+            known_str(&planned.change_ref),
+            env(CHANGE_REF_ENV).as_deref(),
+        ) {
+            problems.push(problem_error(problem));
+        }
+    }
     let Some(request) = request else {
-        return Ok((Value::Null, Vec::new()));
+        return Ok((Value::Null, problems));
     };
     let resolved = match resolve(ctx, request).await {
         Ok(resolved) => resolved,
@@ -215,12 +205,14 @@ pub async fn plan_with_aws(
                 format!("{hint} If it is created in this apply, the grant's principal and approver checks run at apply; otherwise the apply fails and grants nothing."),
                 attr("principal"),
             );
-            return Ok((Value::Null, Vec::new()));
+            return Ok((Value::Null, problems));
         }
         Err(error) => return Err(error),
     };
     planned.principal_id = Value::Value(resolved.principal.id.clone());
-    let mut problems = policy_problems(ctx, request, &resolved).await?;
+    let (policy_errors, review) = policy_problems(ctx, request, &resolved).await?;
+    problems.extend(policy_errors);
+    review.warn_unresolved(op);
 
     let principals = reads.assigned_principals(ctx, &resolved.key).await?;
     let key = &resolved.key;
@@ -265,9 +257,16 @@ pub async fn plan_with_aws(
             ),
             attr("break_glass"),
         );
+        if ctx.config.notification_topic_arn.is_none() {
+            op.warn(
+                "No notification topic for the break-glass notice",
+                "Every break-glass grant publishes an immediate notice to `notification_topic_arn`; none is set, so only the audit log records it. Set `notification_topic_arn` so someone hears of it now.",
+                attr("break_glass"),
+            );
+        }
     }
     if resolved.rule.risk == Risk::High {
-        warn_unverified(op, ctx, request);
+        warn_unverified(op, ctx, request, &review);
     }
     let handover = Handover {
         successor_key: resolved.key.hash(),
@@ -276,10 +275,9 @@ pub async fn plan_with_aws(
 }
 
 /// Warns at plan about approvers of a high-risk grant that are not (yet)
-/// verified approvers of the pull request.
-fn warn_unverified(op: &mut Op<'_>, ctx: &Ctx, request: &Request) {
-    let unverified =
-        unverified_approvers(&request.approved_by, env(VERIFIED_APPROVERS_ENV).as_deref());
+/// verified approvers of the change.
+fn warn_unverified(op: &mut Op<'_>, ctx: &Ctx, request: &Request, review: &Review) {
+    let (_, unverified) = split_verified(&review.approvers, &review.verified);
     if unverified.is_empty() {
         return;
     }
@@ -291,12 +289,12 @@ fn warn_unverified(op: &mut Op<'_>, ctx: &Ctx, request: &Request) {
     let (summary, detail) = if ctx.config.require_verified_approvals {
         (
             format!("Approval of `{}` for `{}` will be verified at apply", request.permission_set, request.principal),
-            format!("{names} must approve the pull request before it is applied: the apply checks `{VERIFIED_APPROVERS_ENV}` and grants nothing otherwise."),
+            format!("{names} must approve this change before it is applied: the apply compares them by Identity Center user id with `{VERIFIED_APPROVERS_ENV}` and grants nothing otherwise."),
         )
     } else {
         (
             format!("Approval of `{}` for `{}` is not verified", request.permission_set, request.principal),
-            format!("{names} is taken as written. Set `require_verified_approvals = true` (or env `JIT_REQUIRE_VERIFIED_APPROVALS=1` in the apply job) so approvers are checked against the pull request's approving reviews in `{VERIFIED_APPROVERS_ENV}`."),
+            format!("{names} is taken as written. Set env `JIT_REQUIRE_VERIFIED_APPROVALS=1` in the apply job (or `require_verified_approvals = true`) so approvers are checked against the change's verified approvers in `{VERIFIED_APPROVERS_ENV}`."),
         )
     };
     op.warn(summary, detail, attr("approved_by"));

@@ -18,7 +18,9 @@ use crate::audit::result;
 use crate::error::Error;
 use crate::framework::Op;
 use crate::policy::grant::Status;
-use crate::policy::lease::{parse_lease_name, parse_rfc3339, reconcile, rfc3339, LeaseMeta, LeaseView};
+use crate::policy::lease::{
+    parse_lease_name, parse_rfc3339, reconcile, rfc3339, LeaseMeta, LeaseView,
+};
 use crate::values::{known_str, text};
 
 /// Revokes the grant of `state`; `successor_key` is the assignment key hash
@@ -97,7 +99,8 @@ pub async fn revoke(
                             None => format!("lease `{name}` is already gone"),
                         };
                         let mut failed = audit_event("grant.revoke", state, result::FAILURE);
-                        failed.error = format!("{error} (the access {what}; {kept}; nothing was removed)");
+                        failed.error =
+                            format!("{error} (the access {what}; {kept}; nothing was removed)");
                         op.audit_or_warn(failed, "failed revoke").await;
                         return Err(Error::incomplete(
                             format!("Revoke of grant `{name}` not finished"),
