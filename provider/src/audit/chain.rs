@@ -204,13 +204,13 @@ pub fn verify_chain(log: &Log) -> Result<Chain, Problem> {
     for (index, entry) in entries.iter().enumerate() {
         let expected = index as u64 + 1;
         if entry.line != expected {
+            let gap = match index {
+                0 => format!("the log starts at {}", name(entry)),
+                _ => format!("the log goes from line {} to {}", expected - 1, name(entry)),
+            };
             return Err(Problem::at(
                 expected,
-                format!(
-                    "line {expected} is missing: the log goes from line {} to {}",
-                    expected - 1,
-                    name(entry)
-                ),
+                format!("line {expected} is missing: {gap}"),
             ));
         }
     }

@@ -64,7 +64,7 @@ pub fn parse_key(prefix: &str, key: &str) -> Option<u64> {
     }
     let seq: u64 = up.parse().ok()?;
     let down: u64 = down.parse().ok()?;
-    (seq >= 1 && seq <= SEQ_MAX && down == SEQ_MAX - seq).then_some(seq)
+    ((1..=SEQ_MAX).contains(&seq) && down == SEQ_MAX - seq).then_some(seq)
 }
 
 /// `s3://bucket/prefix`.
