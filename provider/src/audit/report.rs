@@ -269,7 +269,7 @@ fn cells(row: &Row) -> [String; 8] {
         .collect::<Vec<_>>()
         .join(" / ");
     [
-        row.date.clone(),
+        display_date(&row.date),
         row.change.clone(),
         row.reason.clone(),
         row.ticket.clone(),
@@ -278,6 +278,24 @@ fn cells(row: &Row) -> [String; 8] {
         applied,
         reference,
     ]
+}
+
+/// A date to the second in UTC (`2026-03-02T09:15:01Z`); as written when
+/// it is not RFC 3339. JSON keeps the event's own precision.
+fn display_date(text: &str) -> String {
+    let Some(time) = parse_time(text) else {
+        return text.to_string();
+    };
+    let time = time.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        time.year(),
+        u8::from(time.month()),
+        time.day(),
+        time.hour(),
+        time.minute(),
+        time.second()
+    )
 }
 
 /// A Markdown table (GitHub-flavoured), one row per change.

@@ -171,3 +171,16 @@ fn lines_that_are_not_events_are_skipped() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].line, 3);
 }
+
+#[test]
+fn dates_show_to_the_second_in_utc() {
+    assert_eq!(
+        display_date("2026-12-04T14:31:31.377618311Z"),
+        "2026-12-04T14:31:31Z"
+    );
+    assert_eq!(
+        display_date("2026-12-04T16:31:31+02:00"),
+        "2026-12-04T14:31:31Z"
+    );
+    assert_eq!(display_date("yesterday"), "yesterday");
+}
