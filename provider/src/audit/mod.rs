@@ -129,7 +129,24 @@ impl AuditSink {
         tracing::info!(action = %event.action, target = %event.target, result = %event.result, "audit event");
         let (file, s3) = tokio::join!(self.append(&event), self.put_s3(&event));
         let sns = self.publish(&event, &file, &s3).await;
-        file.and(s3).and(sns).map(|_| ())
+        let mut errors: Vec<Error> = [file.err(), s3.err(), sns.err()]
+            .into_iter()
+            .flatten()
+            .collect();
+        match errors.len() {
+            0 => Ok(()),
+            1 => Err(errors.remove(0)),
+            _ => Err(Error::Audit(
+                errors
+                    .iter()
+                    .map(|error| match error {
+                        Error::Audit(message) => message.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )),
+        }
     }
 
     /// Appends to the file's chain; the line written, if there is a file.
