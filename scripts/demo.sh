@@ -4,7 +4,9 @@
 #   1. examples/quickstart: standing groups of dev, staging and prod;
 #   2. environments/staging through modules/env-access;
 #   3. examples/demo/access: an Identity Center user, a one-hour grant with
-#      its expiry lease, and an IAM user blocked, then restored.
+#      its expiry lease, and an IAM user blocked, then restored;
+# and ends with `audit verify` and `audit report --format markdown` of the
+# audit log all of it wrote.
 # Everything runs on this machine; the emulator is stopped at the end.
 set -euo pipefail
 
@@ -99,7 +101,17 @@ echo "demo.sh: restore mallory (the block is removed from the configuration)"
 run apply -no-color -auto-approve -var "endpoint_url=$AWS_ENDPOINT_URL" -var block_mallory=false
 "$PY" "$REPO/scripts/demo_fixtures.py" show-iam
 echo
-echo "demo.sh: the audit log every change wrote ($JIT_AUDIT_LOG):"
-cut -c1-200 "$JIT_AUDIT_LOG"
+echo "demo.sh: the audit log every change wrote ($JIT_AUDIT_LOG), first 160 characters of each line:"
+cut -c1-160 "$JIT_AUDIT_LOG"
+
+part "the evidence: the audit log's hash chain verified, and the change log rendered from it"
+JIT="$REPO/target/debug/terraform-provider-jit"
+cd "$WORK"
 echo
-echo "demo.sh: done; every plan after apply was empty."
+echo "\$ terraform-provider-jit audit verify audit.jsonl"
+"$JIT" audit verify audit.jsonl
+echo
+echo "\$ terraform-provider-jit audit report --format markdown audit.jsonl"
+"$JIT" audit report --format markdown audit.jsonl
+echo
+echo "demo.sh: done; every plan after apply was empty, and the audit log is intact."

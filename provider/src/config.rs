@@ -29,6 +29,8 @@ const MAX_LIMIT: i64 = 100;
 
 /// Env var naming the audit log file when `audit_log_path` is not set.
 pub const AUDIT_LOG_ENV: &str = "JIT_AUDIT_LOG";
+/// Default key prefix of the S3 audit sink.
+pub const DEFAULT_AUDIT_S3_PREFIX: &str = "jit-audit/";
 /// Env var the apply job sets to force verified approvals on.
 pub const REQUIRE_VERIFIED_ENV: &str = "JIT_REQUIRE_VERIFIED_APPROVALS";
 /// Env var CI sets to the change (pull request) planned or applied,
@@ -69,6 +71,10 @@ pub struct ProviderConfigState {
     pub notification_topic_arn: Value<String>,
     /// JSON lines audit log file.
     pub audit_log_path: Value<String>,
+    /// S3 bucket of the audit log (one object per event).
+    pub audit_s3_bucket: Value<String>,
+    /// Key prefix of the audit log in `audit_s3_bucket`.
+    pub audit_s3_prefix: Value<String>,
     /// Limit of one AWS request attempt.
     pub aws_attempt_timeout: Value<String>,
     /// Limit of one AWS operation with retries.
@@ -130,6 +136,31 @@ pub struct AssumeRole {
     pub external_id: Option<String>,
 }
 
+/// Where the S3 audit sink writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditS3 {
+    /// Bucket name.
+    pub bucket: String,
+    /// Key prefix: empty, or ending with `/`.
+    pub prefix: String,
+}
+
+impl AuditS3 {
+    /// A target with its prefix normalised: no leading `/`, and a `/` at
+    /// the end unless empty.
+    pub fn new(bucket: impl Into<String>, prefix: &str) -> Self {
+        let prefix = prefix.trim_start_matches('/');
+        Self {
+            bucket: bucket.into(),
+            prefix: if prefix.is_empty() || prefix.ends_with('/') {
+                prefix.to_string()
+            } else {
+                format!("{prefix}/")
+            },
+        }
+    }
+}
+
 /// Bounds on every AWS call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AwsLimits {
@@ -185,6 +216,8 @@ pub struct ProviderConfig {
     pub notification_topic_arn: Option<String>,
     /// Audit log file.
     pub audit_log_path: Option<PathBuf>,
+    /// Audit log bucket and prefix.
+    pub audit_s3: Option<AuditS3>,
     /// Bounds on every AWS call.
     pub aws_limits: AwsLimits,
     /// Problems that do not stop the provider (reported at configure).
@@ -364,6 +397,7 @@ impl ProviderConfig {
         }
 
         config.aws_limits = parse_aws_limits(state, &mut errors);
+        config.audit_s3 = parse_audit_s3(state, &mut errors);
 
         match verification::required(
             env.require_verified_approvals.as_deref(),
@@ -377,13 +411,63 @@ impl ProviderConfig {
             }
         }
         verification::grant_policy(state, env, &mut config, &mut errors);
-        verification::audit_destination(&mut config, &mut errors);
+        let s3_bucket_set = !state.audit_s3_bucket.is_null();
+        verification::audit_destination(&mut config, s3_bucket_set, &mut errors);
 
         if errors.is_empty() {
             Ok(config)
         } else {
             Err(errors)
         }
+    }
+}
+
+/// `audit_s3_bucket` and `audit_s3_prefix`.
+fn parse_audit_s3(state: &ProviderConfigState, errors: &mut Vec<Error>) -> Option<AuditS3> {
+    let prefix = known(&state.audit_s3_prefix);
+    let Some(bucket) = known(&state.audit_s3_bucket) else {
+        if prefix.is_some() && state.audit_s3_bucket.is_null() {
+            errors.push(Error::invalid(
+                attr("audit_s3_prefix"),
+                "`audit_s3_prefix` without `audit_s3_bucket`",
+                "Set `audit_s3_bucket` to the bucket that keeps the audit log, or remove `audit_s3_prefix`.",
+            ));
+        }
+        return None;
+    };
+    if let Err(problem) = check_bucket_name(&bucket) {
+        errors.push(Error::invalid(
+            attr("audit_s3_bucket"),
+            "Invalid S3 bucket name in `audit_s3_bucket`",
+            format!("`{bucket}` {problem}; use the bucket's name, e.g. `example-jit-audit`, not its ARN or URL."),
+        ));
+    }
+    let prefix = prefix.unwrap_or_else(|| DEFAULT_AUDIT_S3_PREFIX.to_string());
+    if prefix.len() > 512 || prefix.chars().any(char::is_control) {
+        errors.push(Error::invalid(
+            attr("audit_s3_prefix"),
+            "Invalid key prefix in `audit_s3_prefix`",
+            "Use at most 512 characters without control characters, e.g. `jit-audit/prod/`.",
+        ));
+    }
+    Some(AuditS3::new(bucket, &prefix))
+}
+
+/// S3's bucket naming rules: 3 to 63 lowercase letters, digits, `.` and
+/// `-`, starting and ending with a letter or digit.
+fn check_bucket_name(name: &str) -> Result<(), &'static str> {
+    let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !(3..=63).contains(&name.len()) {
+        Err("must be 3 to 63 characters long")
+    } else if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+    {
+        Err("may contain only lowercase letters, digits, `.` and `-`")
+    } else if !edge_ok(name.chars().next()) || !edge_ok(name.chars().last()) {
+        Err("must start and end with a letter or digit")
+    } else {
+        Ok(())
     }
 }
 

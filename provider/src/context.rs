@@ -37,7 +37,8 @@ impl Ctx {
             config.audit_log_path.clone(),
             config.notification_topic_arn.clone(),
             aws.clone(),
-        );
+        )
+        .with_s3(config.audit_s3.clone());
         Self {
             config,
             aws,

@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod aws;
+pub mod cli;
 pub mod codec;
 pub mod config;
 pub mod context;

@@ -1,10 +1,12 @@
-//! `terraform-provider-jit`: the plugin binary Terraform starts.
+//! `terraform-provider-jit`: the plugin binary Terraform starts, and the
+//! `audit` commands people run (`terraform-provider-jit audit --help`).
 //!
-//! Kept thin: guard against being run by hand, start logging, serve.
+//! Kept thin: dispatch `audit`, else guard against being run by hand, start
+//! logging, serve.
 
 use std::process::ExitCode;
 
-use terraform_provider_jit::{plugin, VERSION};
+use terraform_provider_jit::{cli, plugin, VERSION};
 
 fn main() -> ExitCode {
     // Diagnostics capture a backtrace whenever RUST_BACKTRACE is set, and a
@@ -12,12 +14,24 @@ fn main() -> ExitCode {
     // plain configuration error. Panics still keep their backtrace.
     std::env::set_var("RUST_LIB_BACKTRACE", "0");
 
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_some_and(|first| first == "audit") {
+        let Some(rest) = args
+            .map(|arg| arg.into_string().ok())
+            .collect::<Option<Vec<_>>>()
+        else {
+            eprintln!("error: arguments must be valid UTF-8");
+            return ExitCode::from(2);
+        };
+        return cli::main(&rest);
+    }
     if std::env::args().any(|arg| arg == "--version" || arg == "-v") {
         eprintln!("terraform-provider-jit {VERSION}");
         return ExitCode::SUCCESS;
     }
     if !plugin::started_by_terraform() {
         eprintln!("{}", plugin::NOT_A_PLUGIN_MESSAGE);
+        eprintln!("To check or render the audit log: terraform-provider-jit audit --help");
         return ExitCode::FAILURE;
     }
     match plugin::run() {

@@ -175,7 +175,9 @@ pub fn provider_schema() -> Schema {
         block(
             "The `jit` provider puts every AWS access change through Terraform plan and apply review.",
             [
-                ("audit_log_path", optional_str("JSON lines file that receives one audit event per change. Default: env `JIT_AUDIT_LOG`, else no file. Without it and without `notification_topic_arn` every plan warns, and with verified approvals on the configuration is refused.")),
+                ("audit_log_path", optional_str("JSON lines file that receives one audit event per change, hash-chained (`prevHash`); concurrent provider processes append under a file lock. Default: env `JIT_AUDIT_LOG`, else no file. Without a file, an S3 bucket or a `notification_topic_arn` every plan warns, and with verified approvals on the configuration is refused.")),
+                ("audit_s3_bucket", optional_str("S3 bucket that receives one object per audit event, created with `If-None-Match: *` so nothing is ever overwritten; the hash chain continues across runs. Check it with `terraform-provider-jit audit verify s3://BUCKET/PREFIX`. Use it in CI, where a file dies with the runner. Default: no bucket.")),
+                ("audit_s3_prefix", optional_str("Key prefix of the audit objects in `audit_s3_bucket`; a `/` is added at the end when missing. Default `jit-audit/`.")),
                 ("aws_attempt_timeout", optional_str("Longest single AWS request attempt (connect, send, response), as a Go-style duration. Default `20s`; at most `1h`.")),
                 ("aws_max_attempts", optional_number("Attempts per AWS operation under adaptive retry (throttling slows the client down). Default `8`; 1 to 100.")),
                 ("aws_max_concurrency", optional_number("AWS requests in flight per service in one provider process; the rest wait. Default `8`; 1 to 100.")),

@@ -3,6 +3,7 @@
 
 use tests::{tftest, Aws, Tf};
 
+mod audit;
 mod docs;
 mod docs_copied;
 mod env_access;

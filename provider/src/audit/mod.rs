@@ -1,17 +1,29 @@
-//! The audit sink: one event per mutation, as a JSON line in a file and as an
-//! SNS message when a topic is configured. The event type is generated from
-//! `proto/jit/audit/v1/event.proto`; JSON uses the proto3 mapping
-//! (lowerCamelCase names).
+//! The audit sink: one event per mutation, as a JSON line in a file, as an
+//! object in S3, and as an SNS message, each when configured. The event type
+//! is generated from `proto/jit/audit/v1/event.proto`; JSON uses the proto3
+//! mapping (lowerCamelCase names).
+//!
+//! The file and the S3 prefix are each a hash chain ([`chain`]): every line
+//! carries the hash of the line before it. The SNS message is the line as
+//! stored (the S3 one when both are configured), and its `line_hash`
+//! attribute is that line's hash: the head a subscriber keeps, against which
+//! `audit verify --head` finds lines cut from the end. [`report`] renders
+//! the change log; the `audit` subcommand (`cli`) drives both.
+
+pub mod chain;
+pub mod file;
+pub mod report;
+pub mod s3;
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::path::PathBuf;
 
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
-use tokio::io::AsyncWriteExt;
 use tokio::sync::{Mutex, OnceCell};
 
 use crate::aws::AwsClients;
+use crate::config::AuditS3;
 use crate::error::Error;
 
 pub mod ci;
@@ -37,10 +49,25 @@ const APPLIED_BY_ENV: &[&str] = &[
     "BUILD_REQUESTEDFOREMAIL",
 ];
 
+/// SNS message attributes of an audit event.
+pub mod attribute {
+    /// The event's action (subscribers filter on it).
+    pub const ACTION: &str = "action";
+    /// SHA-256 of the message body, which is byte for byte the line stored
+    /// in the log named by [`LOG`]: that log's head after this event.
+    pub const LINE_HASH: &str = "line_hash";
+    /// The log the message body is stored in: `s3://bucket/prefix`, or
+    /// `file:PATH` when there is no S3 sink.
+    pub const LOG: &str = "log";
+    /// With both a file and S3: the hash of the event's line in the file.
+    pub const FILE_LINE_HASH: &str = "file_line_hash";
+}
+
 /// Where events go.
 #[derive(Debug)]
 pub struct AuditSink {
     path: Option<PathBuf>,
+    s3: Option<s3::S3Sink>,
     topic_arn: Option<String>,
     aws: AwsClients,
     applied_by: OnceCell<String>,
@@ -55,6 +82,8 @@ pub mod result {
     pub const SUCCESS: &str = "success";
     /// The change failed; `error` says why.
     pub const FAILURE: &str = "failure";
+    /// A check refused the change before any AWS call; `error` says why.
+    pub const REFUSED: &str = "refused";
 }
 
 impl AuditSink {
@@ -62,11 +91,18 @@ impl AuditSink {
     pub fn new(path: Option<PathBuf>, topic_arn: Option<String>, aws: AwsClients) -> Self {
         Self {
             path,
+            s3: None,
             topic_arn,
             aws,
             applied_by: OnceCell::new(),
             file_lock: Mutex::new(()),
         }
+    }
+
+    /// The same sink, also writing one object per event to `target`.
+    pub fn with_s3(mut self, target: Option<AuditS3>) -> Self {
+        self.s3 = target.map(s3::S3Sink::new);
+        self
     }
 
     /// A new event with schema, id, time and the CI context (change, commit,
@@ -87,51 +123,109 @@ impl AuditSink {
         }
     }
 
-    /// Writes the event to every configured destination. Fills `applied_by`
-    /// when empty. Fails if any destination fails; callers that must not
-    /// fail (revoke, block) turn the error into a warning.
+    /// Writes the event to every configured destination: the file and S3
+    /// first (each chains it to its own last line), then SNS with the line
+    /// as stored. Fills `applied_by` when empty. Fails if any destination
+    /// fails, after trying all of them; callers that must not fail
+    /// (revoke, block) turn the error into a warning.
     pub async fn write(&self, mut event: AuditEvent) -> Result<(), Error> {
         if event.applied_by.is_empty() {
             event.applied_by = self.applied_by().await;
         }
-        let line = serde_json::to_string(&event)
-            .map_err(|e| Error::Audit(format!("cannot encode event: {e}")))?;
+        event.prev_hash.clear();
         tracing::info!(action = %event.action, target = %event.target, result = %event.result, "audit event");
-        let file = self.append(&line);
-        let sns = self.publish(&event, &line);
-        let (file, sns) = tokio::join!(file, sns);
-        file.and(sns)
-    }
-
-    async fn append(&self, line: &str) -> Result<(), Error> {
-        let Some(path) = &self.path else {
-            return Ok(());
-        };
-        let fail =
-            |e: std::io::Error| Error::Audit(format!("cannot write `{}`: {e}", path.display()));
-        let _guard = self.file_lock.lock().await;
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            tokio::fs::create_dir_all(parent).await.map_err(fail)?;
+        let (file, s3) = tokio::join!(self.append(&event), self.put_s3(&event));
+        let sns = self.publish(&event, &file, &s3).await;
+        let mut errors: Vec<Error> = [file.err(), s3.err(), sns.err()]
+            .into_iter()
+            .flatten()
+            .collect();
+        match errors.len() {
+            0 => Ok(()),
+            1 => Err(errors.remove(0)),
+            _ => Err(Error::Audit(
+                errors
+                    .iter()
+                    .map(|error| match error {
+                        Error::Audit(message) => message.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )),
         }
-        let mut file = tokio::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .await
-            .map_err(fail)?;
-        file.write_all(format!("{line}\n").as_bytes())
-            .await
-            .map_err(fail)?;
-        file.sync_data().await.map_err(fail)
     }
 
-    async fn publish(&self, event: &AuditEvent, line: &str) -> Result<(), Error> {
+    /// Appends to the file's chain; the line written, if there is a file.
+    async fn append(&self, event: &AuditEvent) -> Result<Option<String>, Error> {
+        let Some(path) = self.path.clone() else {
+            return Ok(None);
+        };
+        let shown = path.display().to_string();
+        let fail = |e: &dyn std::fmt::Display| Error::Audit(format!("cannot write `{shown}`: {e}"));
+        let _guard = self.file_lock.lock().await;
+        let event = event.clone();
+        let broken = break_event(&event, &shown);
+        tokio::task::spawn_blocking(move || file::append(&path, &event, || broken))
+            .await
+            .map_err(|e| fail(&e))?
+            .map(Some)
+            .map_err(|e| fail(&e))
+    }
+
+    /// Stores in S3's chain; the line stored, if there is an S3 sink.
+    async fn put_s3(&self, event: &AuditEvent) -> Result<Option<String>, Error> {
+        match &self.s3 {
+            Some(sink) => sink.write(&self.aws, event).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Publishes the line as stored (S3's, else the file's, else the bare
+    /// event) with its hash, so subscribers hold every head.
+    async fn publish(
+        &self,
+        event: &AuditEvent,
+        file: &Result<Option<String>, Error>,
+        s3: &Result<Option<String>, Error>,
+    ) -> Result<(), Error> {
         let Some(topic) = &self.topic_arn else {
             return Ok(());
         };
+        let file_line = file.as_ref().ok().cloned().flatten();
+        let s3_line = s3.as_ref().ok().cloned().flatten();
+        let stored = match (&s3_line, &file_line, &self.s3, &self.path) {
+            (Some(line), _, Some(sink), _) => Some((line.clone(), sink.url())),
+            (None, Some(line), _, Some(path)) => {
+                Some((line.clone(), format!("file:{}", path.display())))
+            }
+            _ => None,
+        };
+        let (message, hashes) = match stored {
+            Some((line, log)) => {
+                let mut hashes = vec![
+                    (attribute::LINE_HASH, chain::line_hash(line.as_bytes())),
+                    (attribute::LOG, log),
+                ];
+                if let (Some(_), Some(file_line)) = (&s3_line, &file_line) {
+                    hashes.push((
+                        attribute::FILE_LINE_HASH,
+                        chain::line_hash(file_line.as_bytes()),
+                    ));
+                }
+                (line, hashes)
+            }
+            None => (
+                serde_json::to_string(event)
+                    .map_err(|e| Error::Audit(format!("cannot encode event: {e}")))?,
+                Vec::new(),
+            ),
+        };
+        let mut attributes = vec![(attribute::ACTION, event.action.as_str())];
+        attributes.extend(hashes.iter().map(|(name, value)| (*name, value.as_str())));
         self.aws
             .sns()
-            .publish(topic, &subject(event), line, &event.action)
+            .publish(topic, &subject(event), &message, &attributes)
             .await
             .map_err(|e| Error::Audit(e.to_string()))
     }
@@ -162,6 +256,19 @@ pub fn applied_by_from_env(get: impl Fn(&str) -> Option<String>) -> Option<Strin
     APPLIED_BY_ENV
         .iter()
         .find_map(|name| get(name).filter(|value| !value.trim().is_empty()))
+}
+
+/// The record a writer appends after a torn line (the chain module fills
+/// in what it found).
+fn break_event(event: &AuditEvent, log: &str) -> AuditEvent {
+    let mut record = AuditSink::event(chain::BREAK_ACTION, "", log);
+    record.actor = "terraform-provider-jit".to_string();
+    record.applied_by = event.applied_by.clone();
+    record.result = result::FAILURE.to_string();
+    record.error =
+        "the line before this one was cut short by an interrupted write; its event is lost"
+            .to_string();
+    record
 }
 
 /// SNS subjects: ASCII, no line breaks, at most 100 characters.
@@ -299,6 +406,11 @@ mod tests {
             .collect();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[1]["action"], "user_block.restore");
+        assert!(lines[0].get("prevHash").is_none());
+        assert_eq!(
+            lines[1]["prevHash"],
+            chain::line_hash(text.lines().next().unwrap().as_bytes())
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

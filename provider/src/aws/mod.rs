@@ -16,6 +16,7 @@ pub mod cognito;
 pub mod iam;
 pub mod identity_store;
 pub mod limits;
+pub mod s3;
 pub mod scheduler;
 pub mod sns;
 pub mod sso_admin;
@@ -45,6 +46,8 @@ pub struct AwsClients {
     pub identity_store: aws_sdk_identitystore::Client,
     /// Cognito user pools.
     pub cognito: aws_sdk_cognitoidentityprovider::Client,
+    /// S3 (the audit log's bucket).
+    pub s3: aws_sdk_s3::Client,
     /// EventBridge Scheduler.
     pub scheduler: aws_sdk_scheduler::Client,
     /// SNS.
@@ -81,6 +84,14 @@ impl AwsClients {
             sso_admin: bounded_client!(aws_sdk_ssoadmin, sdk, limits),
             identity_store: bounded_client!(aws_sdk_identitystore, sdk, limits),
             cognito: bounded_client!(aws_sdk_cognitoidentityprovider, sdk, limits),
+            // With an endpoint override (an emulator) bucket names cannot be
+            // host names: address buckets in the path.
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(sdk)
+                    .http_client(limits::bounded(limits, http_client()))
+                    .force_path_style(sdk.endpoint_url().is_some())
+                    .build(),
+            ),
             scheduler: bounded_client!(aws_sdk_scheduler, sdk, limits),
             sns: bounded_client!(aws_sdk_sns, sdk, limits),
             sts: bounded_client!(aws_sdk_sts, sdk, limits),

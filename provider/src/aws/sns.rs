@@ -17,26 +17,30 @@ impl AwsClients {
 }
 
 impl Sns<'_> {
-    /// Publishes `message` with a subject and one string attribute
-    /// `action` (subscribers filter on it).
+    /// Publishes `message` with a subject and string message attributes
+    /// (subscribers filter on them), e.g. `action`.
     pub async fn publish(
         &self,
         topic_arn: &str,
         subject: &str,
         message: &str,
-        action: &str,
+        attributes: &[(&str, &str)],
     ) -> Result<(), Error> {
-        let attribute = aws_sdk_sns::types::MessageAttributeValue::builder()
-            .data_type("String")
-            .string_value(action)
-            .build()
-            .map_err(|e| Error::Audit(format!("cannot build SNS attribute: {e}")))?;
-        self.client
+        let mut request = self
+            .client
             .publish()
             .topic_arn(topic_arn)
             .subject(subject)
-            .message(message)
-            .message_attributes("action", attribute)
+            .message(message);
+        for (name, value) in attributes {
+            let attribute = aws_sdk_sns::types::MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(*value)
+                .build()
+                .map_err(|e| Error::Audit(format!("cannot build SNS attribute: {e}")))?;
+            request = request.message_attributes(*name, attribute);
+        }
+        request
             .send()
             .await
             .map(|_| ())

@@ -557,8 +557,77 @@ fn no_audit_destination_warns_and_with_verification_is_an_error() {
             notification_topic_arn: s("arn:aws:sns:eu-west-1:123456789012:jit"),
             ..Default::default()
         },
+        ProviderConfigState {
+            audit_s3_bucket: s("example-jit-audit"),
+            ..Default::default()
+        },
+        ProviderConfigState {
+            audit_s3_bucket: Value::Unknown,
+            ..Default::default()
+        },
     ] {
         let config = ProviderConfig::parse(&state, &nowhere(Some("on"))).unwrap();
         assert!(config.warnings.is_empty(), "{:?}", config.warnings);
     }
+}
+
+#[test]
+fn audit_s3_target_is_validated_and_normalised() {
+    let parse = |bucket: Option<&str>, prefix: Option<&str>| {
+        let state = ProviderConfigState {
+            audit_s3_bucket: bucket.map_or(Value::Null, s),
+            audit_s3_prefix: prefix.map_or(Value::Null, s),
+            ..Default::default()
+        };
+        ProviderConfig::parse(&state, &ConfigEnv::default())
+    };
+    assert_eq!(parse(None, None).unwrap().audit_s3, None);
+    assert_eq!(
+        parse(Some("example-jit-audit"), None).unwrap().audit_s3,
+        Some(AuditS3 {
+            bucket: "example-jit-audit".into(),
+            prefix: "jit-audit/".into()
+        })
+    );
+    assert_eq!(
+        parse(Some("b.example"), Some("/prod/audit"))
+            .unwrap()
+            .audit_s3
+            .unwrap()
+            .prefix,
+        "prod/audit/"
+    );
+    assert_eq!(
+        parse(Some("b.example"), Some(""))
+            .unwrap()
+            .audit_s3
+            .unwrap()
+            .prefix,
+        "jit-audit/",
+        "an empty prefix is unset"
+    );
+    for bad in ["Upper", "ab", "-dash", "arn:aws:s3:::bucket", "s3://bucket"] {
+        assert_eq!(
+            error_paths(parse(Some(bad), None)),
+            [(
+                "Invalid S3 bucket name in `audit_s3_bucket`".to_string(),
+                "audit_s3_bucket".to_string()
+            )],
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        error_paths(parse(None, Some("p/"))),
+        [(
+            "`audit_s3_prefix` without `audit_s3_bucket`".to_string(),
+            "audit_s3_prefix".to_string()
+        )]
+    );
+    // A bucket from another resource, unknown at plan, is not an error.
+    let state = ProviderConfigState {
+        audit_s3_bucket: Value::Unknown,
+        audit_s3_prefix: s("p/"),
+        ..Default::default()
+    };
+    assert!(ProviderConfig::parse(&state, &ConfigEnv::default()).is_ok());
 }

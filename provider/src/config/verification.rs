@@ -198,21 +198,26 @@ fn read_policy_file(
 }
 
 /// Every change leaves an audit record somewhere: without a destination,
-/// a warning; with verification on, an error.
-pub fn audit_destination(config: &mut ProviderConfig, errors: &mut Vec<Error>) {
-    if config.audit_log_path.is_some() || config.notification_topic_arn.is_some() {
+/// a warning; with verification on, an error. `s3_bucket_set` also counts a
+/// bucket not known until apply.
+pub fn audit_destination(
+    config: &mut ProviderConfig,
+    s3_bucket_set: bool,
+    errors: &mut Vec<Error>,
+) {
+    if config.audit_log_path.is_some() || config.notification_topic_arn.is_some() || s3_bucket_set {
         return;
     }
     if config.require_verified_approvals {
         errors.push(Error::invalid(
             AttributePath::root(),
             "No audit destination",
-            "Verified approvals are on, and every access change must leave an audit record: set `audit_log_path` (or env `JIT_AUDIT_LOG`) or `notification_topic_arn`.",
+            "Verified approvals are on, and every access change must leave an audit record: set `audit_log_path` (or env `JIT_AUDIT_LOG`), `audit_s3_bucket` or `notification_topic_arn`.",
         ));
     } else {
         config.warnings.push(ConfigWarning {
             summary: "No audit destination".to_string(),
-            detail: "Neither `audit_log_path` (nor env `JIT_AUDIT_LOG`) nor `notification_topic_arn` is set: access changes are made without an audit record. Set one of them.".to_string(),
+            detail: "Neither `audit_log_path` (nor env `JIT_AUDIT_LOG`), `audit_s3_bucket` nor `notification_topic_arn` is set: access changes are made without an audit record. Set one of them.".to_string(),
             path: AttributePath::root(),
         });
     }

@@ -218,7 +218,7 @@ tftest!(
         let refusals: Vec<Value> = tf
             .audit_events()
             .into_iter()
-            .filter(|e| e["result"] == "failure")
+            .filter(|e| e["result"] == "refused")
             .collect();
         assert_eq!(refusals.len(), 2, "{refusals:?}");
         assert_eq!(refusals[1]["changeRef"], "acme/access#43");

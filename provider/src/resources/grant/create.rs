@@ -58,7 +58,7 @@ pub async fn grant(
     let approved = match check_at_apply(ctx, &planned, request).await {
         Ok(approved) => approved,
         Err(refusal) => {
-            let mut event = audit_event("grant.create", &planned, result::FAILURE);
+            let mut event = audit_event("grant.create", &planned, result::REFUSED);
             attest(&mut event, &refusal.attestation);
             event.error = format!("refused: {}", refusal_text(&refusal.errors));
             op.audit_or_warn(event, "refused grant").await;
@@ -177,7 +177,7 @@ impl Creation<'_> {
             .collect();
         if assigned && adopted.is_none() && !others.iter().any(|l| l.view.guards(granted_at)) {
             let error = standing_assignment(self.request);
-            let mut event = self.event(&state, result::FAILURE);
+            let mut event = self.event(&state, result::REFUSED);
             event.error = format!("refused: {error}: nothing was granted");
             op.audit_or_warn(event, "refused grant").await;
             return Err(error.into());

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use super::approval::{actor_id, Attestation};
 use super::{Applied, GrantState};
-use crate::audit::{result, AuditEvent, AuditSink};
+use crate::audit::{attribute, result, AuditEvent, AuditSink};
 use crate::error::Error;
 use crate::framework::{Failure, Op};
 use crate::policy::grant::Status;
@@ -195,7 +195,12 @@ pub async fn notify_break_glass(op: &mut Op<'_>, state: &GrantState, attestation
     if let Err(error) = ctx
         .aws
         .sns()
-        .publish(topic, &subject, &message, "grant.break_glass")
+        .publish(
+            topic,
+            &subject,
+            &message,
+            &[(attribute::ACTION, "grant.break_glass")],
+        )
         .await
     {
         error.report_warning(
