@@ -115,7 +115,7 @@ impl Grants {
             })
             .collect();
         format!(
-            "{}\nlocals {{\n  users    = [{}]\n  sets     = [{}]\n  accounts = [{}]\n  grants = {{\n    for triple in setproduct(local.users, local.sets, local.accounts) :\n    join(\"/\", triple) => triple\n  }}\n}}\n\nresource \"jit_grant\" \"g\" {{\n  for_each       = local.grants\n  principal      = each.value[0]\n  permission_set = each.value[1]\n  account_id     = each.value[2]\n  duration       = \"1h\"\n  reason         = \"Benchmark\"\n  requested_by   = each.value[0]\n}}\n",
+            "{}\nlocals {{\n  users    = [{}]\n  sets     = [{}]\n  accounts = [{}]\n  grants = {{\n    for triple in setproduct(local.users, local.sets, local.accounts) :\n    join(\"/\", triple) => triple\n  }}\n}}\n\nresource \"jit_grant\" \"g\" {{\n  for_each       = local.grants\n  principal      = each.value[0]\n  permission_set = each.value[1]\n  account_id     = each.value[2]\n  duration       = \"1h\"\n  reason         = \"Measure the provider during a benchmark apply\"\n  requested_by   = each.value[0]\n}}\n",
             provider_block(
                 endpoint,
                 &format!("  revoker_role_arn = \"{REVOKER}\"\n  grant_policy {{\n    max_duration = \"1h\"\n{low_risk}  }}\n"),
@@ -180,7 +180,7 @@ pub fn iam_user(aws: &Aws, user: &str) -> Result<(), String> {
 /// One user block of an IAM user.
 pub fn user_block_config(endpoint: &str, user: &str) -> String {
     format!(
-        "{}\nresource \"jit_user_block\" \"b\" {{\n  iam {{\n    user_name = \"{user}\"\n  }}\n  reason     = \"Benchmark\"\n  blocked_by = \"bench@example.com\"\n}}\n",
+        "{}\nresource \"jit_user_block\" \"b\" {{\n  iam {{\n    user_name = \"{user}\"\n  }}\n  reason     = \"Measure the provider during a benchmark apply\"\n  blocked_by = \"bench@example.com\"\n}}\n",
         provider_block(endpoint, "")
     )
 }
