@@ -98,6 +98,30 @@ impl Work<'_> {
         )?;
         let (calls, throttled, aws) = proxy.totals();
         let processes = wrap::read_log(&self.log);
+        if std::env::var_os("JIT_BENCH_DEBUG").is_some() {
+            for p in &processes {
+                let ms = |a: u64, b: u64| b.saturating_sub(a) as f64 / 1000.0;
+                let rpcs: Vec<String> = p
+                    .rpcs
+                    .iter()
+                    .map(|(s, e, r)| {
+                        format!(
+                            "{}@{:.1}+{:.1}",
+                            r.rsplit('/').next().unwrap_or(r),
+                            ms(p.start_us, *s),
+                            *e as f64 / 1000.0
+                        )
+                    })
+                    .collect();
+                progress!(
+                    "  process: handshake {:.1} ms, life {:.1} ms, cpu {:.1} ms; rpcs: {}",
+                    ms(p.start_us, p.handshake_us),
+                    ms(p.start_us, p.exit_us),
+                    p.cpu_us as f64 / 1000.0,
+                    rpcs.join(" ")
+                );
+            }
+        }
         let busy = union(busy_intervals(&processes));
         let aws = union(aws);
         let provider_us = length(&busy).saturating_sub(overlap(&busy, &aws));
@@ -174,10 +198,14 @@ fn work<'a>(
 pub fn run(bench: &mut Bench, moto: &Moto) -> Result<Vec<Row>, String> {
     let aws = tests::Aws::new(&moto.endpoint());
     let mut rows = Vec::new();
+    let only = std::env::var("JIT_BENCH_APPLY").unwrap_or_default();
     for (index, case) in [Case::Grants(1), Case::Grants(100), Case::UserBlock]
         .into_iter()
         .enumerate()
     {
+        if !only.is_empty() && !case.label().contains(only.as_str()) {
+            continue;
+        }
         let work = work(bench, moto, &aws, case, index)?;
         let runs = match case {
             Case::Grants(n) if n > 1 => 1,

@@ -184,7 +184,7 @@ pub fn read_log(path: &std::path::Path) -> Vec<Process> {
 }
 
 /// The time the plugin processes were on Terraform's critical path, as
-/// intervals: spawn → handshake line, each RPC, and the controller's
+/// intervals: spawn → handshake line, each unary RPC, and the controller's
 /// `Shutdown` → exit (Terraform waits for the process to end).
 pub fn busy_intervals(processes: &[Process]) -> Vec<(u64, u64)> {
     let mut intervals = Vec::new();
@@ -193,6 +193,11 @@ pub fn busy_intervals(processes: &[Process]) -> Vec<(u64, u64)> {
             intervals.push((p.start_us, p.handshake_us));
         }
         for (start, elapsed, rpc) in &p.rpcs {
+            // go-plugin's stdio and broker streams stay open for the
+            // process's whole life: they are not work.
+            if rpc.ends_with("/StartStream") || rpc.ends_with("/StreamStdio") {
+                continue;
+            }
             intervals.push((*start, start + elapsed));
             if rpc.ends_with("GRPCController/Shutdown") && p.exit_us > *start {
                 intervals.push((*start, p.exit_us));
