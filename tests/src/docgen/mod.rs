@@ -9,6 +9,8 @@
 //! | `docs/data-sources/<name>.md` | `templates/data-sources/<name>.md.tmpl` | `examples/data-sources/jit_<name>/data-source.tf` |
 //! | `docs/guides/<file>.md` | `templates/guides/<file>.md` (copied) | |
 //!
+//! [`HAND_WRITTEN`] pages (`docs/benchmarks.md`) are left alone.
+//!
 //! A resource or data source without its template or example is a
 //! [`Problem`], so a new resource fails the checks until it is documented.
 //! `cargo run -p tests --bin docgen` writes the pages; `--check` compares.
@@ -582,6 +584,9 @@ pub fn stale(root: &Path, site: &Site) -> Vec<Problem> {
     problems
 }
 
+/// Pages under `docs/` written by hand, not generated (and never removed).
+pub const HAND_WRITTEN: &[&str] = &["docs/benchmarks.md"];
+
 fn extra_pages(root: &Path, site: &Site) -> Vec<PathBuf> {
     let mut extra = Vec::new();
     let mut stack = vec![PathBuf::from("docs")];
@@ -589,7 +594,10 @@ fn extra_pages(root: &Path, site: &Site) -> Vec<PathBuf> {
         for path in list(root, &dir) {
             if root.join(&path).is_dir() {
                 stack.push(path);
-            } else if !site.pages.contains_key(&path) && !site.failed.contains(&path) {
+            } else if !site.pages.contains_key(&path)
+                && !site.failed.contains(&path)
+                && !HAND_WRITTEN.iter().any(|page| path == Path::new(page))
+            {
                 extra.push(path);
             }
         }
