@@ -25,7 +25,10 @@
 //! Environment: `JIT_BENCH_RUNS` (plan/apply runs per cell, default 5/3),
 //! `JIT_BENCH_PROVIDER` (measure this binary instead of building the
 //! release one), `JIT_BENCH_NULL` (the null provider binary),
-//! `JIT_BENCH_REFRESH_GRANTS` (default 1000).
+//! `JIT_BENCH_REFRESH_GRANTS` (default 1000), `JIT_BENCH_COLD=0` (skip the
+//! cold build), `JIT_BENCH_APPLY=grant|user block` (one apply case),
+//! `JIT_BENCH_DEBUG=1` (print every plugin process of each apply: handshake,
+//! life, CPU, each RPC with its start and duration).
 
 mod apply;
 mod build;
