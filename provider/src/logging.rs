@@ -4,12 +4,17 @@
 //! its `@level`. A line whose `@message`, `@level` or `@timestamp` is not a
 //! string crashes Terraform, so those three are always strings, and the
 //! timestamp has exactly six fractional digits (else the level is lost).
+//!
+//! At `info` and more verbose, every plugin RPC gets one line when it ends
+//! (`rpc finished`, with the RPC's path, start time and duration): Terraform
+//! logs when it calls the provider but never how long the call took.
 
 use std::io::Write;
+use std::time::Instant;
 
 use serde_json::{Map, Value};
 use time::{format_description::FormatItem, macros::format_description, OffsetDateTime};
-use tracing::{field::Field, Event, Level, Subscriber};
+use tracing::{field::Field, span, Event, Level, Subscriber};
 use tracing_subscriber::{
     filter::{LevelFilter, Targets},
     layer::{Context, SubscriberExt},
@@ -25,6 +30,11 @@ const TIMESTAMP: &[FormatItem<'static>] =
 /// RPC through these, and the TLS and HTTP stacks log every frame.
 const QUIET_TARGETS: &[&str] = &["h2", "tonic", "tower_http", "rustls", "hyper", "hyper_util"];
 
+/// tf-provider wraps every RPC in tower-http's trace layer, whose `request`
+/// span (debug level, this target) carries the RPC's URI. Its per-request
+/// events are replaced by one `rpc finished` line.
+const RPC_SPAN_TARGET: &str = "tower_http::trace";
+
 /// Installs the stderr JSON subscriber unless tf-provider will install its
 /// own (it does when `PLUGIN_LOG_FILE` is set, and panics if one exists).
 pub fn init() {
@@ -35,6 +45,9 @@ pub fn init() {
     let mut targets = Targets::new().with_default(level);
     for target in QUIET_TARGETS {
         targets = targets.with_target(*target, level.min(LevelFilter::WARN));
+    }
+    if level >= LevelFilter::INFO {
+        targets = targets.with_target(RPC_SPAN_TARGET, LevelFilter::DEBUG);
     }
     // A second init (in tests) is harmless: keep the first subscriber.
     let _ = tracing_subscriber::registry()
@@ -68,7 +81,56 @@ impl<S> Layer<S> for HclogLayer
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
+    fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, ctx: Context<'_, S>) {
+        if !attrs.metadata().target().starts_with(RPC_SPAN_TARGET) {
+            return;
+        }
+        let mut fields = FieldCollector::default();
+        attrs.record(&mut fields);
+        let Some(span) = ctx.span(id) else { return };
+        let uri = fields
+            .fields
+            .get("uri")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        span.extensions_mut().insert(RpcTiming {
+            rpc: rpc_path(uri).to_string(),
+            started: Instant::now(),
+            started_at: OffsetDateTime::now_utc(),
+        });
+    }
+
+    fn on_close(&self, id: span::Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(&id) else { return };
+        let extensions = span.extensions();
+        let Some(timing) = extensions.get::<RpcTiming>() else {
+            return;
+        };
+        let mut fields = Map::new();
+        fields.insert("rpc".into(), Value::String(timing.rpc.clone()));
+        fields.insert(
+            "start_unix_us".into(),
+            Value::from((timing.started_at.unix_timestamp_nanos() / 1000) as i64),
+        );
+        fields.insert(
+            "elapsed_us".into(),
+            Value::from(timing.started.elapsed().as_micros() as u64),
+        );
+        let line = hclog_line(
+            Level::INFO,
+            "terraform_provider_jit::rpc",
+            Some("rpc finished".into()),
+            fields,
+            OffsetDateTime::now_utc(),
+        );
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "{line}");
+    }
+
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        if event.metadata().target().starts_with(RPC_SPAN_TARGET) {
+            return;
+        }
         let mut fields = FieldCollector::default();
         event.record(&mut fields);
         let line = hclog_line(
@@ -80,6 +142,23 @@ where
         );
         let mut stderr = std::io::stderr().lock();
         let _ = writeln!(stderr, "{line}");
+    }
+}
+
+/// When an RPC started, and which one.
+struct RpcTiming {
+    rpc: String,
+    started: Instant,
+    started_at: OffsetDateTime,
+}
+
+/// `/tfplugin6.Provider/ReadDataSource` from the request URI (which may
+/// carry a scheme and authority).
+pub fn rpc_path(uri: &str) -> &str {
+    let without_scheme = uri.split_once("://").map_or(uri, |(_, rest)| rest);
+    match without_scheme.find('/') {
+        Some(slash) if uri.contains("://") => &without_scheme[slash..],
+        _ => uri,
     }
 }
 
@@ -202,6 +281,19 @@ mod tests {
         assert_eq!(map["@level"], "warn");
         assert_eq!(map["group"], "hera-dev-developer");
         assert_eq!(map["@timestamp"], "2026-01-02T03:04:05.000000Z");
+    }
+
+    #[test]
+    fn rpc_path_drops_scheme_and_authority() {
+        assert_eq!(
+            rpc_path("http://127.0.0.1:40000/tfplugin6.Provider/ReadDataSource"),
+            "/tfplugin6.Provider/ReadDataSource"
+        );
+        assert_eq!(
+            rpc_path("/plugin.GRPCController/Shutdown"),
+            "/plugin.GRPCController/Shutdown"
+        );
+        assert_eq!(rpc_path(""), "");
     }
 
     #[test]

@@ -40,7 +40,11 @@ pub fn run() -> Result<(), PluginError> {
     ignore_interrupts();
     watch_parent();
     set_nodelay_on_handshake()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread serves every RPC: the provider's work is waiting on AWS,
+    // and Terraform's own process is what needs the cores. A work-stealing
+    // pool of one worker per core costs CPU in wake-ups between threads,
+    // and each extra thread its own malloc arena (resident memory).
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime

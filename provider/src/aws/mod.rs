@@ -24,7 +24,10 @@ pub mod sts;
 pub mod wait;
 
 use std::future::Future;
+use std::sync::{Arc, OnceLock};
 
+use aws_config::default_provider::credentials::DefaultCredentialsChain;
+use aws_config::provider_config::ProviderConfig as SdkProviderConfig;
 use aws_config::{retry::RetryConfig, sts::AssumeRoleProvider, BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::{future, ProvideCredentials};
 use aws_sdk_sts::error::SdkError;
@@ -136,7 +139,11 @@ pub async fn load_sdk_config(config: &ProviderConfig) -> SdkConfig {
     if let Some(endpoint) = &config.endpoint_url {
         loader = loader.endpoint_url(endpoint);
     }
-    let base = loader.load().await;
+    let credentials = LazyDefaultChain::new(config.profile.clone());
+    let region_for_credentials = Arc::clone(&credentials.region);
+    let base = loader.credentials_provider(credentials).load().await;
+    // The chain is built after configure, with the region the loader found.
+    let _ = region_for_credentials.set(base.region().cloned());
     let Some(assume_role) = &config.assume_role else {
         return base;
     };
@@ -181,6 +188,59 @@ impl<P: ProvideCredentials> ProvideCredentials for Muted<P> {
         Self: 'a,
     {
         future::ProvideCredentials::new(muted(self.0.provide_credentials()))
+    }
+}
+
+/// The standard credential chain (environment, profile, SSO, web identity,
+/// container, IMDS), built on its first use instead of in `configure`:
+/// building it makes an STS client for web identity, which reads and parses
+/// the system's root certificates (about 20 M instructions, ~5 ms of CPU),
+/// and most provider processes Terraform starts never call AWS. Once built,
+/// it serves every client of the process (the `SdkConfig`'s identity cache
+/// keeps the credentials).
+#[derive(Debug)]
+struct LazyDefaultChain {
+    profile: Option<String>,
+    region: Arc<OnceLock<Option<Region>>>,
+    chain: tokio::sync::OnceCell<DefaultCredentialsChain>,
+}
+
+impl LazyDefaultChain {
+    fn new(profile: Option<String>) -> Self {
+        Self {
+            profile,
+            region: Arc::new(OnceLock::new()),
+            chain: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    async fn chain(&self) -> &DefaultCredentialsChain {
+        self.chain
+            .get_or_init(|| async {
+                let region = self.region.get().cloned().flatten();
+                let provider_config = SdkProviderConfig::default()
+                    .with_http_client(http_client())
+                    .with_region(region.clone())
+                    .with_behavior_version(Some(BehaviorVersion::latest()));
+                let mut builder = DefaultCredentialsChain::builder().configure(provider_config);
+                builder.set_region(region);
+                if let Some(profile) = &self.profile {
+                    builder = builder.profile_name(profile);
+                }
+                builder.build().await
+            })
+            .await
+    }
+}
+
+impl ProvideCredentials for LazyDefaultChain {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(
+            async move { self.chain().await.provide_credentials().await },
+        )
     }
 }
 

@@ -10,6 +10,8 @@
 //! | `docs/guides/<file>.md` | `templates/guides/<file>.md` (copied) | |
 //! | `docs/guides/permissions.md` | `templates/permissions.md.tmpl` | the action table of `policy/actions` |
 //!
+//! [`HAND_WRITTEN`] pages (`docs/benchmarks.md`) are left alone.
+//!
 //! A resource or data source without its template or example is a
 //! [`Problem`], so a new resource fails the checks until it is documented.
 //! `cargo run -p tests --bin docgen` writes the pages; `--check` compares.
@@ -632,6 +634,9 @@ pub fn stale(root: &Path, site: &Site) -> Vec<Problem> {
     problems
 }
 
+/// Pages under `docs/` written by hand, not generated (and never removed).
+pub const HAND_WRITTEN: &[&str] = &["docs/benchmarks.md"];
+
 fn extra_pages(root: &Path, site: &Site) -> Vec<PathBuf> {
     let mut extra = Vec::new();
     let mut stack = vec![PathBuf::from("docs")];
@@ -639,7 +644,10 @@ fn extra_pages(root: &Path, site: &Site) -> Vec<PathBuf> {
         for path in list(root, &dir) {
             if root.join(&path).is_dir() {
                 stack.push(path);
-            } else if !site.pages.contains_key(&path) && !site.failed.contains(&path) {
+            } else if !site.pages.contains_key(&path)
+                && !site.failed.contains(&path)
+                && !HAND_WRITTEN.iter().any(|page| path == Path::new(page))
+            {
                 extra.push(path);
             }
         }
