@@ -562,3 +562,20 @@ fn no_audit_destination_warns_and_with_verification_is_an_error() {
         assert!(config.warnings.is_empty(), "{:?}", config.warnings);
     }
 }
+
+#[test]
+fn reviewer_summaries_are_on_unless_set_false() {
+    let parse = |value: Value<bool>| {
+        let state = ProviderConfigState {
+            reviewer_summaries: value,
+            ..Default::default()
+        };
+        ProviderConfig::parse(&state, &ConfigEnv::default())
+            .unwrap()
+            .reviewer_summaries
+    };
+    assert!(parse(Value::Null));
+    assert!(parse(Value::Unknown));
+    assert!(parse(Value::Value(true)));
+    assert!(!parse(Value::Value(false)));
+}
