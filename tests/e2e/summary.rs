@@ -34,7 +34,12 @@ fn fixtures(aws: &Aws) {
                 .identity_store_id(store_id)
                 .user_name(&user_name)
                 .display_name(name)
-                .name(Name::builder().given_name(name).family_name("Example").build())
+                .name(
+                    Name::builder()
+                        .given_name(name)
+                        .family_name("Example")
+                        .build(),
+                )
                 .emails(Email::builder().value(&user_name).primary(true).build())
                 .send()
                 .await
@@ -180,7 +185,8 @@ tftest!(reviewer_summary_says_what_each_change_does, |tf, aws| {
     tf.init();
 
     let created = plan(tf);
-    let readonly = "bob@example.com gains JIT-ReadOnly on 123456789012 for 30m (low risk; no approval needed)";
+    let readonly =
+        "bob@example.com gains JIT-ReadOnly on 123456789012 for 30m (low risk; no approval needed)";
     let mut got = summaries(&created);
     // Identical grants keep a line each: the later one planned is numbered.
     let twins: Vec<String> = got
@@ -192,7 +198,10 @@ tftest!(reviewer_summary_says_what_each_change_does, |tf, aws| {
     sorted_twins.sort();
     assert_eq!(
         sorted_twins,
-        [readonly.to_string(), format!("{readonly} (identical change 2)")],
+        [
+            readonly.to_string(),
+            format!("{readonly} (identical change 2)")
+        ],
         "{got:?}"
     );
     got.retain(|(a, _)| !a.starts_with("jit_grant.twin["));
@@ -211,9 +220,17 @@ tftest!(reviewer_summary_says_what_each_change_does, |tf, aws| {
     // "and N more similar warnings".
     let text = tf.ok(&["show", "-no-color", "tfplan"]);
     let human = tf.ok(&["plan", "-no-color", "-input=false"]);
-    assert!(!human.stdout.contains("similar warning"), "{}", human.stdout);
+    assert!(
+        !human.stdout.contains("similar warning"),
+        "{}",
+        human.stdout
+    );
     for (_, summary) in summaries(&created) {
-        assert!(human.stdout.contains(&summary), "{summary}\n{}", human.stdout);
+        assert!(
+            human.stdout.contains(&summary),
+            "{summary}\n{}",
+            human.stdout
+        );
     }
     // `show` of a saved plan never carries diagnostics: why CI reads -json.
     assert!(!text.stdout.contains(DETAIL));
@@ -240,8 +257,14 @@ tftest!(reviewer_summary_says_what_each_change_does, |tf, aws| {
     ]);
     let changed = plan(tf);
     let mut expected = vec![
-        ("jit_iam_env_group.member".to_string(), format!("changes the policy of {p}-dev-infra-member (source IP in 203.0.113.0/24 now)")),
-        ("jit_iam_env_user.bob".to_string(), format!("IAM user bob gains {p}-dev-infra-manager; loses {p}-dev-infra-member")),
+        (
+            "jit_iam_env_group.member".to_string(),
+            format!("changes the policy of {p}-dev-infra-member (source IP in 203.0.113.0/24 now)"),
+        ),
+        (
+            "jit_iam_env_user.bob".to_string(),
+            format!("IAM user bob gains {p}-dev-infra-manager; loses {p}-dev-infra-member"),
+        ),
     ];
     let revoke = "revokes bob@example.com's JIT-ReadOnly on 123456789012";
     let restore = "restores IAM user mallory";
@@ -280,9 +303,16 @@ tftest!(reviewer_summary_says_what_each_change_does, |tf, aws| {
         "{lines:?}"
     );
     for (address, summary) in &expected {
-        assert!(lines.contains(&format!("{summary} ({address})")), "{lines:?}");
+        assert!(
+            lines.contains(&format!("{summary} ({address})")),
+            "{lines:?}"
+        );
     }
-    assert_eq!(lines.len(), expected.len() + 3 - usize::from(tf.version == TfVersion::Latest), "{lines:?}");
+    assert_eq!(
+        lines.len(),
+        expected.len() + 3 - usize::from(tf.version == TfVersion::Latest),
+        "{lines:?}"
+    );
     tf.apply();
 
     // The provider setting turns them off; the plan still has its changes.

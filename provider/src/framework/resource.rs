@@ -231,7 +231,12 @@ impl<R: ResourceType> Resource for Adapter<R> {
             .await
         {
             Ok(planned) => {
-                self.summarise(diags, Change::Create { planned: &planned.0 });
+                self.summarise(
+                    diags,
+                    Change::Create {
+                        planned: &planned.0,
+                    },
+                );
                 Some(planned)
             }
             Err(errors) => {
@@ -290,7 +295,12 @@ impl<R: ResourceType> Resource for Adapter<R> {
         let mut op = self.op(diags);
         match self.inner.plan_destroy(&mut op, &prior_state).await {
             Ok(private) => {
-                self.summarise(diags, Change::Destroy { prior: &prior_state });
+                self.summarise(
+                    diags,
+                    Change::Destroy {
+                        prior: &prior_state,
+                    },
+                );
                 Some(private)
             }
             Err(errors) => {

@@ -176,7 +176,10 @@ fn plan_comment_does_not_repeat_what_the_provider_summarised() {
             change("jit_grant.swapped", "jit_grant", json!(["delete", "create"]), grant.clone()),
             change("jit_grant.said", "jit_grant", json!(["create", "delete"]), grant.clone()),
             change("module.env.jit_user_block.b[\"x\"]", "jit_user_block", json!(["delete"]), json!({"cognito": [{"user_pool_id": "eu-west-1_P", "username": "eve"}], "iam": []})),
-            change("jit_iam_env_user.u", "jit_iam_env_user", json!(["delete"]), json!({})),
+            change("jit_iam_env_user.u", "jit_iam_env_user", json!(["delete"]), json!({"name": "dan", "groups": ["hera-dev-b", "hera-dev-a"]})),
+            change("jit_iam_env_group.g", "jit_iam_env_group", json!(["delete"]), json!({"name": "hera-dev-a", "role": "infra-member", "environment": "dev"})),
+            change("jit_grant.ended", "jit_grant", json!(["delete"]), json!({"principal": "Oncall", "principal_type": "GROUP", "permission_set": "JIT-Admin", "account_id": ACCOUNT, "status": "EXPIRED"})),
+            change("other_thing.x", "other_thing", json!(["delete"]), json!({})),
             change("jit_grant.kept", "jit_grant", json!(["update"]), grant.clone()),
             change("jit_grant.forgotten", "jit_grant", json!(["forget"]), grant),
             {"address": "data.jit_access_review.r", "mode": "data", "type": "jit_access_review", "change": {"actions": ["read"]}},
@@ -204,14 +207,17 @@ fn plan_comment_does_not_repeat_what_the_provider_summarised() {
     assert_eq!(
         got,
         [
+            "revokes group Oncall's JIT-Admin on 123456789012 (already ended: EXPIRED) (jit_grant.ended)",
             "stops managing jit_grant.forgotten (the object stays)",
             "carol@example.com loses JIT-Admin on 123456789012 now (jit_grant.gone)",
             "revokes carol@example.com's JIT-Admin on 123456789012, then grants it for 2h (jit_grant.said)",
             // A replacement summarised by its create still shows its revoke.
             "revokes carol@example.com's JIT-Admin on 123456789012 (jit_grant.swapped)",
             "carol@example.com gains JIT-Admin on 123456789012 for 2h (jit_grant.swapped)",
-            "destroys jit_iam_env_user.u",
+            "deletes group hera-dev-a (its members lose the infra-member policy of dev) (jit_iam_env_group.g)",
+            "deletes IAM user dan (loses hera-dev-a, hera-dev-b) (jit_iam_env_user.u)",
             "restores Cognito user eve of pool eu-west-1_P (module.env.jit_user_block.b[\"x\"])",
+            "destroys other_thing.x",
         ]
     );
 }

@@ -14,10 +14,18 @@ The effect lines at the top are:
     "<summary> (<address>)";
   * a line for every object the plan destroys (actions `["delete"]`, and
     replacements), derived from `resource_changes`, because Terraform 1.0.3
-    never asks the provider to plan a destroy:
-      jit_grant       revokes <principal>'s <permission_set> on <account_id> (<address>)
-      jit_user_block  restores <target> (<address>)
-      anything else   destroys <address>
+    never asks the provider to plan a destroy (the same text the provider
+    writes on Terraform >= 1.3):
+      jit_grant          revokes <principal>'s <permission_set> on <account_id>
+                         ("group <principal>" for a group; "(already ended:
+                         EXPIRED)" when the grant was over)
+      jit_user_block     restores <target> ("forgets the block of <target>
+                         (the user no longer exists)" when it was deleted)
+      jit_iam_env_user   deletes IAM user <name> (loses <groups>)
+      jit_iam_env_group  deletes group <name> (its members lose the <role>
+                         policy of <environment>)
+      anything else      destroys <address>
+    each followed by " (<address>)".
     An address the provider already summarised is not repeated: for a plain
     delete any summary of that address stands for it; for a replacement
     (whose summary usually describes the new object) only one that says
@@ -44,7 +52,7 @@ import sys
 MARKER = "<!-- jit-plan -->"
 SUMMARY_DETAIL = "Reviewer summary."
 COMMENT_LIMIT = 65000
-DESTROY_WORDS = re.compile(r"\b(revokes|restores|destroys)\b")
+DESTROY_WORDS = re.compile(r"\b(revokes|restores|destroys|deletes|forgets)\b")
 
 
 def read_text(path):
@@ -98,6 +106,31 @@ def user_block_target(before):
     return text_of(before.get("id"))
 
 
+def destroy_effect(kind, before):
+    """What destroying an object of the provider does, as the provider says it; None otherwise."""
+    if kind == "jit_grant":
+        who = text_of(before.get("principal"))
+        if before.get("principal_type") == "GROUP":
+            who = f"group {who}"
+        line = f"revokes {who}'s {text_of(before.get('permission_set'))} on {text_of(before.get('account_id'))}"
+        if before.get("status") in ("EXPIRED", "REVOKED"):
+            line += f" (already ended: {before['status']})"
+        return line
+    if kind == "jit_user_block":
+        if before.get("status") == "USER_DELETED":
+            return f"forgets the block of {user_block_target(before)} (the user no longer exists)"
+        return f"restores {user_block_target(before)}"
+    if kind == "jit_iam_env_user":
+        groups = before.get("groups")
+        groups = sorted(g for g in groups if isinstance(g, str) and g) if isinstance(groups, list) else []
+        line = f"deletes IAM user {text_of(before.get('name'))}"
+        return f"{line} (loses {', '.join(groups)})" if groups else line
+    if kind == "jit_iam_env_group":
+        return (f"deletes group {text_of(before.get('name'))} (its members lose the "
+                f"{text_of(before.get('role'))} policy of {text_of(before.get('environment'))})")
+    return None
+
+
 def destroy_lines(plan):
     """[(address, line, replaced)] for every object the plan destroys or forgets."""
     lines = []
@@ -113,13 +146,8 @@ def destroy_lines(plan):
             continue
         if "delete" not in actions:
             continue
-        kind = change.get("type")
-        if kind == "jit_grant":
-            line = f"revokes {text_of(before.get('principal'))}'s {text_of(before.get('permission_set'))} on {text_of(before.get('account_id'))} ({address})"
-        elif kind == "jit_user_block":
-            line = f"restores {user_block_target(before)} ({address})"
-        else:
-            line = f"destroys {address}"
+        effect = destroy_effect(change.get("type"), before)
+        line = f"{effect} ({address})" if effect else f"destroys {address}"
         lines.append((address, line, actions != ["delete"]))
     return lines
 

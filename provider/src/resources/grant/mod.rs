@@ -59,8 +59,8 @@ use tf_provider::value::Value;
 use tokio::sync::OnceCell;
 
 use crate::audit::result;
-use crate::error::Error;
 use crate::config::ProviderConfig;
+use crate::error::Error;
 use crate::framework::{Change, Errors, Failure, Op, Planned, ResourceType};
 use crate::policy::grant::Status;
 use crate::policy::lease::AssignmentKey;

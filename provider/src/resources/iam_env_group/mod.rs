@@ -13,8 +13,8 @@ use tf_provider::value::{Value, ValueEmpty};
 
 use crate::aws::iam::{Group, Iam};
 use crate::changed_fields;
-use crate::error::{attr, Error};
 use crate::config::ProviderConfig;
+use crate::error::{attr, Error};
 use crate::framework::{Change, Errors, Failure, Op, Planned, ResourceType};
 use crate::policy::parse_group_name;
 use crate::schema::*;

@@ -25,8 +25,8 @@ use tf_provider::value::{Value, ValueEmpty};
 
 use crate::audit::result;
 use crate::aws::iam::Iam;
-use crate::error::Error;
 use crate::config::ProviderConfig;
+use crate::error::Error;
 use crate::framework::{Change, Errors, Failure, Op, Planned, ResourceType};
 use crate::policy::block::is_marker;
 use crate::policy::{roles_in_groups, TAG_ENVIRONMENT, TAG_NAME_PREFIX};

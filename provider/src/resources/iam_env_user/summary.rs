@@ -67,7 +67,10 @@ fn updated(prior: &EnvUserState, planned: &EnvUserState) -> Option<String> {
         (_, None) => parts.push(format!("gets the role groups {UNKNOWN}")),
         (None, Some(_)) => {}
     }
-    match (prior.console_access.as_ref_option(), planned.console_access.as_ref_option()) {
+    match (
+        prior.console_access.as_ref_option(),
+        planned.console_access.as_ref_option(),
+    ) {
         (Some(false) | None, Some(true)) => parts.push("gains console access".to_string()),
         (Some(true), Some(false)) => parts.push("loses console access".to_string()),
         _ => {}
@@ -100,7 +103,10 @@ mod tests {
 
     #[test]
     fn a_new_user_gains_its_role_groups() {
-        let planned = user(&["hera-prod-security-engineer", "hera-prod-infra-manager"], true);
+        let planned = user(
+            &["hera-prod-security-engineer", "hera-prod-infra-manager"],
+            true,
+        );
         assert_eq!(
             summary(Change::Create { planned: &planned }).as_deref(),
             Some("IAM user bob gains hera-prod-infra-manager, hera-prod-security-engineer (new user; console access)")

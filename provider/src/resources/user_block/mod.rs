@@ -50,8 +50,8 @@ use tf_provider::AttributePath;
 
 use crate::audit;
 use crate::aws::AwsClients;
-use crate::error::Error;
 use crate::config::ProviderConfig;
+use crate::error::Error;
 use crate::framework::{Change, Errors, Failure, Op, Planned, ResourceType};
 use crate::schema::*;
 use crate::values::{known_str, text, StrList};
