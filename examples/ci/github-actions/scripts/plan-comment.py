@@ -29,7 +29,10 @@ The effect lines at the top are:
     An address the provider already summarised is not repeated: for a plain
     delete any summary of that address stands for it; for a replacement
     (whose summary usually describes the new object) only one that says
-    "revokes", "restores" or "destroys".
+    "revokes", "restores", "deletes", "forgets" or "destroys". Terraform
+    >= 1.3 gives the provider's summary of a destroy whose resource left the
+    configuration no address: such a summary saying exactly what a derived
+    line says is not repeated either.
 Objects that leave the state but stay in AWS (`forget`, Terraform >= 1.7) get
 "stops managing <address> (the object stays)".
 
@@ -52,6 +55,8 @@ import sys
 MARKER = "<!-- jit-plan -->"
 SUMMARY_DETAIL = "Reviewer summary."
 COMMENT_LIMIT = 65000
+# The provider numbers the second and later of identical summaries.
+IDENTICAL = re.compile(r" \(identical change [0-9]+\)$")
 DESTROY_WORDS = re.compile(r"\b(revokes|restores|destroys|deletes|forgets)\b")
 
 
@@ -132,7 +137,8 @@ def destroy_effect(kind, before):
 
 
 def destroy_lines(plan):
-    """[(address, line, replaced)] for every object the plan destroys or forgets."""
+    """[(address, line, replaced, effect)] for every object the plan destroys or
+    forgets; `effect` is the line without its address (None for other kinds)."""
     lines = []
     for change in (plan or {}).get("resource_changes") or []:
         if not isinstance(change, dict) or change.get("mode", "managed") != "managed":
@@ -142,13 +148,13 @@ def destroy_lines(plan):
         address = str(change.get("address"))
         before = planned.get("before") if isinstance(planned.get("before"), dict) else {}
         if actions == ["forget"]:
-            lines.append((address, f"stops managing {address} (the object stays)", False))
+            lines.append((address, f"stops managing {address} (the object stays)", False, None))
             continue
         if "delete" not in actions:
             continue
         effect = destroy_effect(change.get("type"), before)
         line = f"{effect} ({address})" if effect else f"destroys {address}"
-        lines.append((address, line, actions != ["delete"]))
+        lines.append((address, line, actions != ["delete"], effect))
     return lines
 
 
@@ -157,15 +163,25 @@ def effect_lines(diags, plan):
     by_address = {}
     for diagnostic in summaries:
         by_address.setdefault(str(diagnostic.get("address") or ""), []).append(str(diagnostic.get("summary") or ""))
-    entries = []
-    for address, line, replaced in destroy_lines(plan):
+    entries, unsaid = [], []
+    for address, line, replaced, effect in destroy_lines(plan):
         said = by_address.get(address, [])
         if said and (not replaced or any(DESTROY_WORDS.search(s) for s in said)):
             continue
         entries.append((address, 0, line))
+        if effect and not replaced:
+            unsaid.append(effect)
     for diagnostic in summaries:
         address = str(diagnostic.get("address") or "")
         summary = " ".join(str(diagnostic.get("summary") or "").split())
+        if not address:
+            # Terraform >= 1.3 gives the summary of a destroy whose resource
+            # left the configuration no address; the derived line, which has
+            # one, already says the same.
+            effect = IDENTICAL.sub("", summary)
+            if effect in unsaid:
+                unsaid.remove(effect)
+                continue
         entries.append((address, 1, f"{summary} ({address})" if address else summary))
     # Sorted by address: Terraform plans in parallel, so the stream's order varies.
     return [line for _, _, line in sorted(entries, key=lambda e: (e[0], e[1]))]
