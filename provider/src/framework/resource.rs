@@ -115,8 +115,8 @@ pub trait ResourceType: Default + Send + Sync + 'static {
     /// The reviewer summary of a planned change: one line saying what it
     /// does to access, values as written ([`super::summary::written`]);
     /// `None` when the change is not worth a line (e.g. only a reason
-    /// edited). Called after a successful plan only; a replacement is
-    /// summarised by its create half. `config` is `None` when unconfigured.
+    /// edited). Called after a successful plan only. `config` is `None`
+    /// when unconfigured.
     fn summary(change: Change<'_, Self::State>, config: Option<&ProviderConfig>) -> Option<String> {
         let _ = (change, config);
         None
@@ -268,14 +268,20 @@ impl<R: ResourceType> Resource for Adapter<R> {
             .await
         {
             Ok(planned) => {
-                // A replacement is summarised by the create Terraform plans next.
-                if planned.replace.is_empty() {
-                    let change = Change::Update {
-                        prior: &prior_state,
-                        planned: &planned.state,
-                    };
-                    self.summarise(diags, change);
-                }
+                let (prior, planned_state) = (&prior_state, &planned.state);
+                let change = if planned.replace.is_empty() {
+                    Change::Update {
+                        prior,
+                        planned: planned_state,
+                    }
+                } else {
+                    // Terraform drops the warnings of the create it plans next.
+                    Change::Replace {
+                        prior,
+                        planned: planned_state,
+                    }
+                };
+                self.summarise(diags, change);
                 Some((planned.state, planned.private, planned.replace))
             }
             Err(errors) => {

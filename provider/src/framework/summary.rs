@@ -34,8 +34,19 @@ pub const UNKNOWN: &str = "(known after apply)";
 /// A planned change of one resource instance.
 #[derive(Debug)]
 pub enum Change<'a, S> {
-    /// A new object (also the create half of a replacement).
+    /// A new object.
     Create {
+        /// The planned state.
+        planned: &'a S,
+    },
+    /// A replacement, summarised by what the new object does: Terraform
+    /// keeps only the warnings of this plan, not those of the create it
+    /// plans next. `planned` is the state the resource's `plan_update`
+    /// returned (computed values it left to the create are unknown); CI
+    /// derives the destroy half's line from the plan.
+    Replace {
+        /// The state before.
+        prior: &'a S,
         /// The planned state.
         planned: &'a S,
     },

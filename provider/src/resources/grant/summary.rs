@@ -10,13 +10,29 @@ use super::GrantState;
 use crate::config::{PolicySource, ProviderConfig};
 use crate::framework::summary::{required, written, written_list, UNKNOWN};
 use crate::framework::Change;
-use crate::policy::grant::Status;
+use crate::policy::grant::{ApprovalRule, Status};
+use crate::values::known_str;
 
-/// The summary of a planned change of a grant: creates and destroys only
-/// (an update in place changes a reason, a ticket or a timeout, no access).
+/// The summary of a planned change of a grant: creates (replacements
+/// included) and destroys only (an update in place changes a reason, a
+/// ticket or a timeout, no access).
 pub fn summary(change: Change<'_, GrantState>, config: Option<&ProviderConfig>) -> Option<String> {
     match change {
         Change::Create { planned } => Some(created(planned, verified_at_apply(config))),
+        Change::Replace { planned, .. } => {
+            // The replacement's plan leaves `risk` to the create; the grant
+            // policy gives it for a permission set written by name.
+            let mut planned = planned.clone();
+            if let (Value::Unknown, Some(config), Some(name)) =
+                (&planned.risk, config, known_str(&planned.permission_set))
+            {
+                if !name.starts_with("arn:") {
+                    let risk = ApprovalRule::of(&config.grant_policy, name).risk;
+                    planned.risk = Value::Value(risk.as_str().to_string());
+                }
+            }
+            Some(created(&planned, verified_at_apply(config)))
+        }
         Change::Update { .. } => None,
         Change::Destroy { prior } => Some(revoked(prior)),
     }
@@ -201,5 +217,33 @@ mod tests {
             planned: &state,
         };
         assert_eq!(summary(change, Some(&config)), None);
+    }
+
+    #[test]
+    fn a_replacement_takes_the_risk_from_the_grant_policy() {
+        let config = ProviderConfig::default(); // default risk: high
+        let prior = grant("JIT-Custom", s("high"));
+        let mut planned = grant("JIT-Custom", Value::Unknown);
+        planned.duration = s("2h");
+        let replace = |planned: &GrantState, config| {
+            summary(
+                Change::Replace {
+                    prior: &prior,
+                    planned,
+                },
+                config,
+            )
+        };
+        assert_eq!(
+            replace(&planned, Some(&config)).as_deref(),
+            Some("alice@example.com gains JIT-Custom on 123456789012 for 2h (high risk; no approver)")
+        );
+        assert!(replace(&planned, None)
+            .unwrap()
+            .contains("risk (known after apply)"));
+        planned.permission_set = s("arn:aws:sso:::permissionSet/ssoins-1/ps-1");
+        assert!(replace(&planned, Some(&config))
+            .unwrap()
+            .contains("risk (known after apply)"));
     }
 }

@@ -16,7 +16,7 @@ use crate::framework::Change;
 /// changes, a deleted group.
 pub fn summary(change: Change<'_, EnvGroupState>) -> Option<String> {
     match change {
-        Change::Create { planned } => Some(format!(
+        Change::Create { planned } | Change::Replace { planned, .. } => Some(format!(
             "creates group {} with {} ({})",
             required(&planned.name),
             policy(planned),

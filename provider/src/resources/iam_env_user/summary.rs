@@ -19,7 +19,7 @@ use crate::values::known_str_list;
 /// password of the same access get no line.
 pub fn summary(change: Change<'_, EnvUserState>) -> Option<String> {
     match change {
-        Change::Create { planned } => Some(created(planned)),
+        Change::Create { planned } | Change::Replace { planned, .. } => Some(created(planned)),
         Change::Update { prior, planned } => updated(prior, planned),
         Change::Destroy { prior } => Some(deleted(prior)),
     }

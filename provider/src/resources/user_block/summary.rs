@@ -14,7 +14,9 @@ use crate::framework::Change;
 /// `blocked_by` changes nothing for the user: no line.
 pub fn summary(change: Change<'_, UserBlockState>) -> Option<String> {
     match change {
-        Change::Create { planned } => Some(format!("{} is blocked{}", who(planned), by(planned))),
+        Change::Create { planned } | Change::Replace { planned, .. } => {
+            Some(format!("{} is blocked{}", who(planned), by(planned)))
+        }
         Change::Update { prior, planned } => updated(prior, planned),
         Change::Destroy { prior } => Some(restored(prior)),
     }
