@@ -61,6 +61,8 @@ pub struct ProviderConfigState {
     pub grant_policy: Value<GrantPolicyState>,
     /// Check approvers against `JIT_VERIFIED_APPROVERS` at apply.
     pub require_verified_approvals: Value<bool>,
+    /// One warning per planned change saying what it does (default on).
+    pub reviewer_summaries: Value<bool>,
     /// Role EventBridge Scheduler assumes to remove expired assignments.
     pub revoker_role_arn: Value<String>,
     /// Scheduler group of grant leases.
@@ -206,6 +208,8 @@ pub struct ProviderConfig {
     pub grant_policy_source: PolicySource,
     /// Verified approvals required at apply.
     pub require_verified_approvals: bool,
+    /// Reviewer summaries at plan (`parse` defaults it to on).
+    pub reviewer_summaries: bool,
     /// Revoker role for schedules.
     pub revoker_role_arn: Option<String>,
     /// Scheduler group.
@@ -306,6 +310,7 @@ impl ProviderConfig {
                 .unwrap_or_else(|| DEFAULT_SCHEDULE_GROUP.to_string()),
             expiry_dead_letter_queue_arn: known(&state.expiry_dead_letter_queue_arn),
             notification_topic_arn: known(&state.notification_topic_arn),
+            reviewer_summaries: state.reviewer_summaries.as_ref_option() != Some(&false),
             audit_log_path: known(&state.audit_log_path)
                 .or_else(|| env.audit_log.clone())
                 .map(PathBuf::from),

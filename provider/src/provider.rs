@@ -190,6 +190,7 @@ pub fn provider_schema() -> Schema {
                 ("profile", optional_str("AWS shared-config profile.")),
                 ("region", optional_str("AWS region. Default: `AWS_REGION`, else the profile's region.")),
                 ("require_verified_approvals", optional_bool("Check at apply that every approver of a high-risk grant is a verified approver of the change (env `JIT_VERIFIED_APPROVERS`) and that the grant was written for the change applied (`change_ref` = env `JIT_CHANGE_REF`). Env `JIT_REQUIRE_VERIFIED_APPROVALS` (`1`, `true`, `yes`, `on`) forces this on whatever the configuration says. When on, the grant policy must come from env `JIT_GRANT_POLICY_FILE` and an audit destination must be set.")),
+                ("reviewer_summaries", optional_bool("At plan, one warning per planned change of access saying what it does in one line, e.g. `alice@example.com gains JIT-EmergencyAdmin on 123456789012 for 1h (high risk; approval by bob@example.com verified at apply; ticket INC-42)`; its detail starts `Reviewer summary.` (the CI plan comment puts these lines first). Default `true`; `false` turns them off.")),
                 ("revoker_role_arn", optional_str("IAM role EventBridge Scheduler assumes to remove expired assignments (see data source `jit_revoker_role_policy`).")),
                 ("schedule_group", optional_str("EventBridge Scheduler group of grant leases; created when missing. Default `jit-grants`.")),
             ],

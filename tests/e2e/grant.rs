@@ -812,8 +812,8 @@ tftest!(grant_high_risk_verified, |tf, aws| {
     assert_eq!(
         actions(&events),
         [
-            "grant.create failure",
-            "grant.create failure",
+            "grant.create refused",
+            "grant.create refused",
             "grant.create intent",
             "grant.create success",
             "grant.create intent",

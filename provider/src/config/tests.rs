@@ -631,3 +631,20 @@ fn audit_s3_target_is_validated_and_normalised() {
     };
     assert!(ProviderConfig::parse(&state, &ConfigEnv::default()).is_ok());
 }
+
+#[test]
+fn reviewer_summaries_are_on_unless_set_false() {
+    let parse = |value: Value<bool>| {
+        let state = ProviderConfigState {
+            reviewer_summaries: value,
+            ..Default::default()
+        };
+        ProviderConfig::parse(&state, &ConfigEnv::default())
+            .unwrap()
+            .reviewer_summaries
+    };
+    assert!(parse(Value::Null));
+    assert!(parse(Value::Unknown));
+    assert!(parse(Value::Value(true)));
+    assert!(!parse(Value::Value(false)));
+}

@@ -13,9 +13,13 @@
 //! when needed, so `terraform validate` and pure plans work unconfigured),
 //! warnings, and the audit hooks (fail-closed for granting, warn-only for
 //! revoking and blocking).
+//!
+//! After a successful plan the adapter also emits the resource's reviewer
+//! summary ([`ResourceType::summary`], see [`summary`]).
 
 pub mod data_source;
 pub mod resource;
+pub mod summary;
 
 use tf_provider::{AttributePath, Diagnostics};
 
@@ -25,6 +29,7 @@ use crate::error::Error;
 
 pub use data_source::{data_source, DataSourceType};
 pub use resource::{resource, Planned, ResourceType};
+pub use summary::Change;
 
 /// One or more errors, reported together (validation finds them all).
 #[derive(Debug, Default)]

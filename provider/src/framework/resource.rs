@@ -10,7 +10,9 @@ use tf_provider::schema::Schema;
 use tf_provider::value::ValueEmpty;
 use tf_provider::{AttributePath, Diagnostics, DynamicResource, Resource};
 
+use super::summary::{Change, Summaries};
 use super::{Errors, Failure, Op};
+use crate::config::ProviderConfig;
 use crate::context::Shared;
 use crate::error::Error;
 
@@ -110,6 +112,16 @@ pub trait ResourceType: Default + Send + Sync + 'static {
         private: Self::Private,
     ) -> Result<(), Error>;
 
+    /// The reviewer summary of a planned change: one line saying what it
+    /// does to access, values as written ([`super::summary::written`]);
+    /// `None` when the change is not worth a line (e.g. only a reason
+    /// edited). Called after a successful plan only. `config` is `None`
+    /// when unconfigured.
+    fn summary(change: Change<'_, Self::State>, config: Option<&ProviderConfig>) -> Option<String> {
+        let _ = (change, config);
+        None
+    }
+
     /// Imports an object by its import id.
     async fn import(&self, op: &mut Op<'_>, id: &str) -> Result<Self::State, Error> {
         let _ = (op, id);
@@ -126,6 +138,7 @@ pub trait ResourceType: Default + Send + Sync + 'static {
 pub struct Adapter<R> {
     inner: R,
     shared: Shared,
+    summaries: Summaries,
 }
 
 /// The boxed resource registered under `R::NAME`.
@@ -133,6 +146,7 @@ pub fn resource<R: ResourceType>(shared: &Shared) -> (String, Box<dyn DynamicRes
     let adapter = Adapter {
         inner: R::default(),
         shared: shared.clone(),
+        summaries: Summaries::default(),
     };
     (R::NAME.to_string(), Box::new(adapter))
 }
@@ -140,6 +154,17 @@ pub fn resource<R: ResourceType>(shared: &Shared) -> (String, Box<dyn DynamicRes
 impl<R: ResourceType> Adapter<R> {
     fn op<'a>(&'a self, diags: &'a mut Diagnostics) -> Op<'a> {
         Op::new(&self.shared, diags)
+    }
+
+    /// Emits the reviewer summary of a planned change, if the resource has one.
+    fn summarise(&self, diags: &mut Diagnostics, change: Change<'_, R::State>) {
+        let config = self.shared.get().ok().map(|ctx| &ctx.config);
+        if config.is_some_and(|config| !config.reviewer_summaries) {
+            return;
+        }
+        if let Some(text) = R::summary(change, config) {
+            self.summaries.emit(diags, config, text);
+        }
     }
 }
 
@@ -205,7 +230,15 @@ impl<R: ResourceType> Resource for Adapter<R> {
             .plan_create(&mut op, proposed_state, &config_state)
             .await
         {
-            Ok(planned) => Some(planned),
+            Ok(planned) => {
+                self.summarise(
+                    diags,
+                    Change::Create {
+                        planned: &planned.0,
+                    },
+                );
+                Some(planned)
+            }
             Err(errors) => {
                 errors.report(diags);
                 None
@@ -234,7 +267,23 @@ impl<R: ResourceType> Resource for Adapter<R> {
             )
             .await
         {
-            Ok(planned) => Some((planned.state, planned.private, planned.replace)),
+            Ok(planned) => {
+                let (prior, planned_state) = (&prior_state, &planned.state);
+                let change = if planned.replace.is_empty() {
+                    Change::Update {
+                        prior,
+                        planned: planned_state,
+                    }
+                } else {
+                    // Terraform drops the warnings of the create it plans next.
+                    Change::Replace {
+                        prior,
+                        planned: planned_state,
+                    }
+                };
+                self.summarise(diags, change);
+                Some((planned.state, planned.private, planned.replace))
+            }
             Err(errors) => {
                 errors.report(diags);
                 None
@@ -251,7 +300,15 @@ impl<R: ResourceType> Resource for Adapter<R> {
     ) -> Option<Self::PrivateState<'a>> {
         let mut op = self.op(diags);
         match self.inner.plan_destroy(&mut op, &prior_state).await {
-            Ok(private) => Some(private),
+            Ok(private) => {
+                self.summarise(
+                    diags,
+                    Change::Destroy {
+                        prior: &prior_state,
+                    },
+                );
+                Some(private)
+            }
             Err(errors) => {
                 errors.report(diags);
                 None

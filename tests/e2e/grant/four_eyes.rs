@@ -121,7 +121,7 @@ tftest!(
         assert!(assigned(aws, &fx, "JIT-EmergencyAdmin").is_empty());
         // The refusal is audited.
         let events = tf.audit_events();
-        assert_eq!(actions(&events), ["grant.create failure"]);
+        assert_eq!(actions(&events), ["grant.create refused"]);
         assert!(events[0]["error"]
             .as_str()
             .unwrap()

@@ -11,7 +11,11 @@
 //!
 //! which applies a first configuration (two grants, one IAM user block),
 //! then plans a second one that revokes a grant, replaces the other, lifts
-//! the block and creates a high-risk grant.
+//! the block and creates a high-risk grant, with the grant policy from
+//! `JIT_GRANT_POLICY_FILE` as in the plan job. The streams hold the
+//! provider's reviewer summaries: on 1.15.5 also those of the destroys
+//! (without an address: the resources left the configuration), on 1.0.3
+//! none of them (Terraform 1.0 never asks the provider to plan a destroy).
 
 use super::*;
 use aws_sdk_identitystore::types::{Email, Name};
@@ -26,11 +30,8 @@ fn recorded(version: &str, extension: &str) -> PathBuf {
     fixture(&format!("plan/plan-{version}.{extension}"))
 }
 
-/// The summary the provider will emit for `jit_grant.emergency` (issue 16),
-/// added by hand because the provider does not emit summaries yet: the
-/// `*-with-summary.jsonl` fixtures are the recorded streams plus this line.
-/// Re-record once the provider emits them, and drop the hand-made copies.
-const HAND_ADDED_SUMMARY: &str = "alice@example.com gains JIT-EmergencyAdmin on 123456789012 for 1h (high risk; approval by manager@example.com verified at apply; ticket INC-42)";
+/// The provider's summary of `jit_grant.emergency`.
+const EMERGENCY: &str = "alice@example.com gains JIT-EmergencyAdmin on 123456789012 for 1h (high risk; approval by manager@example.com verified at apply; ticket INC-42)";
 
 fn comment(args: &[&str]) -> Run {
     let run = script("plan-comment.py", args, &repo_root());
@@ -48,12 +49,41 @@ fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// What every recorded plan destroys, in address order.
-const DESTROYS: [&str; 3] = [
+/// The effect lines of every recorded plan, in address order: the same on
+/// both versions.
+const EFFECTS: [&str; 5] = [
+    "alice@example.com gains JIT-EmergencyAdmin on 123456789012 for 1h (high risk; approval by manager@example.com verified at apply; ticket INC-42) (jit_grant.emergency)",
     "revokes alice@example.com's JIT-ReadOnly on 123456789012 (jit_grant.extend)",
+    "alice@example.com gains JIT-ReadOnly on 123456789012 for 1h (low risk; no approval needed) (jit_grant.extend)",
     "revokes bob@example.com's JIT-ReadOnly on 123456789012 (jit_grant.old)",
     "restores IAM user mallory (jit_user_block.mallory)",
 ];
+
+/// `(address, summary)` of the reviewer summaries in a recorded stream.
+fn recorded_summaries(version: &str) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = std::fs::read_to_string(recorded(version, "jsonl"))
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|m| m["type"] == "diagnostic")
+        .map(|m| m["diagnostic"].clone())
+        .filter(|d| {
+            d["severity"] == "warning"
+                && d["detail"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Reviewer summary.")
+        })
+        .map(|d| {
+            (
+                d["address"].as_str().unwrap_or_default().to_string(),
+                d["summary"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
 
 #[test]
 fn plan_comment_derives_revokes_and_restores_on_both_terraform_versions() {
@@ -92,10 +122,30 @@ fn plan_comment_derives_revokes_and_restores_on_both_terraform_versions() {
             "{version}: {replace:?}"
         );
 
-        // No provider summary yet: the destroys only.
+        // What each version's provider said: the creates (a replacement's
+        // too) with their address; the destroys only on 1.15.5, without.
+        let mut said = vec![
+            ("jit_grant.emergency".to_string(), EMERGENCY.to_string()),
+            (
+                "jit_grant.extend".to_string(),
+                "alice@example.com gains JIT-ReadOnly on 123456789012 for 1h (low risk; no approval needed)".to_string(),
+            ),
+        ];
+        if version == "1.15.5" {
+            said.push((String::new(), "restores IAM user mallory".to_string()));
+            said.push((
+                String::new(),
+                "revokes bob@example.com's JIT-ReadOnly on 123456789012".to_string(),
+            ));
+        }
+        said.sort();
+        assert_eq!(recorded_summaries(version), said, "{version}");
+
+        // The comment's lines are the same on both versions: each destroy
+        // once, with its address.
         assert_eq!(
             lines(&["--log", path(&log), "--plan", path(&plan)]),
-            DESTROYS,
+            EFFECTS,
             "{version}"
         );
     }
@@ -104,26 +154,8 @@ fn plan_comment_derives_revokes_and_restores_on_both_terraform_versions() {
 #[test]
 fn plan_comment_puts_the_provider_summaries_first_with_their_address() {
     for version in VERSIONS {
-        let log = fixture(&format!("plan/plan-{version}-with-summary.jsonl"));
-        let recorded_log = std::fs::read_to_string(recorded(version, "jsonl")).unwrap();
-        let with_summary = std::fs::read_to_string(&log).unwrap();
-        // The copy is the recording plus exactly one hand-added line.
-        let added: Vec<&str> = with_summary
-            .lines()
-            .filter(|l| !recorded_log.lines().any(|r| r == *l))
-            .collect();
-        assert_eq!(added.len(), 1, "{version}: {added:?}");
-        assert!(added[0].contains(HAND_ADDED_SUMMARY), "{version}");
-
+        let log = recorded(version, "jsonl");
         let plan = recorded(version, "json");
-        let mut expected: Vec<String> = DESTROYS.iter().map(|s| s.to_string()).collect();
-        expected.insert(0, format!("{HAND_ADDED_SUMMARY} (jit_grant.emergency)"));
-        assert_eq!(
-            lines(&["--log", path(&log), "--plan", path(&plan)]),
-            expected,
-            "{version}"
-        );
-
         let run = comment(&[
             "--log",
             path(&log),
@@ -138,7 +170,8 @@ fn plan_comment_puts_the_provider_summaries_first_with_their_address() {
         ]);
         let text = run.stdout;
         assert!(text.starts_with("<!-- jit-plan -->\n### jit plan succeeded for 1111111111111111111111111111111111111111\n"), "{text}");
-        let summary_at = text.find(HAND_ADDED_SUMMARY).unwrap();
+        let effects = format!("```text\n{}\n```", EFFECTS.join("\n"));
+        let summary_at = text.find(&effects).expect(&text);
         let plan_at = text
             .find("<details><summary>terraform plan</summary>")
             .unwrap();
@@ -147,10 +180,12 @@ fn plan_comment_puts_the_provider_summaries_first_with_their_address() {
         // The recorded plan text is there, whole.
         let plan_text = std::fs::read_to_string(recorded(version, "txt")).unwrap();
         assert!(text.contains(plan_text.trim_end()), "{version}");
-        // The provider's other warnings stay visible, below the effects.
-        if let Some(at) = text.find("**Other warnings**") {
-            assert!(at > summary_at && at < plan_at);
-        }
+        // The provider's other warnings stay visible, below the effects,
+        // and no summary is repeated among them.
+        let at = text.find("**Other warnings**").expect(&text);
+        assert!(at > summary_at && at < plan_at);
+        assert!(text[at..plan_at].contains("Approval of `JIT-EmergencyAdmin`"));
+        assert!(!text[at..].contains("Reviewer summary."), "{text}");
     }
 }
 
@@ -176,7 +211,10 @@ fn plan_comment_does_not_repeat_what_the_provider_summarised() {
             change("jit_grant.swapped", "jit_grant", json!(["delete", "create"]), grant.clone()),
             change("jit_grant.said", "jit_grant", json!(["create", "delete"]), grant.clone()),
             change("module.env.jit_user_block.b[\"x\"]", "jit_user_block", json!(["delete"]), json!({"cognito": [{"user_pool_id": "eu-west-1_P", "username": "eve"}], "iam": []})),
-            change("jit_iam_env_user.u", "jit_iam_env_user", json!(["delete"]), json!({})),
+            change("jit_iam_env_user.u", "jit_iam_env_user", json!(["delete"]), json!({"name": "dan", "groups": ["hera-dev-b", "hera-dev-a"]})),
+            change("jit_iam_env_group.g", "jit_iam_env_group", json!(["delete"]), json!({"name": "hera-dev-a", "role": "infra-member", "environment": "dev"})),
+            change("jit_grant.ended", "jit_grant", json!(["delete"]), json!({"principal": "Oncall", "principal_type": "GROUP", "permission_set": "JIT-Admin", "account_id": ACCOUNT, "status": "EXPIRED"})),
+            change("other_thing.x", "other_thing", json!(["delete"]), json!({})),
             change("jit_grant.kept", "jit_grant", json!(["update"]), grant.clone()),
             change("jit_grant.forgotten", "jit_grant", json!(["forget"]), grant),
             {"address": "data.jit_access_review.r", "mode": "data", "type": "jit_access_review", "change": {"actions": ["read"]}},
@@ -204,14 +242,17 @@ fn plan_comment_does_not_repeat_what_the_provider_summarised() {
     assert_eq!(
         got,
         [
+            "revokes group Oncall's JIT-Admin on 123456789012 (already ended: EXPIRED) (jit_grant.ended)",
             "stops managing jit_grant.forgotten (the object stays)",
             "carol@example.com loses JIT-Admin on 123456789012 now (jit_grant.gone)",
             "revokes carol@example.com's JIT-Admin on 123456789012, then grants it for 2h (jit_grant.said)",
             // A replacement summarised by its create still shows its revoke.
             "revokes carol@example.com's JIT-Admin on 123456789012 (jit_grant.swapped)",
             "carol@example.com gains JIT-Admin on 123456789012 for 2h (jit_grant.swapped)",
-            "destroys jit_iam_env_user.u",
+            "deletes group hera-dev-a (its members lose the infra-member policy of dev) (jit_iam_env_group.g)",
+            "deletes IAM user dan (loses hera-dev-a, hera-dev-b) (jit_iam_env_user.u)",
             "restores Cognito user eve of pool eu-west-1_P (module.env.jit_user_block.b[\"x\"])",
+            "destroys other_thing.x",
         ]
     );
 }
@@ -349,11 +390,17 @@ fn grant(name: &str, who: &str, set: &str, duration: &str, extra: &str) -> Strin
 
 const BLOCK: &str = "\nresource \"jit_user_block\" \"mallory\" {\n  iam {\n    user_name = \"mallory\"\n  }\n  reason     = \"Account compromise\"\n  blocked_by = \"secops@example.com\"\n}\n";
 
-const POLICY: &str = "  revoker_role_arn = \"arn:aws:iam::123456789012:role/jit-revoker\"\n  grant_policy {\n    max_duration = \"2h\"\n    permission_set {\n      name = \"JIT-ReadOnly\"\n      risk = \"low\"\n    }\n    permission_set {\n      name      = \"JIT-EmergencyAdmin\"\n      risk      = \"high\"\n      approvers = [\"manager@example.com\"]\n    }\n  }\n";
+const REVOKER: &str = "  revoker_role_arn = \"arn:aws:iam::123456789012:role/jit-revoker\"\n";
+
+/// The grant policy, from a file as the plan job takes it.
+const POLICY: &str = r#"{"max_duration": "2h", "permission_set": [{"name": "JIT-ReadOnly", "risk": "low"}, {"name": "JIT-EmergencyAdmin", "risk": "high", "approvers": ["manager@example.com"]}]}"#;
 
 fn record(tf: &Tf, aws: &Aws) {
     identity_center(aws);
-    let provider = tf.provider(POLICY);
+    tf.write("grant-policy.json", POLICY);
+    let file = tf.dir.join("grant-policy.json");
+    let tf = &tf.with_env(&[("JIT_GRANT_POLICY_FILE", file.to_str().unwrap())]);
+    let provider = tf.provider(REVOKER);
     tf.write_main(&[
         &provider,
         &grant("old", "bob", "JIT-ReadOnly", "1h", ""),

@@ -14,14 +14,25 @@ The effect lines at the top are:
     "<summary> (<address>)";
   * a line for every object the plan destroys (actions `["delete"]`, and
     replacements), derived from `resource_changes`, because Terraform 1.0.3
-    never asks the provider to plan a destroy:
-      jit_grant       revokes <principal>'s <permission_set> on <account_id> (<address>)
-      jit_user_block  restores <target> (<address>)
-      anything else   destroys <address>
+    never asks the provider to plan a destroy (the same text the provider
+    writes on Terraform >= 1.3):
+      jit_grant          revokes <principal>'s <permission_set> on <account_id>
+                         ("group <principal>" for a group; "(already ended:
+                         EXPIRED)" when the grant was over)
+      jit_user_block     restores <target> ("forgets the block of <target>
+                         (the user no longer exists)" when it was deleted)
+      jit_iam_env_user   deletes IAM user <name> (loses <groups>)
+      jit_iam_env_group  deletes group <name> (its members lose the <role>
+                         policy of <environment>)
+      anything else      destroys <address>
+    each followed by " (<address>)".
     An address the provider already summarised is not repeated: for a plain
     delete any summary of that address stands for it; for a replacement
     (whose summary usually describes the new object) only one that says
-    "revokes", "restores" or "destroys".
+    "revokes", "restores", "deletes", "forgets" or "destroys". Terraform
+    >= 1.3 gives the provider's summary of a destroy whose resource left the
+    configuration no address: such a summary saying exactly what a derived
+    line says is not repeated either.
 Objects that leave the state but stay in AWS (`forget`, Terraform >= 1.7) get
 "stops managing <address> (the object stays)".
 
@@ -44,7 +55,9 @@ import sys
 MARKER = "<!-- jit-plan -->"
 SUMMARY_DETAIL = "Reviewer summary."
 COMMENT_LIMIT = 65000
-DESTROY_WORDS = re.compile(r"\b(revokes|restores|destroys)\b")
+# The provider numbers the second and later of identical summaries.
+IDENTICAL = re.compile(r" \(identical change [0-9]+\)$")
+DESTROY_WORDS = re.compile(r"\b(revokes|restores|destroys|deletes|forgets)\b")
 
 
 def read_text(path):
@@ -98,8 +111,34 @@ def user_block_target(before):
     return text_of(before.get("id"))
 
 
+def destroy_effect(kind, before):
+    """What destroying an object of the provider does, as the provider says it; None otherwise."""
+    if kind == "jit_grant":
+        who = text_of(before.get("principal"))
+        if before.get("principal_type") == "GROUP":
+            who = f"group {who}"
+        line = f"revokes {who}'s {text_of(before.get('permission_set'))} on {text_of(before.get('account_id'))}"
+        if before.get("status") in ("EXPIRED", "REVOKED"):
+            line += f" (already ended: {before['status']})"
+        return line
+    if kind == "jit_user_block":
+        if before.get("status") == "USER_DELETED":
+            return f"forgets the block of {user_block_target(before)} (the user no longer exists)"
+        return f"restores {user_block_target(before)}"
+    if kind == "jit_iam_env_user":
+        groups = before.get("groups")
+        groups = sorted(g for g in groups if isinstance(g, str) and g) if isinstance(groups, list) else []
+        line = f"deletes IAM user {text_of(before.get('name'))}"
+        return f"{line} (loses {', '.join(groups)})" if groups else line
+    if kind == "jit_iam_env_group":
+        return (f"deletes group {text_of(before.get('name'))} (its members lose the "
+                f"{text_of(before.get('role'))} policy of {text_of(before.get('environment'))})")
+    return None
+
+
 def destroy_lines(plan):
-    """[(address, line, replaced)] for every object the plan destroys or forgets."""
+    """[(address, line, replaced, effect)] for every object the plan destroys or
+    forgets; `effect` is the line without its address (None for other kinds)."""
     lines = []
     for change in (plan or {}).get("resource_changes") or []:
         if not isinstance(change, dict) or change.get("mode", "managed") != "managed":
@@ -109,18 +148,13 @@ def destroy_lines(plan):
         address = str(change.get("address"))
         before = planned.get("before") if isinstance(planned.get("before"), dict) else {}
         if actions == ["forget"]:
-            lines.append((address, f"stops managing {address} (the object stays)", False))
+            lines.append((address, f"stops managing {address} (the object stays)", False, None))
             continue
         if "delete" not in actions:
             continue
-        kind = change.get("type")
-        if kind == "jit_grant":
-            line = f"revokes {text_of(before.get('principal'))}'s {text_of(before.get('permission_set'))} on {text_of(before.get('account_id'))} ({address})"
-        elif kind == "jit_user_block":
-            line = f"restores {user_block_target(before)} ({address})"
-        else:
-            line = f"destroys {address}"
-        lines.append((address, line, actions != ["delete"]))
+        effect = destroy_effect(change.get("type"), before)
+        line = f"{effect} ({address})" if effect else f"destroys {address}"
+        lines.append((address, line, actions != ["delete"], effect))
     return lines
 
 
@@ -129,15 +163,25 @@ def effect_lines(diags, plan):
     by_address = {}
     for diagnostic in summaries:
         by_address.setdefault(str(diagnostic.get("address") or ""), []).append(str(diagnostic.get("summary") or ""))
-    entries = []
-    for address, line, replaced in destroy_lines(plan):
+    entries, unsaid = [], []
+    for address, line, replaced, effect in destroy_lines(plan):
         said = by_address.get(address, [])
         if said and (not replaced or any(DESTROY_WORDS.search(s) for s in said)):
             continue
         entries.append((address, 0, line))
+        if effect and not replaced:
+            unsaid.append(effect)
     for diagnostic in summaries:
         address = str(diagnostic.get("address") or "")
         summary = " ".join(str(diagnostic.get("summary") or "").split())
+        if not address:
+            # Terraform >= 1.3 gives the summary of a destroy whose resource
+            # left the configuration no address; the derived line, which has
+            # one, already says the same.
+            effect = IDENTICAL.sub("", summary)
+            if effect in unsaid:
+                unsaid.remove(effect)
+                continue
         entries.append((address, 1, f"{summary} ({address})" if address else summary))
     # Sorted by address: Terraform plans in parallel, so the stream's order varies.
     return [line for _, _, line in sorted(entries, key=lambda e: (e[0], e[1]))]

@@ -45,6 +45,7 @@ mod reads;
 mod refresh;
 mod resolve;
 mod revoke;
+mod summary;
 #[cfg(test)]
 mod tests;
 
@@ -58,8 +59,9 @@ use tf_provider::value::Value;
 use tokio::sync::OnceCell;
 
 use crate::audit::result;
+use crate::config::ProviderConfig;
 use crate::error::Error;
-use crate::framework::{Errors, Failure, Op, Planned, ResourceType};
+use crate::framework::{Change, Errors, Failure, Op, Planned, ResourceType};
 use crate::policy::grant::Status;
 use crate::policy::lease::AssignmentKey;
 use crate::schema::*;
@@ -428,6 +430,10 @@ impl ResourceType for Grant {
             events::write_failed_revoke(op, &prior, error).await;
         }
         revoked
+    }
+
+    fn summary(change: Change<'_, GrantState>, config: Option<&ProviderConfig>) -> Option<String> {
+        summary::summary(change, config)
     }
 
     async fn import(&self, op: &mut Op<'_>, id: &str) -> Result<GrantState, Error> {

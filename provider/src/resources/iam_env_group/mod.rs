@@ -2,6 +2,7 @@
 //! library's role policy inline (MFA and source-IP conditions included).
 
 mod plan;
+mod summary;
 #[cfg(test)]
 mod tests;
 
@@ -12,8 +13,9 @@ use tf_provider::value::{Value, ValueEmpty};
 
 use crate::aws::iam::{Group, Iam};
 use crate::changed_fields;
+use crate::config::ProviderConfig;
 use crate::error::{attr, Error};
-use crate::framework::{Errors, Failure, Op, Planned, ResourceType};
+use crate::framework::{Change, Errors, Failure, Op, Planned, ResourceType};
 use crate::policy::parse_group_name;
 use crate::schema::*;
 use crate::values::{str_list, text, StrList};
@@ -196,6 +198,10 @@ impl ResourceType for IamEnvGroup {
         _private: ValueEmpty,
     ) -> Result<(), Error> {
         delete_group(op, text(&prior.id)).await
+    }
+
+    fn summary(change: Change<'_, EnvGroupState>, _: Option<&ProviderConfig>) -> Option<String> {
+        summary::summary(change)
     }
 
     async fn import(&self, op: &mut Op<'_>, id: &str) -> Result<EnvGroupState, Error> {

@@ -12,6 +12,7 @@ mod change;
 mod delete;
 mod password;
 mod plan;
+mod summary;
 #[cfg(test)]
 mod tests;
 
@@ -24,8 +25,9 @@ use tf_provider::value::{Value, ValueEmpty};
 
 use crate::audit::result;
 use crate::aws::iam::Iam;
+use crate::config::ProviderConfig;
 use crate::error::Error;
-use crate::framework::{Errors, Failure, Op, Planned, ResourceType};
+use crate::framework::{Change, Errors, Failure, Op, Planned, ResourceType};
 use crate::policy::block::is_marker;
 use crate::policy::{roles_in_groups, TAG_ENVIRONMENT, TAG_NAME_PREFIX};
 use crate::schema::*;
@@ -209,6 +211,10 @@ impl ResourceType for IamEnvUser {
                 Err(partial(&done, error))
             }
         }
+    }
+
+    fn summary(change: Change<'_, EnvUserState>, _: Option<&ProviderConfig>) -> Option<String> {
+        summary::summary(change)
     }
 
     async fn import(&self, op: &mut Op<'_>, id: &str) -> Result<EnvUserState, Error> {

@@ -38,6 +38,7 @@ mod meter;
 mod plan;
 mod record;
 mod report;
+mod summary;
 #[cfg(test)]
 mod tests;
 
@@ -49,8 +50,9 @@ use tf_provider::AttributePath;
 
 use crate::audit;
 use crate::aws::AwsClients;
+use crate::config::ProviderConfig;
 use crate::error::Error;
-use crate::framework::{Errors, Failure, Op, Planned, ResourceType};
+use crate::framework::{Change, Errors, Failure, Op, Planned, ResourceType};
 use crate::schema::*;
 use crate::values::{known_str, text, StrList};
 
@@ -539,6 +541,10 @@ impl ResourceType for UserBlock {
             .at(target.user_path())),
             None => Ok(()),
         }
+    }
+
+    fn summary(change: Change<'_, UserBlockState>, _: Option<&ProviderConfig>) -> Option<String> {
+        summary::summary(change)
     }
 
     async fn import(&self, op: &mut Op<'_>, id: &str) -> Result<UserBlockState, Error> {
