@@ -29,6 +29,10 @@ pub struct CiRolePolicyState {
     pub account_id: Value<String>,
     /// The actions granted, sorted.
     pub actions: StrList,
+    /// Bucket of the S3 audit log.
+    pub audit_s3_bucket: Value<String>,
+    /// Key prefix of the S3 audit log.
+    pub audit_s3_prefix: Value<String>,
     /// Cognito user pools blocks may target.
     pub cognito_user_pool_ids: StrList,
     /// The apply role may create the schedule group.
@@ -94,6 +98,8 @@ impl DataSourceType for CiRolePolicy {
                 [
                     ("account_id", required_str("Account id (12 digits) of the Identity Center administration (where the provider runs).")),
                     ("actions", computed_str_list("The actions the permission policy grants, sorted.")),
+                    ("audit_s3_bucket", optional_computed_str("Bucket of the S3 audit log: the apply role may list it and read and create objects under `audit_s3_prefix` (never delete or overwrite: objects are created with `If-None-Match: *`). Default: the provider's `audit_s3_bucket`; without one no `s3:` action is granted for the audit log.")),
+                    ("audit_s3_prefix", optional_computed_str("Key prefix of the S3 audit log. Default: the provider's `audit_s3_prefix`, else `jit-audit/`.")),
                     ("cognito_user_pool_ids", optional_str_list("Cognito user pools `jit_user_block` may target. Default: every pool of the account.")),
                     ("create_schedule_group", optional_bool("Let the apply role create the schedule group when it is missing (`scheduler:CreateScheduleGroup`). Default `false`: create it once with `examples/bootstrap`.")),
                     ("github_environment", optional_computed_str("`apply` role: the GitHub environment the apply job runs in; its OIDC subject is `repo:<repository>:environment:<github_environment>`. Default `jit-apply`, as in the example workflow.")),
@@ -165,6 +171,17 @@ impl DataSourceType for CiRolePolicy {
         config.schedule_group = Value::Value(schedule_group.clone());
         config.revoker_role_arn = opt(revoker_role_arn.clone());
         config.notification_topic_arn = opt(notification_topic_arn.clone());
+        let provider_s3 = provider.and_then(|p| p.audit_s3.as_ref());
+        let audit_s3 =
+            default(&config.audit_s3_bucket, provider_s3.map(|t| &t.bucket)).map(|bucket| {
+                let prefix = known_str(&config.audit_s3_prefix)
+                    .map(str::to_string)
+                    .or_else(|| provider_s3.map(|t| t.prefix.clone()))
+                    .unwrap_or_else(|| crate::config::DEFAULT_AUDIT_S3_PREFIX.to_string());
+                crate::config::AuditS3::new(bucket, &prefix)
+            });
+        config.audit_s3_bucket = opt(audit_s3.as_ref().map(|t| t.bucket.clone()));
+        config.audit_s3_prefix = opt(audit_s3.as_ref().map(|t| t.prefix.clone()));
 
         let Some(inputs) = known_inputs(&config) else {
             unknown_outputs(&mut config);
@@ -183,6 +200,7 @@ impl DataSourceType for CiRolePolicy {
             revoker_role_arn,
             notification_topic_arn,
             dead_letter_queue_arn: None,
+            audit_s3: audit_s3.map(|t| (t.bucket, t.prefix)),
             iam_group_name_prefixes: inputs.iam_group_name_prefixes,
             user_pool_ids: inputs.user_pool_ids,
             components: inputs.components,
@@ -287,6 +305,8 @@ fn known_inputs(state: &CiRolePolicyState) -> Option<Inputs> {
         &state.schedule_group,
         &state.revoker_role_arn,
         &state.notification_topic_arn,
+        &state.audit_s3_bucket,
+        &state.audit_s3_prefix,
         &state.repository,
         &state.github_environment,
         &state.github_oidc_provider_arn,

@@ -93,6 +93,8 @@ pub struct RoleScope {
     pub notification_topic_arn: Option<String>,
     /// Failed expiries.
     pub dead_letter_queue_arn: Option<String>,
+    /// The S3 audit log: bucket and key prefix.
+    pub audit_s3: Option<(String, String)>,
     /// `name_prefix`es of the per-environment groups.
     pub iam_group_name_prefixes: Option<Vec<String>>,
     /// Cognito user pools blocks may target.
@@ -187,6 +189,7 @@ fn gate_open(gate: Gate, scope: &RoleScope) -> bool {
     match gate {
         Gate::Always => true,
         Gate::Topic => scope.notification_topic_arn.is_some(),
+        Gate::AuditBucket => scope.audit_s3.is_some(),
         Gate::DeadLetterQueue => scope.dead_letter_queue_arn.is_some(),
         Gate::ScheduleGroupCreation => scope.create_schedule_group,
         Gate::ManagementAccount => scope.management_account_assignments,
@@ -347,6 +350,13 @@ fn resources(kind: Scope, scope: &RoleScope) -> Result<Vec<String>, CiRoleError>
             format!("arn:{p}:cognito-idp:{region}:{account}:userpool/{id}")
         }),
         Scope::NotificationTopic => scope.notification_topic_arn.iter().cloned().collect(),
+        Scope::AuditLog => match &scope.audit_s3 {
+            Some((bucket, prefix)) => vec![
+                format!("arn:{p}:s3:::{bucket}"),
+                format!("arn:{p}:s3:::{bucket}/{prefix}*"),
+            ],
+            None => Vec::new(),
+        },
         Scope::RevokerRole => vec![scope
             .revoker_role_arn
             .clone()

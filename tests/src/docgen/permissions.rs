@@ -61,6 +61,7 @@ fn gate_text(gate: Gate) -> &'static str {
     match gate {
         Gate::Always => "",
         Gate::Topic => " (only with `notification_topic_arn`)",
+        Gate::AuditBucket => " (only with `audit_s3_bucket`)",
         Gate::DeadLetterQueue => " (only with `expiry_dead_letter_queue_arn`)",
         Gate::ScheduleGroupCreation => " (only with `create_schedule_group = true`)",
         Gate::ManagementAccount => " (only with `management_account_assignments = true`)",
@@ -79,6 +80,7 @@ pub fn tables() -> String {
     let gated = RoleScope {
         notification_topic_arn: Some("arn:aws:sns:eu-west-1:123456789012:jit-access".into()),
         dead_letter_queue_arn: Some("arn:aws:sqs:eu-west-1:123456789012:jit-dlq".into()),
+        audit_s3: Some(("example-jit-audit".into(), "jit-audit/".into())),
         create_schedule_group: true,
         management_account_assignments: true,
         ..everything.clone()

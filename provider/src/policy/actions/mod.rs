@@ -114,6 +114,8 @@ pub enum Scope {
     UserPools,
     /// The notification topic (audit events and expiry notices).
     NotificationTopic,
+    /// The audit log's bucket and the objects under its prefix.
+    AuditLog,
     /// The revoker role, passed to EventBridge Scheduler.
     RevokerRole,
     /// The expiry dead-letter queue.
@@ -140,6 +142,7 @@ impl Scope {
             Scope::IamMfaDevices => "IamVirtualMfaDevices",
             Scope::UserPools => "CognitoUserPools",
             Scope::NotificationTopic => "NotificationTopic",
+            Scope::AuditLog => "AuditLogBucket",
             Scope::RevokerRole => "PassRevokerRoleToScheduler",
             Scope::DeadLetterQueue => "ExpiryDeadLetterQueue",
             Scope::SsoReservedRoles => "IdentityCenterRolesInThisAccount",
@@ -199,6 +202,8 @@ pub enum Gate {
     Always,
     /// Only with a notification topic (`notification_topic_arn`).
     Topic,
+    /// Only with an S3 audit log (`audit_s3_bucket`).
+    AuditBucket,
     /// Only with a dead-letter queue (`expiry_dead_letter_queue_arn`).
     DeadLetterQueue,
     /// Only when the CI role may create the schedule group

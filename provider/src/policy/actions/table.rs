@@ -567,6 +567,25 @@ pub const ACTIONS: &[Action] = &[
             },
         ],
     ),
+    // ------------------------------------------------------ s3 (audit log)
+    act(
+        "s3:PutObject",
+        Write,
+        AuditLog,
+        &[Calls(&[("s3", "PutObject")])],
+    ),
+    act(
+        "s3:GetObject",
+        Read,
+        AuditLog,
+        &[Calls(&[("s3", "GetObject")])],
+    ),
+    act(
+        "s3:ListBucket",
+        Read,
+        AuditLog,
+        &[Calls(&[("s3", "ListObjectsV2")])],
+    ),
     act(
         "sts:GetCallerIdentity",
         Free,
@@ -625,6 +644,21 @@ const AUDIT: &[Need] = &[
         "sns:Publish",
         Gate::Topic,
         "`notification_topic_arn` is set: the audit event",
+    ),
+    Need::gated(
+        "s3:PutObject",
+        Gate::AuditBucket,
+        "`audit_s3_bucket` is set: one object per audit event",
+    ),
+    Need::gated(
+        "s3:ListBucket",
+        Gate::AuditBucket,
+        "`audit_s3_bucket` is set: the first event of a process finds the log's head",
+    ),
+    Need::gated(
+        "s3:GetObject",
+        Gate::AuditBucket,
+        "`audit_s3_bucket` is set: the log's head, and an event whose answer was lost",
     ),
     Need::when("sts:GetCallerIdentity", CI_IDENTITY),
 ];
@@ -700,18 +734,6 @@ const fn mgmt_need(action: &'static str) -> Need {
 }
 
 // ---------------------------------------------------------------- jit_grant
-
-const GRANT_PLAN: &[Need] = &[
-    Need::gated(
-        "sns:Publish",
-        Gate::Topic,
-        "an expiry or an outside revocation is first observed: its audit event (write: the plan role does not get it; the apply job's plan records it)",
-    ),
-    Need::when(
-        "sts:GetCallerIdentity",
-        "an expiry or an outside revocation is first observed, with no CI identity in the environment",
-    ),
-];
 
 const GRANT_CREATE: &[Need] = &[
     Need::always("scheduler:GetScheduleGroup"),
@@ -897,7 +919,7 @@ pub const COMPONENTS: &[Component] = &[
         name: "jit_grant",
         kind: Kind::Resource,
         steps: &[
-            (Step::Plan, &[INSTANCE, GRANT_LOOKUPS, LEASES, GRANT_PLAN]),
+            (Step::Plan, &[INSTANCE, GRANT_LOOKUPS, LEASES]),
             (
                 Step::Create,
                 &[

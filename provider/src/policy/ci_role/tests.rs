@@ -352,3 +352,26 @@ fn repositories_and_environments_are_checked() {
     assert_eq!(CiRole::parse("apply").map(CiRole::as_str), Some("apply"));
     assert_eq!(CiRole::parse("admin"), None);
 }
+
+#[test]
+fn the_s3_audit_log_is_reached_only_when_set_and_only_under_its_prefix() {
+    let without = ci_role_actions(CiRole::Apply, &scope()).unwrap();
+    assert!(!without.iter().any(|a| a.starts_with("s3:")), "{without:?}");
+    let with = RoleScope {
+        audit_s3: Some(("example-jit-audit".into(), "prod/".into())),
+        ..scope()
+    };
+    let actions = ci_role_actions(CiRole::Apply, &with).unwrap();
+    for action in ["s3:GetObject", "s3:ListBucket", "s3:PutObject"] {
+        assert!(actions.contains(&action), "{action}: {actions:?}");
+    }
+    assert!(!actions.contains(&"s3:DeleteObject"), "{actions:?}");
+    let json = ci_role_policy(CiRole::Apply, &with).unwrap().to_json();
+    assert!(
+        json.contains("arn:aws:s3:::example-jit-audit/prod/*"),
+        "{json}"
+    );
+    // A plan never writes the audit log.
+    let plan = ci_role_actions(CiRole::Plan, &with).unwrap();
+    assert!(!plan.iter().any(|a| a.starts_with("s3:")), "{plan:?}");
+}
