@@ -9,6 +9,8 @@
 //!
 //! The binary (`main.rs`) is thin: [`plugin::run`] serves [`provider::JitProvider`].
 
+#![deny(missing_docs)]
+
 pub mod audit;
 pub mod aws;
 pub mod cli;

@@ -424,7 +424,7 @@ pub const ACTIONS: &[Action] = &[
     act(
         "iam:GetGroup",
         Read,
-        IamEnvGroups,
+        IamAnyGroup,
         &[Calls(&[("iam", "GetGroup")])],
     ),
     act(
@@ -816,6 +816,10 @@ const BLOCK_IAM_READ: &[Need] = &[
     Need::when("iam:ListUserPolicies", "`iam` block"),
     Need::when("iam:ListAccessKeys", "`iam` block"),
     Need::when("iam:ListGroupsForUser", "`iam` block"),
+    Need::when(
+        "iam:ListUserTags",
+        "`iam` block: the records of this and of other blocks of the user",
+    ),
 ];
 
 const BLOCK_COGNITO_READ: &[Need] = &[Need::when("cognito-idp:AdminGetUser", "`cognito` block")];
@@ -836,6 +840,14 @@ const BLOCK_WRITE: &[Need] = &[
     Need::when("iam:PutUserPolicy", "`iam` block: the deny-all policy"),
     Need::when("iam:UpdateAccessKey", "`iam` block with active access keys"),
     Need::when("iam:RemoveUserFromGroup", "`iam` block of a user in groups"),
+    Need::when(
+        "iam:TagUser",
+        "`iam` block: its record (what it changed), kept on the user",
+    ),
+    Need::when(
+        "iam:UntagUser",
+        "`iam` block: records of runs that ended before finishing",
+    ),
     Need::when(
         "iam:DeleteUserPolicy",
         "`iam` block: a stale deny policy of an earlier block of this resource",
@@ -860,6 +872,15 @@ const BLOCK_RESTORE: &[Need] = &[
         "`iam` block that removed the user from groups",
     ),
     Need::when("iam:DeleteUserPolicy", "`iam` block"),
+    Need::when("iam:UntagUser", "`iam` block: its record"),
+    Need::when(
+        "iam:TagUser",
+        "`iam` block restored while another block of the user remains: the records it hands over",
+    ),
+    Need::when(
+        "iam:GetGroup",
+        "`iam` block that removed the user from groups: each group is still the one removed (same id)",
+    ),
     Need::when(
         "cognito-idp:AdminEnableUser",
         "`cognito` block of a user that was enabled",
