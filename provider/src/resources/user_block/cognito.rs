@@ -236,6 +236,7 @@ fn flag_of(user: &User, attribute: &str) -> Flag {
 /// disables it; every step is attempted even when one fails. `own` is the
 /// record this block already has; `pending` marks a new block until the
 /// flag is rewritten at the end.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn block(
     cognito: &Cognito,
     run: &Run,

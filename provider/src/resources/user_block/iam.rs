@@ -546,7 +546,7 @@ pub(crate) async fn restore(
     let own_tag = records.contains_key(marker);
     // Restore acts only while the block's marker is in place; a block
     // whose policy never got there (`INCOMPLETE`) is known by its record.
-    if !own_policy && !(incomplete && own_tag) {
+    if !(own_policy || incomplete && own_tag) {
         let mut left = Vec::new();
         if !own.keys_deactivated.is_empty() {
             left.push(format!("access keys {}", quoted(&own.keys_deactivated)));

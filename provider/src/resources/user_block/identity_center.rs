@@ -826,16 +826,14 @@ pub(crate) async fn restore(
 /// True when the subject's user still exists.
 async fn user_present(subject: &Subject<'_>, meter: &Meter) -> bool {
     let store = subject.ctx.aws.identity_store();
-    matches!(
-        meter
-            .call(
-                "identitystore",
-                "DescribeUser",
-                store.find_user_by_id(&subject.store, &subject.user_id)
-            )
-            .await,
-        Ok(_)
-    )
+    meter
+        .call(
+            "identitystore",
+            "DescribeUser",
+            store.find_user_by_id(&subject.store, &subject.user_id),
+        )
+        .await
+        .is_ok()
 }
 
 /// Re-adds recorded memberships and re-creates recorded assignments whose
