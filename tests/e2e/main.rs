@@ -17,4 +17,5 @@ mod least_privilege;
 mod plugin;
 mod release;
 mod user_block;
+mod user_block_identity_center;
 mod workflows;

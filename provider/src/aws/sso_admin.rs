@@ -7,8 +7,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_ssoadmin::types::{
-    AccountAssignmentOperationStatus, PrincipalType, ProvisionTargetType, StatusValues,
-    TargetType,
+    AccountAssignmentOperationStatus, PrincipalType, ProvisionTargetType, StatusValues, TargetType,
 };
 
 use super::cache::KeyedCache;

@@ -212,8 +212,8 @@ impl InlinePolicy {
         if document.is_empty() {
             return Ok(Self::default());
         }
-        let parsed: Value = serde_json::from_str(document)
-            .map_err(|e| DenyProblem::NotAPolicy(e.to_string()))?;
+        let parsed: Value =
+            serde_json::from_str(document).map_err(|e| DenyProblem::NotAPolicy(e.to_string()))?;
         let Value::Object(mut map) = parsed else {
             return Err(DenyProblem::NotAPolicy("not a JSON object".into()));
         };
@@ -422,7 +422,9 @@ mod tests {
         assert!(listed.as_array().unwrap().contains(&json!("u-1")));
         // Only the bare id can match a session: every other value has `#`.
         let others = listed.as_array().unwrap().iter().filter(|v| *v != "u-1");
-        assert!(others.into_iter().all(|v| v.as_str().unwrap().contains('#')));
+        assert!(others
+            .into_iter()
+            .all(|v| v.as_str().unwrap().contains('#')));
     }
 
     #[test]
@@ -436,7 +438,11 @@ mod tests {
         parsed.set_user("u-1", &UserEntries::default());
         assert_eq!(parsed.users().keys().collect::<Vec<_>>(), ["u-2"]);
         parsed.set_user("u-2", &UserEntries::default());
-        assert_eq!(parsed.render(), None, "no statement left: delete the policy");
+        assert_eq!(
+            parsed.render(),
+            None,
+            "no statement left: delete the policy"
+        );
     }
 
     #[test]

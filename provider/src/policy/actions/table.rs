@@ -84,13 +84,19 @@ pub const ACTIONS: &[Action] = &[
         "sso:ListAccountAssignmentsForPrincipal",
         Read,
         IdentityCenter,
-        &[Calls(&[("sso-admin", "ListAccountAssignmentsForPrincipal")])],
+        &[Calls(&[(
+            "sso-admin",
+            "ListAccountAssignmentsForPrincipal",
+        )])],
     ),
     act(
         "sso:ListAccountsForProvisionedPermissionSet",
         Read,
         IdentityCenter,
-        &[Calls(&[("sso-admin", "ListAccountsForProvisionedPermissionSet")])],
+        &[Calls(&[(
+            "sso-admin",
+            "ListAccountsForProvisionedPermissionSet",
+        )])],
     ),
     act(
         "sso:GetInlinePolicyForPermissionSet",
@@ -108,7 +114,10 @@ pub const ACTIONS: &[Action] = &[
         "sso:DeleteInlinePolicyFromPermissionSet",
         Write,
         IdentityCenter,
-        &[Calls(&[("sso-admin", "DeleteInlinePolicyFromPermissionSet")])],
+        &[Calls(&[(
+            "sso-admin",
+            "DeleteInlinePolicyFromPermissionSet",
+        )])],
     ),
     act(
         "sso:ProvisionPermissionSet",

@@ -655,15 +655,11 @@ pub(crate) async fn block(
         async move {
             let result = run
                 .meter
-                .call(
-                    "sso-admin",
-                    "DeleteAccountAssignment",
-                    async {
-                        sso.delete_account_assignment(&key, ASSIGNMENT_WAIT)
-                            .await
-                            .map_err(|failure| failure.into_error())
-                    },
-                )
+                .call("sso-admin", "DeleteAccountAssignment", async {
+                    sso.delete_account_assignment(&key, ASSIGNMENT_WAIT)
+                        .await
+                        .map_err(|failure| failure.into_error())
+                })
                 .await;
             (account.clone(), arn.clone(), result)
         }
@@ -676,7 +672,9 @@ pub(crate) async fn block(
         match result {
             Ok(()) => {
                 progress.changed = true;
-                progress.done.push(format!("removed the assignment of {what}"));
+                progress
+                    .done
+                    .push(format!("removed the assignment of {what}"));
             }
             Err(error) => failed.push((format!("remove the assignment of {what}"), error)),
         }
@@ -766,9 +764,9 @@ pub(crate) async fn restore(
             .merge(&from_state(own));
         let written = write_entries(&subject, run, &scan, &mine, &mut failed).await;
         if !written.is_empty() {
-            restored.done.push(format!(
-                "removed marker `{marker}` from the deny statement"
-            ));
+            restored
+                .done
+                .push(format!("removed marker `{marker}` from the deny statement"));
         }
         for (step, error) in failed {
             restored.failed(step, error);
@@ -786,7 +784,8 @@ pub(crate) async fn restore(
     // The last block: put back everything any block recorded.
     let mut all = entries.all_records();
     all.merge(&from_state(own));
-    let user_exists = own.user_id.is_empty() || subject.user_id == own.user_id && user_present(&subject, &run.meter).await;
+    let user_exists = own.user_id.is_empty()
+        || subject.user_id == own.user_id && user_present(&subject, &run.meter).await;
     if user_exists {
         put_back(&subject, run, &scan, &all, &mut restored).await;
     }

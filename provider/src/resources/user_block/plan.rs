@@ -133,7 +133,12 @@ pub(crate) fn check(state: &UserBlockState) -> (Option<Target>, Vec<Error>) {
     let unknown = matches!(state.cognito, Value::Unknown)
         || matches!(state.iam, Value::Unknown)
         || matches!(state.identity_center, Value::Unknown);
-    let target = match (kinds.iter().filter(|k| **k).count(), &state.cognito, &state.iam, &state.identity_center) {
+    let target = match (
+        kinds.iter().filter(|k| **k).count(),
+        &state.cognito,
+        &state.iam,
+        &state.identity_center,
+    ) {
         (2.., _, _, _) => {
             errors.push(Error::invalid(
                 if kinds[1] { iam_path("user_name") } else { identity_center_path("user") },
