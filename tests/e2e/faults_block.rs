@@ -531,7 +531,7 @@ fn interrupted_trial(
         When::every(),
         Fault::Delay(Duration::from_millis(700)),
     );
-    let signalled = if seed % 2 == 0 {
+    let signalled = if seed.is_multiple_of(2) {
         Signalled::Group
     } else {
         Signalled::Terraform
@@ -777,9 +777,7 @@ tftest!(
             p = tf.prefix
         )
         };
-        let blocked = format!(
-        "\nresource \"jit_user_block\" \"b\" {{\n  iam {{\n    user_name = jit_iam_env_user.u.name\n  }}\n  reason     = \"Account compromise\"\n  blocked_by = \"secops@example.com\"\n}}\n"
-    );
+        let blocked = "\nresource \"jit_user_block\" \"b\" {\n  iam {\n    user_name = jit_iam_env_user.u.name\n  }\n  reason     = \"Account compromise\"\n  blocked_by = \"secops@example.com\"\n}\n".to_string();
         let all_groups = groups(&["infra-member", "infra-manager"]);
         let member = format!("{}-dev-infra-member", tf.prefix);
         let manager = format!("{}-dev-infra-manager", tf.prefix);
@@ -797,7 +795,7 @@ tftest!(
         tf.write_main(&[&tf.provider(""), &all_groups, &user("infra-member")]);
         tf.init();
         tf.apply();
-        assert_eq!(memberships(), [member.clone()]);
+        assert_eq!(memberships(), std::slice::from_ref(&member));
 
         // Blocked: the user leaves its group, and the env user neither adds it
         // back nor shows a diff; the plan says why.

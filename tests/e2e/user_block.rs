@@ -199,7 +199,7 @@ tftest!(user_block_cognito_lifecycle, |tf, aws| {
     let (enabled, flag, sub) = cognito_user_state(aws, &pool, "mallory");
     assert_eq!(state["user_id"], sub);
     assert!(!enabled);
-    assert_eq!(markers(flag.as_deref()), [marker.clone()]);
+    assert_eq!(markers(flag.as_deref()), std::slice::from_ref(&marker));
     // The flag carries the record: enabled before, no earlier value.
     let record = Flag::parse(flag.as_deref().unwrap()).unwrap();
     assert_eq!((record.was_enabled, record.previous), (Some(true), None));
@@ -237,7 +237,7 @@ tftest!(user_block_cognito_lifecycle, |tf, aws| {
     assert_eq!(state["marker"], marker.as_str());
     assert_eq!(
         markers(cognito_user_state(aws, &pool, "mallory").1.as_deref()),
-        [marker.clone()]
+        std::slice::from_ref(&marker)
     );
     assert!(!cognito_user_state(aws, &pool, "mallory").0);
     assert!(events(tf, "user_block.restore").is_empty());

@@ -226,7 +226,7 @@ tftest!(user_block_identity_center, |tf, aws| {
     let eve = fx.users["eve"].clone();
     let before_assignments = assignments(aws, &fx, "mallory");
     assert_eq!(before_assignments.len(), 1);
-    assert_eq!(groups(aws, &fx, "mallory"), [fx.group.clone()]);
+    assert_eq!(groups(aws, &fx, "mallory"), std::slice::from_ref(&fx.group));
 
     // 1. Block mallory (named by email): the deny statement in every
     //    permission set, the third party's statement kept, assignment and
@@ -341,7 +341,7 @@ tftest!(user_block_identity_center, |tf, aws| {
     tf.write_main(&[&provider, &ic_block("e", &eve)]);
     tf.apply();
     assert_eq!(assignments(aws, &fx, "mallory"), before_assignments);
-    assert_eq!(groups(aws, &fx, "mallory"), [fx.group.clone()]);
+    assert_eq!(groups(aws, &fx, "mallory"), std::slice::from_ref(&fx.group));
     for set in ["IC-Admin", "IC-ReadOnly"] {
         let values = denied_values(aws, &fx, set).unwrap();
         assert!(
