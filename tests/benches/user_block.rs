@@ -1,6 +1,7 @@
 //! Benchmark (not a test): wall time of `terraform apply` of one
 //! `jit_user_block` (and of the `terraform destroy` that restores it), for a
-//! Cognito and an IAM user, with every AWS call delayed by 0, 50 and 200 ms
+//! Cognito, an IAM and an IAM Identity Center user (three permission sets,
+//! one group membership and one account assignment), with every AWS call delayed by 0, 50 and 200 ms
 //! by the harness's proxy ([`tests::proxy`]) between the provider and moto.
 //!
 //! Columns:
@@ -56,11 +57,12 @@ fn main() -> Result<(), String> {
     let started = Instant::now();
 
     let mut rows = Vec::new();
-    for kind in [Kind::Cognito, Kind::Iam] {
+    for kind in [Kind::Cognito, Kind::Iam, Kind::IdentityCenter] {
         let mut tf = working_dir(version, &moto, &mirror, kind);
         let pool = match kind {
             Kind::Cognito => Some(cognito_pool(&aws, &tf.prefix)?),
             Kind::Iam => None,
+            Kind::IdentityCenter => Some(ic_instance(&aws, &tf.prefix)?),
         };
         tf.write_main(&[
             &tf.provider(""),
@@ -83,6 +85,7 @@ fn main() -> Result<(), String> {
                 let user = format!("{}-u{delay}-{run}", tf.prefix);
                 match (kind, &pool) {
                     (Kind::Cognito, Some(pool)) => cognito_user(&aws, pool, &user)?,
+                    (Kind::IdentityCenter, Some(setup)) => ic_user(&aws, setup, &user)?,
                     _ => iam_user(&aws, &user)?,
                 }
                 tf.write_main(&[&tf.provider(""), &config(kind, &user, pool.as_deref())]);
@@ -116,6 +119,7 @@ fn fail(what: &str) -> impl Fn(String) -> String + '_ {
 enum Kind {
     Cognito,
     Iam,
+    IdentityCenter,
 }
 
 impl Kind {
@@ -123,6 +127,7 @@ impl Kind {
         match self {
             Self::Cognito => "cognito",
             Self::Iam => "iam",
+            Self::IdentityCenter => "identity_center",
         }
     }
 }
@@ -134,6 +139,7 @@ fn config(kind: Kind, user: &str, pool: Option<&str>) -> String {
             pool.unwrap_or_default()
         ),
         Kind::Iam => format!("  iam {{\n    user_name = \"{user}\"\n  }}"),
+        Kind::IdentityCenter => format!("  identity_center {{\n    user = \"{user}\"\n  }}"),
     };
     format!(
         "\nresource \"jit_user_block\" \"b\" {{\n{target}\n  reason     = \"Benchmark\"\n  blocked_by = \"bench@example.com\"\n}}\n"
@@ -435,6 +441,128 @@ fn iam_user(aws: &Aws, user: &str) -> Result<(), String> {
                 .user_name(user)
                 .access_key_id(inactive)
                 .status(StatusType::Inactive)
+                .send(),
+        ),
+    )
+    .map(|_| ())
+}
+
+const IC_ACCOUNT: &str = "123456789012";
+
+/// Three permission sets (the first provisioned) and a group; returns
+/// `<instance ARN> <identity store id> <group id> <permission set ARN>`.
+fn ic_instance(aws: &Aws, prefix: &str) -> Result<String, String> {
+    let sso = &aws.clients.sso_admin;
+    let store = &aws.clients.identity_store;
+    let instances = sdk("ListInstances", aws.run(sso.list_instances().send()))?;
+    let instance = instances
+        .instances()
+        .first()
+        .ok_or("no Identity Center instance")?;
+    let instance_arn = instance.instance_arn().unwrap_or_default().to_string();
+    let store_id = instance.identity_store_id().unwrap_or_default().to_string();
+    let mut sets = Vec::new();
+    for n in 0..3 {
+        let created = sdk(
+            "CreatePermissionSet",
+            aws.run(
+                sso.create_permission_set()
+                    .instance_arn(&instance_arn)
+                    .name(format!("{prefix}-ps{n}"))
+                    .session_duration("PT1H")
+                    .send(),
+            ),
+        )?;
+        sets.push(
+            created
+                .permission_set()
+                .and_then(|p| p.permission_set_arn())
+                .unwrap_or_default()
+                .to_string(),
+        );
+    }
+    sdk(
+        "ProvisionPermissionSet",
+        aws.run(
+            sso.provision_permission_set()
+                .instance_arn(&instance_arn)
+                .permission_set_arn(&sets[0])
+                .target_type(aws_sdk_ssoadmin::types::ProvisionTargetType::AwsAccount)
+                .target_id(IC_ACCOUNT)
+                .send(),
+        ),
+    )?;
+    let group = sdk(
+        "CreateGroup",
+        aws.run(
+            store
+                .create_group()
+                .identity_store_id(&store_id)
+                .display_name(format!("{prefix}-oncall"))
+                .send(),
+        ),
+    )?
+    .group_id;
+    Ok(format!("{instance_arn} {store_id} {group} {}", sets[0]))
+}
+
+/// An Identity Center user in the group, assigned the first permission set.
+fn ic_user(aws: &Aws, setup: &str, user: &str) -> Result<(), String> {
+    let parts: Vec<&str> = setup.split(' ').collect();
+    let [instance, store_id, group, set] = parts[..] else {
+        return Err(format!("bad Identity Center setup `{setup}`"));
+    };
+    let store = &aws.clients.identity_store;
+    let email = format!("{user}@example.com");
+    let user_id = sdk(
+        "CreateUser",
+        aws.run(
+            store
+                .create_user()
+                .identity_store_id(store_id)
+                .user_name(user)
+                .display_name(user)
+                .name(
+                    aws_sdk_identitystore::types::Name::builder()
+                        .given_name(user)
+                        .family_name("Bench")
+                        .build(),
+                )
+                .emails(
+                    aws_sdk_identitystore::types::Email::builder()
+                        .value(&email)
+                        .primary(true)
+                        .build(),
+                )
+                .send(),
+        ),
+    )?
+    .user_id;
+    sdk(
+        "CreateGroupMembership",
+        aws.run(
+            store
+                .create_group_membership()
+                .identity_store_id(store_id)
+                .group_id(group)
+                .member_id(aws_sdk_identitystore::types::MemberId::UserId(
+                    user_id.clone(),
+                ))
+                .send(),
+        ),
+    )?;
+    sdk(
+        "CreateAccountAssignment",
+        aws.run(
+            aws.clients
+                .sso_admin
+                .create_account_assignment()
+                .instance_arn(instance)
+                .target_id(IC_ACCOUNT)
+                .target_type(aws_sdk_ssoadmin::types::TargetType::AwsAccount)
+                .permission_set_arn(set)
+                .principal_type(aws_sdk_ssoadmin::types::PrincipalType::User)
+                .principal_id(&user_id)
                 .send(),
         ),
     )

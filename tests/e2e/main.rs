@@ -19,4 +19,5 @@ mod plugin;
 mod release;
 mod summary;
 mod user_block;
+mod user_block_identity_center;
 mod workflows;

@@ -824,7 +824,9 @@ tftest!(user_block_bad_input, |tf, aws| {
     );
     tf.write_main(&[&tf.provider(""), &block(&both, "")]);
     tf.init();
-    let diag = tf.plan_fails().error("Choose one of `cognito` and `iam`");
+    let diag = tf
+        .plan_fails()
+        .error("Choose one of `cognito`, `iam` and `identity_center`");
     assert!(diag.code.contains("user_name"), "{diag:?}");
 
     tf.write_main(&[&tf.provider(""), &block("", "")]);

@@ -24,3 +24,19 @@ resource "jit_user_block" "mallory_iam" {
   blocked_by = "secops@example.com"
   ticket     = "SEC-7"
 }
+
+# Block an IAM Identity Center user (user name, email or id): the user's id
+# goes into the provider's deny statement (Sid `JitBlockedUsers`) of every
+# permission set's inline policy and the permission sets are provisioned
+# again, so live role sessions stop after AWS's propagation; the user's
+# account assignments and group memberships are removed. Destroy restores
+# exactly those and takes the user out of the statement.
+resource "jit_user_block" "mallory_sso" {
+  identity_center {
+    user = "mallory@example.com"
+  }
+
+  reason     = "Account compromise"
+  blocked_by = "secops@example.com"
+  ticket     = "SEC-7"
+}

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_ssoadmin::types::{
-    AccountAssignmentOperationStatus, PrincipalType, StatusValues, TargetType,
+    AccountAssignmentOperationStatus, PrincipalType, ProvisionTargetType, StatusValues, TargetType,
 };
 
 use super::cache::KeyedCache;
@@ -15,6 +15,7 @@ use super::wait::{poll_until, Poll};
 use super::{aws_error, AwsClients};
 use crate::error::{attr, Error};
 use crate::policy::lease::AssignmentKey;
+use crate::policy::session_deny::InlinePolicy;
 
 const SERVICE: &str = "sso-admin";
 
@@ -305,6 +306,170 @@ impl SsoAdmin<'_> {
             .map_err(|error| AssignmentFailure::of_wait(error, "DeleteAccountAssignment"))
     }
 
+    /// `(account id, permission set ARN)` of every account assignment of
+    /// one principal (`USER` or `GROUP`).
+    pub async fn list_account_assignments_for_principal(
+        &self,
+        instance_arn: &str,
+        principal_type: &str,
+        principal_id: &str,
+    ) -> Result<Vec<(String, String)>, Error> {
+        let mut found = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_account_assignments_for_principal()
+                .instance_arn(instance_arn)
+                .principal_type(PrincipalType::from(principal_type))
+                .principal_id(principal_id)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| aws_error(SERVICE, "ListAccountAssignmentsForPrincipal", e))?;
+            found.extend(page.account_assignments().iter().map(|assignment| {
+                (
+                    assignment.account_id().unwrap_or_default().to_string(),
+                    assignment
+                        .permission_set_arn()
+                        .unwrap_or_default()
+                        .to_string(),
+                )
+            }));
+            match page.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                _ => return Ok(found),
+            }
+        }
+    }
+
+    /// The accounts a permission set is provisioned to.
+    pub async fn list_accounts_for_provisioned_permission_set(
+        &self,
+        instance_arn: &str,
+        permission_set_arn: &str,
+    ) -> Result<Vec<String>, Error> {
+        let mut accounts = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_accounts_for_provisioned_permission_set()
+                .instance_arn(instance_arn)
+                .permission_set_arn(permission_set_arn)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| aws_error(SERVICE, "ListAccountsForProvisionedPermissionSet", e))?;
+            accounts.extend(page.account_ids().iter().cloned());
+            match page.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                _ => return Ok(accounts),
+            }
+        }
+    }
+
+    /// The inline policy of a permission set; `None` when it has none.
+    pub async fn find_inline_policy(
+        &self,
+        instance_arn: &str,
+        permission_set_arn: &str,
+    ) -> Result<Option<String>, Error> {
+        let output = self
+            .client
+            .get_inline_policy_for_permission_set()
+            .instance_arn(instance_arn)
+            .permission_set_arn(permission_set_arn)
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "GetInlinePolicyForPermissionSet", e))?;
+        Ok(output
+            .inline_policy()
+            .map(str::trim)
+            .filter(|policy| !policy.is_empty())
+            .map(str::to_string))
+    }
+
+    /// Writes the inline policy of a permission set (the whole document).
+    pub async fn put_inline_policy(
+        &self,
+        instance_arn: &str,
+        permission_set_arn: &str,
+        document: &str,
+    ) -> Result<(), Error> {
+        self.client
+            .put_inline_policy_to_permission_set()
+            .instance_arn(instance_arn)
+            .permission_set_arn(permission_set_arn)
+            .inline_policy(document)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_error(SERVICE, "PutInlinePolicyToPermissionSet", e))
+    }
+
+    /// Removes the inline policy of a permission set; already gone is done.
+    pub async fn delete_inline_policy(
+        &self,
+        instance_arn: &str,
+        permission_set_arn: &str,
+    ) -> Result<(), Error> {
+        let result = self
+            .client
+            .delete_inline_policy_from_permission_set()
+            .instance_arn(instance_arn)
+            .permission_set_arn(permission_set_arn)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_error(SERVICE, "DeleteInlinePolicyFromPermissionSet", e));
+        match result {
+            Err(error) if error.is_not_found() => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Starts provisioning a permission set to one account (pushes its
+    /// policies to the account's role) and returns the first status
+    /// Identity Center reports (`IN_PROGRESS` or `SUCCEEDED`). It does not
+    /// wait: the change reaches the role within AWS's propagation time.
+    pub async fn provision_permission_set(
+        &self,
+        instance_arn: &str,
+        permission_set_arn: &str,
+        account_id: &str,
+    ) -> Result<String, Error> {
+        let output = self
+            .client
+            .provision_permission_set()
+            .instance_arn(instance_arn)
+            .permission_set_arn(permission_set_arn)
+            .target_type(ProvisionTargetType::AwsAccount)
+            .target_id(account_id)
+            .send()
+            .await
+            .map_err(|e| aws_error(SERVICE, "ProvisionPermissionSet", e))?;
+        let status = output.permission_set_provisioning_status();
+        if let Some(StatusValues::Failed) = status.and_then(|s| s.status()) {
+            return Err(Error::Aws {
+                service: SERVICE,
+                operation: "ProvisionPermissionSet",
+                code: None,
+                message: format!(
+                    "Identity Center reported `FAILED`: {}",
+                    status
+                        .and_then(|s| s.failure_reason())
+                        .unwrap_or("no reason given")
+                ),
+                request_id: status.and_then(|s| s.request_id()).map(str::to_string),
+            });
+        }
+        Ok(status
+            .and_then(|s| s.status())
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(|| "UNKNOWN".to_string()))
+    }
+
     /// Whether the key's principal holds the key's assignment now (one
     /// listing of the account and permission set).
     pub async fn is_assigned(&self, key: &AssignmentKey) -> Result<bool, Error> {
@@ -369,6 +534,40 @@ impl SsoAdmin<'_> {
             },
         )
         .await
+    }
+}
+
+impl SsoAdmin<'_> {
+    /// The markers of the `jit_user_block`s of an Identity Center user, as
+    /// the provider's deny statement in the permission sets' inline
+    /// policies lists them (`policy::session_deny`); the user's bare id
+    /// alone counts as a block with an unknown marker (`?`). Empty when the
+    /// user is blocked nowhere. Unreadable documents are skipped.
+    pub async fn find_user_blocks(
+        &self,
+        instance_arn: &str,
+        user_id: &str,
+    ) -> Result<Vec<String>, Error> {
+        let mut markers = std::collections::BTreeSet::new();
+        for arn in self.list_permission_sets(instance_arn).await? {
+            let document = match self.find_inline_policy(instance_arn, &arn).await {
+                Ok(document) => document,
+                Err(error) if error.is_not_found() => continue,
+                Err(error) => return Err(error),
+            };
+            let Ok(policy) = InlinePolicy::parse(document.as_deref()) else {
+                continue;
+            };
+            let entries = policy.user(user_id);
+            if entries.denied && entries.markers.is_empty() {
+                markers.insert("?".to_string());
+            }
+            markers.extend(entries.markers);
+        }
+        if markers.len() > 1 {
+            markers.remove("?");
+        }
+        Ok(markers.into_iter().collect())
     }
 }
 

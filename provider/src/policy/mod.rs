@@ -35,6 +35,7 @@ pub mod lease;
 mod naming;
 mod normalize;
 mod role;
+pub mod session_deny;
 
 #[cfg(test)]
 mod tests;

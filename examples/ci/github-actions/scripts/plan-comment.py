@@ -104,10 +104,13 @@ def user_block_target(before):
         return block[0] if isinstance(block, list) and block and isinstance(block[0], dict) else None
 
     iam, cognito = first(before.get("iam")), first(before.get("cognito"))
+    center = first(before.get("identity_center"))
     if iam:
         return f"IAM user {text_of(iam.get('user_name'))}"
     if cognito:
         return f"Cognito user {text_of(cognito.get('username'))} of pool {text_of(cognito.get('user_pool_id'))}"
+    if center:
+        return f"Identity Center user {text_of(center.get('user'))}"
     return text_of(before.get("id"))
 
 

@@ -198,6 +198,39 @@ impl IdentityStore<'_> {
         }
     }
 
+    /// Every group membership of a user.
+    pub async fn list_memberships_of_user(
+        &self,
+        store: &str,
+        user_id: &str,
+    ) -> Result<Vec<Membership>, Error> {
+        let mut memberships = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_group_memberships_for_member()
+                .identity_store_id(store)
+                .member_id(MemberId::UserId(user_id.to_string()))
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| store_error("ListGroupMembershipsForMember", e))?;
+            memberships.extend(page.group_memberships().iter().filter_map(|membership| {
+                let member = membership.member_id()?.as_user_id().ok()?;
+                (member == user_id).then(|| Membership {
+                    membership_id: membership.membership_id().to_string(),
+                    group_id: membership.group_id().unwrap_or_default().to_string(),
+                    user_id: member.clone(),
+                })
+            }));
+            match page.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_string()),
+                _ => return Ok(memberships),
+            }
+        }
+    }
+
     /// The id of `user_id`'s membership in `group_id`, if any.
     pub async fn find_membership_id(
         &self,

@@ -80,6 +80,51 @@ pub const ACTIONS: &[Action] = &[
             "DescribeAccountAssignmentDeletionStatus",
         )])],
     ),
+    act(
+        "sso:ListAccountAssignmentsForPrincipal",
+        Read,
+        IdentityCenter,
+        &[Calls(&[(
+            "sso-admin",
+            "ListAccountAssignmentsForPrincipal",
+        )])],
+    ),
+    act(
+        "sso:ListAccountsForProvisionedPermissionSet",
+        Read,
+        IdentityCenter,
+        &[Calls(&[(
+            "sso-admin",
+            "ListAccountsForProvisionedPermissionSet",
+        )])],
+    ),
+    act(
+        "sso:GetInlinePolicyForPermissionSet",
+        Read,
+        IdentityCenter,
+        &[Calls(&[("sso-admin", "GetInlinePolicyForPermissionSet")])],
+    ),
+    act(
+        "sso:PutInlinePolicyToPermissionSet",
+        Write,
+        IdentityCenter,
+        &[Calls(&[("sso-admin", "PutInlinePolicyToPermissionSet")])],
+    ),
+    act(
+        "sso:DeleteInlinePolicyFromPermissionSet",
+        Write,
+        IdentityCenter,
+        &[Calls(&[(
+            "sso-admin",
+            "DeleteInlinePolicyFromPermissionSet",
+        )])],
+    ),
+    act(
+        "sso:ProvisionPermissionSet",
+        Write,
+        IdentityCenter,
+        &[Calls(&[("sso-admin", "ProvisionPermissionSet")])],
+    ),
     // -------------------------------------------------------- identitystore
     act(
         "identitystore:GetUserId",
@@ -116,6 +161,12 @@ pub const ACTIONS: &[Action] = &[
         Read,
         IdentityStore,
         &[Calls(&[("identitystore", "ListGroupMemberships")])],
+    ),
+    act(
+        "identitystore:ListGroupMembershipsForMember",
+        Read,
+        IdentityStore,
+        &[Calls(&[("identitystore", "ListGroupMembershipsForMember")])],
     ),
     act(
         "identitystore:GetGroupMembershipId",
@@ -822,6 +873,109 @@ const BLOCK_IAM_READ: &[Need] = &[
     ),
 ];
 
+const BLOCK_IC_READ: &[Need] = &[
+    Need::when(
+        "sso:ListInstances",
+        "`identity_center` block, and `identity_center_instance_arn` and `identity_store_id` are not both set",
+    ),
+    Need::when(
+        "identitystore:GetUserId",
+        "`identity_center` block: `user` by user name",
+    ),
+    Need::when(
+        "identitystore:DescribeUser",
+        "`identity_center` block: `user` by id",
+    ),
+    Need::when(
+        "identitystore:ListUsers",
+        "`identity_center` block: `user` by email",
+    ),
+    Need::when(
+        "sso:ListPermissionSets",
+        "`identity_center` block: every permission set carries the deny statement",
+    ),
+    Need::when(
+        "sso:GetInlinePolicyForPermissionSet",
+        "`identity_center` block: the deny statement with the block's marker",
+    ),
+    Need::when(
+        "sso:ListAccountsForProvisionedPermissionSet",
+        "`identity_center` block: where the permission sets are provisioned",
+    ),
+    Need::when(
+        "sso:ListAccountAssignmentsForPrincipal",
+        "`identity_center` block: the user's assignments",
+    ),
+    Need::when(
+        "identitystore:ListGroupMembershipsForMember",
+        "`identity_center` block: the user's group memberships",
+    ),
+];
+
+/// Writes of an Identity Center block and of its restore.
+const BLOCK_IC_WRITE: &[Need] = &[
+    Need::when(
+        "sso:PutInlinePolicyToPermissionSet",
+        "`identity_center` block: the deny statement",
+    ),
+    Need::when(
+        "sso:DeleteInlinePolicyFromPermissionSet",
+        "`identity_center` block: restore leaves no statement in the inline policy",
+    ),
+    Need::when(
+        "sso:ProvisionPermissionSet",
+        "`identity_center` block: push the changed policy to the accounts",
+    ),
+    Need::when(
+        "scheduler:ListSchedules",
+        "`identity_center` block of a user with assignments: which are JIT grants'",
+    ),
+    Need::when(
+        "scheduler:GetSchedule",
+        "`identity_center` block of a user with JIT grants' assignments",
+    ),
+];
+
+const BLOCK_IC_BLOCK: &[Need] = &[
+    Need::when(
+        "identitystore:DeleteGroupMembership",
+        "`identity_center` block of a user in groups",
+    ),
+    Need::when(
+        "sso:DeleteAccountAssignment",
+        "`identity_center` block of a user with assignments",
+    ),
+    Need::when(
+        "sso:DescribeAccountAssignmentDeletionStatus",
+        "Identity Center answers `IN_PROGRESS`",
+    ),
+];
+
+const BLOCK_IC_RESTORE: &[Need] = &[
+    Need::when(
+        "identitystore:DescribeGroup",
+        "`identity_center` block that removed group memberships",
+    ),
+    Need::when(
+        "identitystore:CreateGroupMembership",
+        "`identity_center` block that removed group memberships",
+    ),
+    Need::when(
+        "sso:CreateAccountAssignment",
+        "`identity_center` block that removed assignments",
+    ),
+    Need::when(
+        "sso:DescribeAccountAssignmentCreationStatus",
+        "Identity Center answers `IN_PROGRESS`",
+    ),
+];
+
+/// The `jit_user_block`s of a user, read from the deny statement.
+const USER_BLOCKS: &[Need] = &[
+    Need::always("sso:ListPermissionSets"),
+    Need::always("sso:GetInlinePolicyForPermissionSet"),
+];
+
 const BLOCK_COGNITO_READ: &[Need] = &[Need::when("cognito-idp:AdminGetUser", "`cognito` block")];
 
 const BLOCK_COGNITO_POOL: &[Need] = &[
@@ -948,6 +1102,7 @@ pub const COMPONENTS: &[Component] = &[
                     GRANT_LOOKUPS,
                     LEASES,
                     GRANT_CREATE,
+                    USER_BLOCKS,
                     MANAGEMENT_ACCOUNT,
                     AUDIT,
                 ],
@@ -968,7 +1123,12 @@ pub const COMPONENTS: &[Component] = &[
         steps: &[
             (
                 Step::Plan,
-                &[BLOCK_IAM_READ, BLOCK_COGNITO_READ, BLOCK_COGNITO_POOL],
+                &[
+                    BLOCK_IAM_READ,
+                    BLOCK_COGNITO_READ,
+                    BLOCK_COGNITO_POOL,
+                    BLOCK_IC_READ,
+                ],
             ),
             (
                 Step::Create,
@@ -976,7 +1136,10 @@ pub const COMPONENTS: &[Component] = &[
                     BLOCK_IAM_READ,
                     BLOCK_COGNITO_READ,
                     BLOCK_COGNITO_POOL,
+                    BLOCK_IC_READ,
                     BLOCK_WRITE,
+                    BLOCK_IC_WRITE,
+                    BLOCK_IC_BLOCK,
                     AUDIT,
                 ],
             ),
@@ -986,18 +1149,34 @@ pub const COMPONENTS: &[Component] = &[
                     BLOCK_IAM_READ,
                     BLOCK_COGNITO_READ,
                     BLOCK_COGNITO_POOL,
+                    BLOCK_IC_READ,
                     BLOCK_WRITE,
                     BLOCK_UPDATE,
+                    BLOCK_IC_WRITE,
+                    BLOCK_IC_BLOCK,
                     AUDIT,
                 ],
             ),
             (
                 Step::Delete,
-                &[BLOCK_IAM_READ, BLOCK_COGNITO_READ, BLOCK_RESTORE, AUDIT],
+                &[
+                    BLOCK_IAM_READ,
+                    BLOCK_COGNITO_READ,
+                    BLOCK_RESTORE,
+                    BLOCK_IC_READ,
+                    BLOCK_IC_WRITE,
+                    BLOCK_IC_RESTORE,
+                    AUDIT,
+                ],
             ),
             (
                 Step::Import,
-                &[BLOCK_IAM_READ, BLOCK_COGNITO_READ, BLOCK_COGNITO_POOL],
+                &[
+                    BLOCK_IAM_READ,
+                    BLOCK_COGNITO_READ,
+                    BLOCK_COGNITO_POOL,
+                    BLOCK_IC_READ,
+                ],
             ),
         ],
     },
@@ -1169,13 +1348,28 @@ pub const COMPONENTS: &[Component] = &[
         steps: &[
             (
                 Step::Plan,
-                &[INSTANCE, IC_MEMBERSHIP_READ, IC_MEMBERSHIP_LOOKUP],
+                &[
+                    INSTANCE,
+                    IC_MEMBERSHIP_READ,
+                    IC_MEMBERSHIP_LOOKUP,
+                    &[
+                        Need::when(
+                            "sso:ListPermissionSets",
+                            "the membership is gone: a `jit_user_block` of the user may hold it",
+                        ),
+                        Need::when(
+                            "sso:GetInlinePolicyForPermissionSet",
+                            "the membership is gone: a `jit_user_block` of the user may hold it",
+                        ),
+                    ],
+                ],
             ),
             (
                 Step::Create,
                 &[
                     INSTANCE,
                     IC_MEMBERSHIP_LOOKUP,
+                    USER_BLOCKS,
                     &[
                         Need::always("identitystore:GetGroupMembershipId"),
                         Need::always("identitystore:CreateGroupMembership"),

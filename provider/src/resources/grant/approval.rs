@@ -221,6 +221,25 @@ pub async fn check_at_apply(
     request: &Request,
 ) -> Result<Approved, Refusal> {
     let resolved = resolve(ctx, request).await?;
+    if request.principal_type == PrincipalKind::User {
+        let blocks = ctx
+            .aws
+            .sso_admin()
+            .find_user_blocks(&resolved.key.instance_arn, &resolved.principal.id)
+            .await?;
+        if !blocks.is_empty() {
+            return Err(Error::invalid(
+                attr("principal"),
+                "Principal is blocked",
+                format!(
+                    "`{}` is blocked by `jit_user_block` (marker {}): the user's id is in the `JitBlockedUsers` deny statement of the permission sets. Restore the block (destroy the `jit_user_block`) before granting access again.",
+                    request.principal,
+                    blocks.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+                ),
+            )
+            .into());
+        }
+    }
     for (name, planned_value, actual) in [
         ("principal", &planned.principal_id, &resolved.principal.id),
         (

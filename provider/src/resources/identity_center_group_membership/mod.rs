@@ -95,7 +95,21 @@ impl ResourceType for IdentityCenterGroupMembership {
         };
         match find_live_membership(ctx, &store, text(&state.membership_id)).await {
             Ok(found) => Ok(Some(flatten(state, &store, found))),
-            Err(error) if error.is_not_found() => Ok(None),
+            Err(error) if error.is_not_found() => {
+                // A `jit_user_block` of the user removed it and puts it back
+                // on restore: leave it alone meanwhile.
+                let user_id = text(&state.user_id).to_string();
+                let blocks = user_blocks(ctx, &user_id).await?;
+                if blocks.is_empty() {
+                    return Ok(None);
+                }
+                op.warn(
+                    format!("Membership held by a user block: `{}`", text(&state.user)),
+                    format!("The user is blocked by `jit_user_block` (marker {}), which removed this membership and re-adds it on restore; it is left alone until then.", quoted_list(&blocks)),
+                    AttributePath::default(),
+                );
+                Ok(Some(state))
+            }
             Err(error) => Err(error),
         }
     }
@@ -176,6 +190,15 @@ impl ResourceType for IdentityCenterGroupMembership {
                 return Err(errors.into());
             }
         };
+        let blocks = user_blocks(ctx, &user_id).await?;
+        if !blocks.is_empty() {
+            return Err(Error::invalid(
+                attr("user"),
+                "User is blocked",
+                format!("`{user}` is blocked by `jit_user_block` (marker {}): its group memberships are held by the block and come back on restore. Restore the block before adding the user to a group.", quoted_list(&blocks)),
+            )
+            .into());
+        }
         // AWS refuses a second membership with a conflict, moto stores it:
         // look first, and name the existing one.
         if let Some(membership_id) = identity_store
@@ -304,6 +327,26 @@ impl ResourceType for IdentityCenterGroupMembership {
             Err(error) => Err(error),
         }
     }
+}
+
+/// The markers of the `jit_user_block`s of a user (none for an unknown id).
+async fn user_blocks(ctx: &Ctx, user_id: &str) -> Result<Vec<String>, Error> {
+    if user_id.is_empty() {
+        return Ok(Vec::new());
+    }
+    let instance = ctx.identity_center().await?.instance_arn.clone();
+    ctx.aws
+        .sso_admin()
+        .find_user_blocks(&instance, user_id)
+        .await
+}
+
+fn quoted_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The provider's identity store.

@@ -1,5 +1,5 @@
-//! `jit_user_block`: immediate revocation of a Cognito or IAM user, with an
-//! exact restore on destroy.
+//! `jit_user_block`: immediate revocation of a Cognito, IAM or IAM Identity
+//! Center user, with an exact restore on destroy.
 //!
 //! - Each block has a **marker** `jit-user-block-<16 hex>`: the name of the
 //!   IAM user's inline deny-all policy, or an entry in the Cognito user's
@@ -30,10 +30,16 @@
 //!   and the next plan re-blocks in place, keeping the record.
 //! - **Replacement** of a block of the same user never restores first: see
 //!   `handoff.rs`.
+//! - **Identity Center** (`identity_center.rs`): the marker and the record
+//!   live in the provider's deny statement of the permission sets' inline
+//!   policies (`policy::session_deny`). Blocks being placed are not marked
+//!   pending there: a killed apply leaves its marker, which the next apply
+//!   of the same block does not take over (restore it by importing it).
 
 mod cognito;
 mod handoff;
 mod iam;
+mod identity_center;
 mod meter;
 mod plan;
 mod record;
@@ -49,8 +55,8 @@ use tf_provider::value::Value;
 use tf_provider::AttributePath;
 
 use crate::audit;
-use crate::aws::AwsClients;
 use crate::config::ProviderConfig;
+use crate::context::Ctx;
 use crate::error::Error;
 use crate::framework::{Change, Errors, Failure, Op, Planned, ResourceType};
 use crate::schema::*;
@@ -102,12 +108,22 @@ pub(crate) struct IamBlock {
     pub user_name: Value<String>,
 }
 
+/// The `identity_center` block.
+#[derive(Serialize, Deserialize, Default, Debug, Clone, PartialEq)]
+#[serde(default)]
+pub(crate) struct IdentityCenterBlock {
+    /// User name, email or id.
+    pub user: Value<String>,
+}
+
 /// Resource state.
 #[derive(Serialize, Deserialize, Default, Debug, Clone, PartialEq)]
 #[serde(default)]
 pub(crate) struct UserBlockState {
     /// IAM: access keys this block deactivated.
     pub access_keys_deactivated: StrList,
+    /// Identity Center: account assignments this block removed.
+    pub assignments_removed: StrList,
     /// When the block was placed (RFC 3339).
     pub blocked_at: Value<String>,
     /// Who asked for the block.
@@ -115,11 +131,15 @@ pub(crate) struct UserBlockState {
     /// Cognito target.
     #[serde(with = "crate::codec::optional_block")]
     pub cognito: Value<CognitoBlock>,
-    /// IAM: groups this block removed the user from.
+    /// IAM: groups this block removed the user from (Identity Center:
+    /// group ids).
     pub groups_removed: StrList,
     /// IAM target.
     #[serde(with = "crate::codec::optional_block")]
     pub iam: Value<IamBlock>,
+    /// Identity Center target.
+    #[serde(with = "crate::codec::optional_block")]
+    pub identity_center: Value<IdentityCenterBlock>,
     /// `iam:<user_name>` or `cognito:<user_pool_id>:<username>`.
     pub id: Value<String>,
     /// The block's marker.
@@ -132,7 +152,8 @@ pub(crate) struct UserBlockState {
     pub status: Value<String>,
     /// Incident or change ticket.
     pub ticket: Value<String>,
-    /// IAM user id or Cognito `sub` of the blocked user.
+    /// IAM user id, Identity Center user id or Cognito `sub` of the
+    /// blocked user.
     pub user_id: Value<String>,
     /// Cognito: whether the user was enabled before the block.
     pub user_was_enabled: Value<bool>,
@@ -180,25 +201,35 @@ impl ResourceType for UserBlock {
             [("user_name", forces_replacement(required_str("IAM user name.")))],
             [],
         );
+        let identity_center = block(
+            "Block an IAM Identity Center user: deny the user's role sessions in every permission set (statement `JitBlockedUsers` of the inline policy, condition `identitystore:UserId`) and provision the permission sets, so live sessions stop after AWS's propagation; remove the user's account assignments and group memberships. While the block is in place, new `jit_grant`s and `jit_identity_center_group_membership`s of the user are refused.",
+            [("user", forces_replacement(required_str("The user's user name, email or id (resolved as `jit_grant` resolves `principal`).")))],
+            [],
+        );
         schema(
             0,
             block(
-                "Immediately blocks one Cognito or IAM user, records what it changed, and restores exactly that on destroy. Editing `reason`, `ticket` or `blocked_by` never unblocks the user.",
+                "Immediately blocks one Cognito, IAM or IAM Identity Center user, records what it changed, and restores exactly that on destroy. Editing `reason`, `ticket` or `blocked_by` never unblocks the user.",
                 [
                     ("access_keys_deactivated", computed_str_list("IAM: access key ids that were active and that this block deactivated; restore reactivates exactly these.")),
+                    ("assignments_removed", computed_str_list("Identity Center: the user's account assignments this block removed, as `<account id>/<permission set ARN>` (`/jit` appended for a JIT grant's assignment); restore re-creates exactly these, except a JIT grant's whose lease has expired or been disabled meanwhile.")),
                     ("blocked_at", computed_str("When the block was placed (RFC 3339, UTC).")),
                     ("blocked_by", required_str("Who asked for the block, e.g. `secops@example.com`. Recorded in the audit log.")),
-                    ("groups_removed", computed_str_list("IAM: groups this block removed the user from; restore re-adds exactly these.")),
-                    ("id", computed_str("`iam:<user_name>` or `cognito:<user_pool_id>:<username>`.")),
-                    ("marker", computed_str("The block's own marker `jit-user-block-<16 hex>`: the name of the IAM inline policy, or the value written to the Cognito flag attribute. Restore acts only while it is in place.")),
+                    ("groups_removed", computed_str_list("IAM: groups this block removed the user from (Identity Center: group ids); restore re-adds exactly these.")),
+                    ("id", computed_str("`iam:<user_name>`, `identity_center:<user>` or `cognito:<user_pool_id>:<username>`.")),
+                    ("marker", computed_str("The block's own marker `jit-user-block-<16 hex>`: the name of the IAM inline policy, the value written to the Cognito flag attribute, or an entry of the Identity Center deny statement. Restore acts only while it is in place.")),
                     ("previous_flag_value", computed_str("Cognito: the flag attribute's value before the block, put back on restore (null: it was empty and is cleared).")),
                     ("reason", required_str("Why the user is blocked. Recorded in the audit log; must not be blank.")),
                     ("status", computed_str("`BLOCKED`; `INCOMPLETE` after a block that failed part-way; `UNBLOCKED` when the block was partly undone outside Terraform (the next apply blocks again); `USER_DELETED` when the user no longer exists.")),
                     ("ticket", optional_str("Incident or change ticket, e.g. `SEC-7`. Recorded in the audit log.")),
-                    ("user_id", computed_str("Immutable id of the blocked user: the IAM user id, or the Cognito `sub`.")),
+                    ("user_id", computed_str("Immutable id of the blocked user: the IAM user id, the Identity Center user id, or the Cognito `sub`.")),
                     ("user_was_enabled", computed_bool("Cognito: whether the user was enabled before the block; restore enables it only then.")),
                 ],
-                [("cognito", optional_block(cognito)), ("iam", optional_block(iam))],
+                [
+                    ("cognito", optional_block(cognito)),
+                    ("iam", optional_block(iam)),
+                    ("identity_center", optional_block(identity_center)),
+                ],
             ),
         )
     }
@@ -213,7 +244,8 @@ impl ResourceType for UserBlock {
         mut state: UserBlockState,
     ) -> Result<Option<UserBlockState>, Error> {
         let meter = Meter::new();
-        let aws = &op.ctx()?.aws;
+        let ctx = op.ctx()?;
+        let aws = &ctx.aws;
         let (Some(target), marker) = (target_of(&state), text(&state.marker).to_string()) else {
             return Ok(Some(state));
         };
@@ -223,6 +255,9 @@ impl ResourceType for UserBlock {
                 cognito::observe(&aws.cognito(), &meter, c, &marker, &record).await
             }
             Target::Iam(user) => iam::observe(&aws.iam(), &meter, user, &marker, &record).await,
+            Target::IdentityCenter(user) => {
+                identity_center::observe(ctx, &meter, user, &marker, &record).await
+            }
         };
         meter.log("read");
         let id = target.id();
@@ -334,7 +369,7 @@ impl ResourceType for UserBlock {
         _private: Private,
     ) -> Result<Applied, Failure<Applied>> {
         let meter = Meter::new();
-        let aws = &op.ctx()?.aws;
+        let ctx = op.ctx()?;
         let target = known_target(&planned)?;
         let id = target.id();
         let _turn = self.users.lock(&target.user_key()).await;
@@ -348,10 +383,10 @@ impl ResourceType for UserBlock {
         let marker = new_marker();
         let pool_checked = match &target {
             Target::Cognito(c) => self.pool_checks.fresh(&c.pool_id, &c.attribute),
-            Target::Iam(_) => false,
+            Target::Iam(_) | Target::IdentityCenter(_) => false,
         };
         let progress = run_block(
-            aws,
+            ctx,
             &run,
             &target,
             &marker,
@@ -412,7 +447,8 @@ impl ResourceType for UserBlock {
         _private: Private,
     ) -> Result<Applied, Failure<Applied>> {
         let meter = Meter::new();
-        let aws = &op.ctx()?.aws;
+        let ctx = op.ctx()?;
+        let aws = &ctx.aws;
         let target = known_target(&planned)?;
         let id = target.id();
         let _turn = self.users.lock(&target.user_key()).await;
@@ -441,7 +477,7 @@ impl ResourceType for UserBlock {
         let mut failed = None;
         if reblock {
             let progress =
-                run_block(aws, &run, &target, &marker, &record, false, None, false).await;
+                run_block(ctx, &run, &target, &marker, &record, false, None, false).await;
             flatten_record(&mut state, &target, &progress.record);
             let failure = failure_text(&progress.errors);
             if failure.is_some() {
@@ -483,7 +519,8 @@ impl ResourceType for UserBlock {
         private: Private,
     ) -> Result<(), Error> {
         let meter = Meter::new();
-        let aws = &op.ctx()?.aws;
+        let ctx = op.ctx()?;
+        let aws = &ctx.aws;
         let Some(target) = target_of(&prior) else {
             return Ok(());
         };
@@ -514,6 +551,9 @@ impl ResourceType for UserBlock {
             }
             Target::Iam(user) => {
                 iam::restore(&aws.iam(), &run, user, &marker, &record, incomplete).await
+            }
+            Target::IdentityCenter(user) => {
+                identity_center::restore(ctx, &run, user, &marker, &record).await
             }
         };
         let failure = failure_text(&restored.errors);
@@ -549,10 +589,21 @@ impl ResourceType for UserBlock {
 
     async fn import(&self, op: &mut Op<'_>, id: &str) -> Result<UserBlockState, Error> {
         let meter = Meter::new();
-        let aws = &op.ctx()?.aws;
-        let ImportId { user, pool, marker } = parse_id(id)?;
+        let ctx = op.ctx()?;
+        let aws = &ctx.aws;
+        let ImportId {
+            user,
+            pool,
+            identity_center,
+            marker,
+        } = parse_id(id)?;
         let wanted = marker.as_deref();
         let (target, marker, blocked, record, recorded) = match pool {
+            None if identity_center => {
+                let (marker, record, blocked) =
+                    identity_center::discover(ctx, &meter, &user, wanted).await?;
+                (Target::IdentityCenter(user), marker, blocked, record, true)
+            }
             Some(pool) => {
                 let (attribute, marker, found, record) =
                     cognito::discover(&aws.cognito(), &meter, &pool, &user, wanted).await?;
@@ -590,7 +641,7 @@ impl ResourceType for UserBlock {
 /// Runs the block steps of the target's kind.
 #[allow(clippy::too_many_arguments)]
 async fn run_block(
-    aws: &AwsClients,
+    ctx: &Ctx,
     run: &Run,
     target: &Target,
     marker: &str,
@@ -599,6 +650,7 @@ async fn run_block(
     take_over: Option<&str>,
     pool_checked: bool,
 ) -> Progress {
+    let aws = &ctx.aws;
     match target {
         Target::Cognito(c) => {
             let cognito = aws.cognito();
@@ -616,6 +668,9 @@ async fn run_block(
         }
         Target::Iam(user) => {
             iam::block(&aws.iam(), run, user, marker, own, pending, take_over).await
+        }
+        Target::IdentityCenter(user) => {
+            identity_center::block(ctx, run, user, marker, own, take_over).await
         }
     }
 }

@@ -5,7 +5,8 @@ use tf_provider::value::Value;
 use tf_provider::AttributePath;
 
 use super::{
-    status, CognitoBlock, IamBlock, UserBlockState, DEFAULT_BLOCK_ATTRIBUTE, MARKER_PREFIX,
+    status, CognitoBlock, IamBlock, IdentityCenterBlock, UserBlockState, DEFAULT_BLOCK_ATTRIBUTE,
+    MARKER_PREFIX,
 };
 use crate::audit;
 use crate::error::{attr, Error};
@@ -20,21 +21,23 @@ use crate::values::{known_str, text};
 pub(crate) struct ImportId {
     /// IAM user name or Cognito username.
     pub user: String,
-    /// Cognito user pool id (`None`: IAM).
+    /// Cognito user pool id (`None`: IAM or Identity Center).
     pub pool: Option<String>,
+    /// An Identity Center user (user name, email or id).
+    pub identity_center: bool,
     /// The block's marker, when given.
     pub marker: Option<String>,
 }
 
-/// Parses an import id: `iam:<user_name>` or
-/// `cognito:<user_pool_id>:<username>`, each optionally followed by
-/// `/<marker>`.
+/// Parses an import id: `iam:<user_name>`,
+/// `cognito:<user_pool_id>:<username>` or `identity_center:<user>`, each
+/// optionally followed by `/<marker>`.
 pub(crate) fn parse_id(id: &str) -> Result<ImportId, Error> {
     let bad = || {
         Error::invalid(
             AttributePath::default(),
             "Cannot import this block",
-            format!("`{id}` is not a block id: use `iam:<user_name>` or `cognito:<user_pool_id>:<username>`, e.g. `cognito:eu-west-1_AbCdEf123:mallory`, and add `/<marker>` (e.g. `/jit-user-block-0123456789abcdef`) to pick one of several blocks of the user."),
+            format!("`{id}` is not a block id: use `iam:<user_name>`, `identity_center:<user name, email or id>` or `cognito:<user_pool_id>:<username>`, e.g. `cognito:eu-west-1_AbCdEf123:mallory`, and add `/<marker>` (e.g. `/jit-user-block-0123456789abcdef`) to pick one of several blocks of the user."),
         )
     };
     let (id_part, marker) = match id.rsplit_once('/') {
@@ -46,6 +49,19 @@ pub(crate) fn parse_id(id: &str) -> Result<ImportId, Error> {
             Ok(ImportId {
                 user: user.to_string(),
                 pool: None,
+                identity_center: false,
+                marker,
+            })
+        } else {
+            Err(bad())
+        };
+    }
+    if let Some(user) = id_part.strip_prefix("identity_center:") {
+        return if valid_ic_user(user) {
+            Ok(ImportId {
+                user: user.to_string(),
+                pool: None,
+                identity_center: true,
                 marker,
             })
         } else {
@@ -58,6 +74,7 @@ pub(crate) fn parse_id(id: &str) -> Result<ImportId, Error> {
         Ok(ImportId {
             user: username.to_string(),
             pool: Some(pool.to_string()),
+            identity_center: false,
             marker,
         })
     } else {
@@ -68,6 +85,11 @@ pub(crate) fn parse_id(id: &str) -> Result<ImportId, Error> {
 /// Path of an attribute inside the `cognito` block.
 pub(crate) fn cognito_path(name: &'static str) -> AttributePath {
     attr("cognito").index(0).attribute(name)
+}
+
+/// Path of an attribute inside the `identity_center` block.
+pub(crate) fn identity_center_path(name: &'static str) -> AttributePath {
+    attr("identity_center").index(0).attribute(name)
 }
 
 /// Path of an attribute inside the `iam` block.
@@ -103,25 +125,39 @@ pub(crate) fn check(state: &UserBlockState) -> (Option<Target>, Vec<Error>) {
             "Remove `ticket` or set it to the incident or change id, e.g. `SEC-7`.",
         ));
     }
-    let target = match (&state.cognito, &state.iam) {
-        (Value::Value(_), Value::Value(_)) => {
+    let kinds = [
+        matches!(state.cognito, Value::Value(_)),
+        matches!(state.iam, Value::Value(_)),
+        matches!(state.identity_center, Value::Value(_)),
+    ];
+    let unknown = matches!(state.cognito, Value::Unknown)
+        || matches!(state.iam, Value::Unknown)
+        || matches!(state.identity_center, Value::Unknown);
+    let target = match (
+        kinds.iter().filter(|k| **k).count(),
+        &state.cognito,
+        &state.iam,
+        &state.identity_center,
+    ) {
+        (2.., _, _, _) => {
             errors.push(Error::invalid(
-                iam_path("user_name"),
-                "Choose one of `cognito` and `iam`",
-                "A block is about one user: keep either the `cognito` block or the `iam` block, and write a second `jit_user_block` for the other user.",
+                if kinds[1] { iam_path("user_name") } else { identity_center_path("user") },
+                "Choose one of `cognito`, `iam` and `identity_center`",
+                "A block is about one user: keep one of the `cognito`, `iam` and `identity_center` blocks, and write a second `jit_user_block` for the other user.",
             ));
             None
         }
-        (Value::Null, Value::Null) => {
+        (0, _, _, _) if !unknown => {
             errors.push(Error::invalid(
                 AttributePath::default(),
                 "No user to block",
-                "Add a `cognito { user_pool_id = \"…\", username = \"…\" }` block or an `iam { user_name = \"…\" }` block.",
+                "Add a `cognito { user_pool_id = \"…\", username = \"…\" }` block, an `iam { user_name = \"…\" }` block or an `identity_center { user = \"…\" }` block.",
             ));
             None
         }
-        (Value::Value(cognito), _) => check_cognito(cognito, &mut errors),
-        (_, Value::Value(iam)) => check_iam(iam, &mut errors),
+        (_, Value::Value(cognito), _, _) => check_cognito(cognito, &mut errors),
+        (_, _, Value::Value(iam), _) => check_iam(iam, &mut errors),
+        (_, _, _, Value::Value(ic)) => check_identity_center(ic, &mut errors),
         _ => None,
     };
     (target.filter(|_| errors.is_empty()), errors)
@@ -185,6 +221,31 @@ pub(super) fn check_iam(block: &IamBlock, errors: &mut Vec<Error>) -> Option<Tar
     Some(Target::Iam(user?.to_string()))
 }
 
+pub(super) fn check_identity_center(
+    block: &IdentityCenterBlock,
+    errors: &mut Vec<Error>,
+) -> Option<Target> {
+    let user = known_str(&block.user);
+    if user.is_some_and(|u| !valid_ic_user(u)) || blank(&block.user) {
+        errors.push(Error::invalid(
+            identity_center_path("user"),
+            "Invalid Identity Center user",
+            format!(
+                "`{}` is not an Identity Center user name, email or id: 1 to 128 characters without spaces.",
+                text(&block.user)
+            ),
+        ));
+    }
+    Some(Target::IdentityCenter(user?.to_string()))
+}
+
+/// An Identity Center user name, email or id: 1 to 128 characters, no
+/// whitespace, no `/` (it separates a marker in import ids).
+pub(super) fn valid_ic_user(user: &str) -> bool {
+    (1..=128).contains(&user.chars().count())
+        && !user.chars().any(|c| c.is_whitespace() || c == '/')
+}
+
 /// Null or whitespace-only (unknown is not blank).
 pub(super) fn blank(value: &Value<String>) -> bool {
     match value {
@@ -233,7 +294,10 @@ pub(super) fn target_of(state: &UserBlockState) -> Option<Target> {
                     .to_string(),
             })),
             (_, Value::Value(i)) => Some(Target::Iam(known_str(&i.user_name)?.to_string())),
-            _ => None,
+            _ => match &state.identity_center {
+                Value::Value(ic) => Some(Target::IdentityCenter(known_str(&ic.user)?.to_string())),
+                _ => None,
+            },
         })
 }
 
@@ -248,7 +312,7 @@ pub(super) fn known_target(state: &UserBlockState) -> Result<Target, Errors> {
     checked(state)?.ok_or_else(|| {
         Error::incomplete(
             "Block target unknown at apply",
-            "`cognito` or `iam` still has unknown values; apply the resources they depend on first.",
+            "`cognito`, `iam` or `identity_center` still has unknown values; apply the resources they depend on first.",
         )
         .into()
     })
@@ -275,6 +339,17 @@ pub(crate) fn replacement_paths(
     prior: &UserBlockState,
     planned: &UserBlockState,
 ) -> Vec<AttributePath> {
+    match (&prior.identity_center, &planned.identity_center) {
+        (Value::Value(before), Value::Value(after)) => {
+            return if before.user == after.user {
+                Vec::new()
+            } else {
+                vec![identity_center_path("user")]
+            };
+        }
+        (Value::Null, Value::Null) => {}
+        _ => return vec![attr("cognito"), attr("iam"), attr("identity_center")],
+    }
     match (&prior.cognito, &planned.cognito, &prior.iam, &planned.iam) {
         (Value::Value(before), Value::Value(after), _, _) => {
             let mut paths = Vec::new();
@@ -303,13 +378,15 @@ pub(crate) fn plan_new(planned: &mut UserBlockState, target: Option<&Target>) {
     planned.marker = Value::Unknown;
     planned.user_id = Value::Unknown;
     planned.status = Value::Value(status::BLOCKED.into());
-    let (iam, cognito) = match (&planned.cognito, &planned.iam) {
-        (Value::Value(_), _) => (false, true),
-        (_, Value::Value(_)) => (true, false),
-        _ => (true, true),
+    let (iam, cognito, ic) = match (&planned.cognito, &planned.iam, &planned.identity_center) {
+        (Value::Value(_), _, _) => (false, true, false),
+        (_, Value::Value(_), _) => (true, false, false),
+        (_, _, Value::Value(_)) => (false, false, true),
+        _ => (true, true, true),
     };
     planned.access_keys_deactivated = unknown_if(iam);
-    planned.groups_removed = unknown_if(iam);
+    planned.groups_removed = unknown_if(iam || ic);
+    planned.assignments_removed = unknown_if(ic);
     planned.user_was_enabled = unknown_if(cognito);
     planned.previous_flag_value = unknown_if(cognito);
 }
@@ -339,12 +416,17 @@ pub(crate) fn plan_kept(
     planned.status = prior.status.clone();
     planned.access_keys_deactivated = prior.access_keys_deactivated.clone();
     planned.groups_removed = prior.groups_removed.clone();
+    planned.assignments_removed = prior.assignments_removed.clone();
     planned.user_was_enabled = prior.user_was_enabled;
     planned.previous_flag_value = prior.previous_flag_value.clone();
     if matches!(text(&prior.status), status::UNBLOCKED | status::INCOMPLETE) {
         planned.status = Value::Value(status::BLOCKED.into());
         if matches!(target, Some(Target::Iam(_))) {
             planned.access_keys_deactivated = Value::Unknown;
+            planned.groups_removed = Value::Unknown;
+        }
+        if matches!(target, Some(Target::IdentityCenter(_))) {
+            planned.assignments_removed = Value::Unknown;
             planned.groups_removed = Value::Unknown;
         }
     }
@@ -362,6 +444,8 @@ pub(crate) enum Target {
     Cognito(CognitoTarget),
     /// An IAM user name.
     Iam(String),
+    /// An Identity Center user (user name, email or id).
+    IdentityCenter(String),
 }
 
 /// A Cognito user and its flag attribute.
@@ -381,6 +465,7 @@ impl Target {
         match self {
             Self::Cognito(c) => format!("cognito:{}:{}", c.pool_id, c.username),
             Self::Iam(user) => format!("iam:{user}"),
+            Self::IdentityCenter(user) => format!("identity_center:{user}"),
         }
     }
 
@@ -392,6 +477,7 @@ impl Target {
         match self {
             Self::Cognito(c) => format!("cognito:{}:{}", c.pool_id, c.username.to_lowercase()),
             Self::Iam(user) => format!("iam:{}", user.to_lowercase()),
+            Self::IdentityCenter(user) => format!("identity_center:{}", user.to_lowercase()),
         }
     }
 
@@ -400,6 +486,7 @@ impl Target {
         match self {
             Self::Cognito(_) => cognito_path("username"),
             Self::Iam(_) => iam_path("user_name"),
+            Self::IdentityCenter(_) => identity_center_path("user"),
         }
     }
 }

@@ -12,7 +12,7 @@ use tf_provider::value::Value;
 
 use super::meter::Meter;
 use super::plan::Target;
-use super::{status, CognitoBlock, IamBlock, UserBlockState};
+use super::{status, CognitoBlock, IamBlock, IdentityCenterBlock, UserBlockState};
 use crate::audit;
 use crate::error::Error;
 use crate::policy::block::{fingerprint, Pending, PENDING_SECONDS};
@@ -31,6 +31,9 @@ pub(crate) struct Record {
     pub user_was_enabled: Option<bool>,
     /// Cognito: the flag's value before the block.
     pub previous_flag_value: Option<String>,
+    /// Identity Center: assignments removed (`<account>/<permission set
+    /// ARN>`, `/jit` appended for a JIT grant's).
+    pub assignments_removed: Vec<String>,
 }
 
 /// What one block or restore needs besides its inputs: the meter, this
@@ -166,6 +169,7 @@ pub(crate) fn record_of(state: &UserBlockState) -> Record {
         groups_removed: known_str_list(&state.groups_removed).unwrap_or_default(),
         user_was_enabled: state.user_was_enabled.as_ref_option().copied(),
         previous_flag_value: known_str(&state.previous_flag_value).map(str::to_string),
+        assignments_removed: known_str_list(&state.assignments_removed).unwrap_or_default(),
     }
 }
 
@@ -178,8 +182,17 @@ pub(crate) fn flatten_record(state: &mut UserBlockState, target: &Target, record
             state.groups_removed = str_list(record.groups_removed.clone());
             state.user_was_enabled = Value::Null;
             state.previous_flag_value = Value::Null;
+            state.assignments_removed = Value::Null;
+        }
+        Target::IdentityCenter(_) => {
+            state.access_keys_deactivated = Value::Null;
+            state.groups_removed = str_list(record.groups_removed.clone());
+            state.assignments_removed = str_list(record.assignments_removed.clone());
+            state.user_was_enabled = Value::Null;
+            state.previous_flag_value = Value::Null;
         }
         Target::Cognito(_) => {
+            state.assignments_removed = Value::Null;
             state.access_keys_deactivated = Value::Null;
             state.groups_removed = Value::Null;
             state.user_was_enabled = Value::Value(record.user_was_enabled.unwrap_or(false));
@@ -255,6 +268,11 @@ pub(crate) fn imported_state(
         Target::Iam(user) => {
             state.iam = Value::Value(IamBlock {
                 user_name: Value::Value(user.clone()),
+            });
+        }
+        Target::IdentityCenter(user) => {
+            state.identity_center = Value::Value(IdentityCenterBlock {
+                user: Value::Value(user.clone()),
             });
         }
     }

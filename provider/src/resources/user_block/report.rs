@@ -71,6 +71,11 @@ pub(crate) fn block_details(
             details.push(("access_keys_deactivated", record.keys_deactivated.join(",")));
             details.push(("groups_removed", record.groups_removed.join(",")));
         }
+        Target::IdentityCenter(_) => {
+            details.push(("user_id", record.user_id.clone()));
+            details.push(("assignments_removed", record.assignments_removed.join(",")));
+            details.push(("groups_removed", record.groups_removed.join(",")));
+        }
         Target::Cognito(c) => {
             details.push(("block_attribute", c.attribute.clone()));
             details.push((

@@ -31,7 +31,10 @@ pub fn who(state: &UserBlockState) -> String {
             required(&c.user_pool_id)
         ),
         (_, Value::Value(iam)) => format!("IAM user {}", required(&iam.user_name)),
-        _ => format!("user {UNKNOWN}"),
+        _ => match &state.identity_center {
+            Value::Value(center) => format!("Identity Center user {}", required(&center.user)),
+            _ => format!("user {UNKNOWN}"),
+        },
     }
 }
 

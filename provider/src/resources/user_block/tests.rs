@@ -73,10 +73,31 @@ fn exactly_one_target_block_is_required() {
     assert_eq!(
         problems(&both),
         vec![(
-            "Choose one of `cognito` and `iam`".to_string(),
+            "Choose one of `cognito`, `iam` and `identity_center`".to_string(),
             iam_path("user_name")
         )]
     );
+    let mut ic_and_cognito = cognito_state("eu-west-1_AbCdEf123", "mallory");
+    ic_and_cognito.identity_center = Value::Value(IdentityCenterBlock {
+        user: s("mallory@example.com"),
+    });
+    assert_eq!(
+        problems(&ic_and_cognito)[0].1,
+        super::plan::identity_center_path("user")
+    );
+    let mut ic = iam_state("mallory");
+    ic.iam = Value::Null;
+    ic.identity_center = Value::Value(IdentityCenterBlock {
+        user: s("mallory@example.com"),
+    });
+    let (target, errors) = check(&ic);
+    assert!(errors.is_empty());
+    assert_eq!(
+        target.map(|t| t.id()),
+        Some("identity_center:mallory@example.com".to_string())
+    );
+    ic.identity_center = Value::Value(IdentityCenterBlock { user: s("a b") });
+    assert_eq!(problems(&ic)[0].0, "Invalid Identity Center user");
     let mut neither = iam_state("mallory");
     neither.iam = Value::Null;
     assert_eq!(
@@ -171,9 +192,18 @@ fn ids_parse_back_and_bad_ids_say_the_format() {
     let id = |user: &str, pool: Option<&str>, marker: Option<&str>| ImportId {
         user: user.into(),
         pool: pool.map(str::to_string),
+        identity_center: false,
         marker: marker.map(str::to_string),
     };
     const M: &str = "jit-user-block-0123456789abcdef";
+    assert_eq!(
+        parse_id(&format!("identity_center:mallory@example.com/{M}")).unwrap(),
+        ImportId {
+            identity_center: true,
+            ..id("mallory@example.com", None, Some(M))
+        }
+    );
+    assert!(parse_id("identity_center:").is_err());
     assert_eq!(parse_id("iam:mallory").unwrap(), id("mallory", None, None));
     assert_eq!(
         parse_id("cognito:eu-west-1_AbC123:user:with:colons").unwrap(),

@@ -1,0 +1,502 @@
+//! The provider's deny statement in the inline policy of Identity Center
+//! permission sets, and the restore record of Identity Center user blocks
+//! kept in it. Pure: parsing, merging and rendering only.
+//!
+//! A blocked Identity Center user's live role sessions stop only through a
+//! policy of the role they run in: `jit_user_block` adds the user's id to a
+//! statement of its own (Sid [`BLOCKED_USERS_SID`]) in the inline policy of
+//! every provisioned permission set, denying every action when
+//! `identitystore:UserId` is one of the listed values, then re-provisions.
+//!
+//! The statement's value list holds, per blocked user `<uid>`:
+//!
+//! - `<uid>`: the value that matches the user's sessions (the deny itself);
+//! - `<uid>#<marker>`: one per live block of the user (the block's marker,
+//!   `jit-user-block-<16 hex>`); the user's id stays while any is left;
+//! - `<uid>#<marker>#a.<account>.<permission set id>[.j]`: an account
+//!   assignment the block removed (`.j`: a JIT grant's, re-created only
+//!   while its lease still guards it);
+//! - `<uid>#<marker>#g.<group id>`: a group membership the block removed.
+//!
+//! The extra values never equal a real user id (ids have no `#`), so they
+//! match nothing; they make the record of every block findable in AWS, as
+//! the IAM and Cognito kinds keep theirs next to the user (see
+//! `policy::block`). The same entries of a user are written to every
+//! permission set, so any one of them holds the whole record.
+//!
+//! Other statements of the document (a policy managed by another tool) are
+//! kept exactly; only the statement with our Sid is ever rewritten, and the
+//! document is checked against the inline-policy limits before writing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Map, Value};
+
+/// Sid of the provider's statement of blocked users.
+pub const BLOCKED_USERS_SID: &str = "JitBlockedUsers";
+/// The condition key naming the Identity Center user of a role session.
+pub const USER_ID_KEY: &str = "identitystore:UserId";
+/// Characters (whitespace excluded) an inline policy of a permission set
+/// may have.
+pub const INLINE_POLICY_CHAR_LIMIT: usize = 10_240;
+/// Bytes an inline policy of a permission set may have in all.
+pub const INLINE_POLICY_BYTE_LIMIT: usize = 32_768;
+
+const SEPARATOR: char = '#';
+
+/// An account assignment a block removed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AssignmentFact {
+    /// AWS account id.
+    pub account: String,
+    /// The permission set's id (last part of its ARN, `ps-…`).
+    pub permission_set_id: String,
+    /// A JIT grant's assignment (a lease of ours governed it).
+    pub jit: bool,
+}
+
+impl AssignmentFact {
+    fn render(&self) -> String {
+        let jit = if self.jit { ".j" } else { "" };
+        format!("a.{}.{}{jit}", self.account, self.permission_set_id)
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.strip_prefix("a.")?.split('.');
+        let (account, set) = (parts.next()?, parts.next()?);
+        let jit = match parts.next() {
+            None => false,
+            Some("j") => true,
+            Some(_) => return None,
+        };
+        if parts.next().is_some() || account.is_empty() || set.is_empty() {
+            return None;
+        }
+        Some(Self {
+            account: account.to_string(),
+            permission_set_id: set.to_string(),
+            jit,
+        })
+    }
+}
+
+/// What one block of an Identity Center user removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IcRecord {
+    /// Account assignments removed.
+    pub assignments: BTreeSet<AssignmentFact>,
+    /// Group ids the user was removed from.
+    pub groups: BTreeSet<String>,
+}
+
+impl IcRecord {
+    /// Adds everything `other` records.
+    pub fn merge(&mut self, other: &IcRecord) {
+        self.assignments.extend(other.assignments.iter().cloned());
+        self.groups.extend(other.groups.iter().cloned());
+    }
+
+    /// True when nothing is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.assignments.is_empty() && self.groups.is_empty()
+    }
+}
+
+/// The entries of one user in the statement.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserEntries {
+    /// The user's id is listed: its sessions are denied.
+    pub denied: bool,
+    /// Markers of the user's live blocks.
+    pub markers: BTreeSet<String>,
+    /// Records by marker (they may outlive their marker until the last
+    /// block of the user is restored).
+    pub records: BTreeMap<String, IcRecord>,
+}
+
+impl UserEntries {
+    /// Adds everything `other` holds.
+    pub fn merge(&mut self, other: &UserEntries) {
+        self.denied |= other.denied;
+        self.markers.extend(other.markers.iter().cloned());
+        for (marker, record) in &other.records {
+            self.records
+                .entry(marker.clone())
+                .or_default()
+                .merge(record);
+        }
+    }
+
+    /// Every record, merged.
+    pub fn all_records(&self) -> IcRecord {
+        let mut all = IcRecord::default();
+        for record in self.records.values() {
+            all.merge(record);
+        }
+        all
+    }
+
+    /// True when the user has no entry at all.
+    pub fn is_empty(&self) -> bool {
+        !self.denied && self.markers.is_empty() && self.records.is_empty()
+    }
+
+    fn render(&self, user: &str) -> Vec<String> {
+        let mut values = Vec::new();
+        if self.denied {
+            values.push(user.to_string());
+        }
+        for marker in &self.markers {
+            values.push(format!("{user}{SEPARATOR}{marker}"));
+        }
+        for (marker, record) in &self.records {
+            for fact in &record.assignments {
+                values.push(format!(
+                    "{user}{SEPARATOR}{marker}{SEPARATOR}{}",
+                    fact.render()
+                ));
+            }
+            for group in &record.groups {
+                values.push(format!("{user}{SEPARATOR}{marker}{SEPARATOR}g.{group}"));
+            }
+        }
+        values
+    }
+}
+
+/// Why a permission set's inline policy cannot be changed safely.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DenyProblem {
+    /// The document is not a JSON policy: rewriting it would lose it.
+    NotAPolicy(String),
+    /// The document would exceed an inline-policy limit.
+    TooLarge {
+        /// Characters without whitespace.
+        chars: usize,
+        /// Bytes in all.
+        bytes: usize,
+    },
+}
+
+impl std::fmt::Display for DenyProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotAPolicy(why) => write!(f, "the inline policy is not a JSON policy document ({why}); fix or remove it first"),
+            Self::TooLarge { chars, bytes } => write!(
+                f,
+                "the inline policy would have {chars} characters without whitespace ({bytes} bytes), over the limit of {INLINE_POLICY_CHAR_LIMIT} ({INLINE_POLICY_BYTE_LIMIT} bytes); shorten the other statements of the inline policy or move them to a customer managed policy"
+            ),
+        }
+    }
+}
+
+/// A permission set's inline policy, split into the provider's statement
+/// (its values) and everything else (kept verbatim).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InlinePolicy {
+    version: Option<Value>,
+    extra: Map<String, Value>,
+    others: Vec<Value>,
+    /// The values of our statement, as found.
+    values: BTreeSet<String>,
+    /// Our statement was present.
+    had_ours: bool,
+    /// Our statement is present and has exactly the shape we write.
+    intact: bool,
+}
+
+impl InlinePolicy {
+    /// Parses a document; empty or absent means no inline policy.
+    pub fn parse(document: Option<&str>) -> Result<Self, DenyProblem> {
+        let document = document.map(str::trim).unwrap_or_default();
+        if document.is_empty() {
+            return Ok(Self::default());
+        }
+        let parsed: Value =
+            serde_json::from_str(document).map_err(|e| DenyProblem::NotAPolicy(e.to_string()))?;
+        let Value::Object(mut map) = parsed else {
+            return Err(DenyProblem::NotAPolicy("not a JSON object".into()));
+        };
+        let version = map.remove("Version");
+        let statements = match map.remove("Statement") {
+            None => Vec::new(),
+            Some(Value::Array(list)) => list,
+            Some(one @ Value::Object(_)) => vec![one],
+            Some(_) => return Err(DenyProblem::NotAPolicy("`Statement` is not a list".into())),
+        };
+        let mut policy = Self {
+            version,
+            extra: map,
+            ..Self::default()
+        };
+        for statement in statements {
+            if statement.get("Sid").and_then(Value::as_str) == Some(BLOCKED_USERS_SID) {
+                policy.had_ours = true;
+                policy.values.extend(condition_values(&statement));
+                policy.intact = statement == our_statement(&policy.values);
+            } else {
+                policy.others.push(statement);
+            }
+        }
+        Ok(policy)
+    }
+
+    /// Every user with entries, with them.
+    pub fn users(&self) -> BTreeMap<String, UserEntries> {
+        let mut users: BTreeMap<String, UserEntries> = BTreeMap::new();
+        for value in &self.values {
+            let mut parts = value.splitn(3, SEPARATOR);
+            let user = parts.next().unwrap_or_default();
+            if user.is_empty() {
+                continue;
+            }
+            let entries = users.entry(user.to_string()).or_default();
+            match (parts.next(), parts.next()) {
+                (None, _) => entries.denied = true,
+                (Some(marker), None) => {
+                    entries.markers.insert(marker.to_string());
+                }
+                (Some(marker), Some(fact)) => {
+                    let record = entries.records.entry(marker.to_string()).or_default();
+                    if let Some(group) = fact.strip_prefix("g.") {
+                        record.groups.insert(group.to_string());
+                    } else if let Some(assignment) = AssignmentFact::parse(fact) {
+                        record.assignments.insert(assignment);
+                    }
+                }
+            }
+        }
+        users
+    }
+
+    /// The entries of one user (empty when none).
+    pub fn user(&self, user: &str) -> UserEntries {
+        self.users().remove(user).unwrap_or_default()
+    }
+
+    /// Replaces every entry of `user` with `entries`.
+    pub fn set_user(&mut self, user: &str, entries: &UserEntries) {
+        let prefix = format!("{user}{SEPARATOR}");
+        self.values
+            .retain(|value| value != user && !value.starts_with(&prefix));
+        self.values.extend(entries.render(user));
+    }
+
+    /// True when our statement is there with exactly the shape we write
+    /// (deny `*` on `*` for the listed users), or absent and not needed.
+    pub fn intact(&self) -> bool {
+        self.intact || (!self.had_ours && self.values.is_empty())
+    }
+
+    /// True when the document has our statement.
+    pub fn has_ours(&self) -> bool {
+        self.had_ours
+    }
+
+    /// Statements other than ours.
+    pub fn others(&self) -> usize {
+        self.others.len()
+    }
+
+    /// The document to write; `None` when no statement is left (delete the
+    /// inline policy instead).
+    pub fn render(&self) -> Option<String> {
+        let mut statements = self.others.clone();
+        if !self.values.is_empty() {
+            statements.push(our_statement(&self.values));
+        }
+        if statements.is_empty() {
+            return None;
+        }
+        let mut map = Map::new();
+        map.insert(
+            "Version".into(),
+            self.version.clone().unwrap_or_else(|| json!("2012-10-17")),
+        );
+        map.insert("Statement".into(), Value::Array(statements));
+        for (key, value) in &self.extra {
+            map.insert(key.clone(), value.clone());
+        }
+        Some(Value::Object(map).to_string())
+    }
+}
+
+/// Checks a document against the inline-policy limits of a permission set.
+pub fn check_limits(document: &str) -> Result<(), DenyProblem> {
+    let chars = document.chars().filter(|c| !c.is_whitespace()).count();
+    let bytes = document.len();
+    if chars > INLINE_POLICY_CHAR_LIMIT || bytes > INLINE_POLICY_BYTE_LIMIT {
+        return Err(DenyProblem::TooLarge { chars, bytes });
+    }
+    Ok(())
+}
+
+/// The permission set id of a permission set ARN (its last part).
+pub fn permission_set_id(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+fn our_statement(values: &BTreeSet<String>) -> Value {
+    let list: Vec<&String> = values.iter().collect();
+    json!({
+        "Sid": BLOCKED_USERS_SID,
+        "Effect": "Deny",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"StringEquals": {USER_ID_KEY: list}},
+    })
+}
+
+/// The values of the user-id key in any operator of the statement.
+fn condition_values(statement: &Value) -> Vec<String> {
+    let Some(Value::Object(operators)) = statement.get("Condition") else {
+        return Vec::new();
+    };
+    let mut values = Vec::new();
+    for keys in operators.values() {
+        let Value::Object(keys) = keys else { continue };
+        for (key, value) in keys {
+            if !key.eq_ignore_ascii_case(USER_ID_KEY) {
+                continue;
+            }
+            match value {
+                Value::String(one) => values.push(one.clone()),
+                Value::Array(list) => {
+                    values.extend(list.iter().filter_map(Value::as_str).map(str::to_string))
+                }
+                _ => {}
+            }
+        }
+    }
+    values
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const M1: &str = "jit-user-block-0123456789abcdef";
+    const M2: &str = "jit-user-block-fedcba9876543210";
+
+    fn entries(marker: &str, record: IcRecord) -> UserEntries {
+        UserEntries {
+            denied: true,
+            markers: [marker.to_string()].into(),
+            records: [(marker.to_string(), record)].into(),
+        }
+    }
+
+    fn record() -> IcRecord {
+        IcRecord {
+            assignments: [
+                AssignmentFact {
+                    account: "123456789012".into(),
+                    permission_set_id: "ps-1111".into(),
+                    jit: false,
+                },
+                AssignmentFact {
+                    account: "123456789012".into(),
+                    permission_set_id: "ps-2222".into(),
+                    jit: true,
+                },
+            ]
+            .into(),
+            groups: ["g-1".to_string()].into(),
+        }
+    }
+
+    #[test]
+    fn entries_round_trip_through_the_document() {
+        let mut policy = InlinePolicy::parse(None).unwrap();
+        assert!(policy.intact());
+        policy.set_user("u-1", &entries(M1, record()));
+        let document = policy.render().unwrap();
+        let parsed = InlinePolicy::parse(Some(&document)).unwrap();
+        assert!(parsed.intact() && parsed.has_ours());
+        assert_eq!(parsed.user("u-1"), entries(M1, record()));
+        let value: Value = serde_json::from_str(&document).unwrap();
+        let statement = &value["Statement"][0];
+        assert_eq!(statement["Effect"], "Deny");
+        assert_eq!(statement["Action"], "*");
+        let listed = &statement["Condition"]["StringEquals"][USER_ID_KEY];
+        assert!(listed.as_array().unwrap().contains(&json!("u-1")));
+        // Only the bare id can match a session: every other value has `#`.
+        let others = listed.as_array().unwrap().iter().filter(|v| *v != "u-1");
+        assert!(others
+            .into_iter()
+            .all(|v| v.as_str().unwrap().contains('#')));
+    }
+
+    #[test]
+    fn two_users_share_the_statement_and_leave_it_one_by_one() {
+        let mut policy = InlinePolicy::default();
+        policy.set_user("u-1", &entries(M1, record()));
+        policy.set_user("u-2", &entries(M2, IcRecord::default()));
+        let parsed = InlinePolicy::parse(policy.render().as_deref()).unwrap();
+        assert_eq!(parsed.users().len(), 2);
+        let mut parsed = parsed;
+        parsed.set_user("u-1", &UserEntries::default());
+        assert_eq!(parsed.users().keys().collect::<Vec<_>>(), ["u-2"]);
+        parsed.set_user("u-2", &UserEntries::default());
+        assert_eq!(
+            parsed.render(),
+            None,
+            "no statement left: delete the policy"
+        );
+    }
+
+    #[test]
+    fn others_statements_are_kept_verbatim() {
+        let theirs = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Theirs","Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+        let mut policy = InlinePolicy::parse(Some(theirs)).unwrap();
+        assert!(!policy.has_ours() && policy.others() == 1);
+        policy.set_user("u-1", &entries(M1, IcRecord::default()));
+        let written = policy.render().unwrap();
+        let value: Value = serde_json::from_str(&written).unwrap();
+        assert_eq!(value["Statement"][0]["Sid"], "Theirs");
+        assert_eq!(value["Statement"][1]["Sid"], BLOCKED_USERS_SID);
+        let mut back = InlinePolicy::parse(Some(&written)).unwrap();
+        back.set_user("u-1", &UserEntries::default());
+        let restored: Value = serde_json::from_str(&back.render().unwrap()).unwrap();
+        let original: Value = serde_json::from_str(theirs).unwrap();
+        assert_eq!(restored, original);
+    }
+
+    #[test]
+    fn an_edited_statement_is_not_intact_and_a_broken_document_is_refused() {
+        let edited = format!(
+            r#"{{"Version":"2012-10-17","Statement":{{"Sid":"{BLOCKED_USERS_SID}","Effect":"Allow","Action":"*","Resource":"*","Condition":{{"StringEquals":{{"identitystore:userid":"u-1"}}}}}}}}"#
+        );
+        let policy = InlinePolicy::parse(Some(&edited)).unwrap();
+        assert!(!policy.intact());
+        assert!(policy.user("u-1").denied, "key case does not matter");
+        assert!(matches!(
+            InlinePolicy::parse(Some("{not json")),
+            Err(DenyProblem::NotAPolicy(_))
+        ));
+        assert!(matches!(
+            InlinePolicy::parse(Some("[1]")),
+            Err(DenyProblem::NotAPolicy(_))
+        ));
+    }
+
+    #[test]
+    fn limits_count_characters_without_whitespace() {
+        let at_limit = "a".repeat(INLINE_POLICY_CHAR_LIMIT);
+        assert!(check_limits(&at_limit).is_ok());
+        assert!(check_limits(&format!("{at_limit}   \n")).is_ok());
+        let over = check_limits(&format!("{at_limit}b")).unwrap_err();
+        assert!(over.to_string().contains("10240"), "{over}");
+    }
+
+    #[test]
+    fn assignment_facts_parse_strictly() {
+        for bad in ["a.", "a.1", "a.1.ps.x", "a.1.ps.j.k", "b.1.ps"] {
+            assert_eq!(AssignmentFact::parse(bad), None, "{bad}");
+        }
+        assert_eq!(
+            permission_set_id("arn:aws:sso:::permissionSet/ssoins-1/ps-2"),
+            "ps-2"
+        );
+    }
+}
