@@ -685,8 +685,13 @@ tftest!(
     |tf, aws| {
         let proxy = Proxy::start(moto_port(aws));
         let name = format!("{}-dev-developer", tf.prefix);
+        // Not the quick bounds: the faults here answer at once (500, reset),
+        // and a 1 s attempt timeout under load would add a fault this case
+        // is not about (a CreateGroup that timed out, retried, then answered
+        // EntityAlreadyExists). One attempt: no call is ever sent twice.
+        let bounds = "  aws_attempt_timeout   = \"60s\"\n  aws_operation_timeout = \"120s\"\n  aws_max_attempts      = 1";
         tf.write_main(&[
-        &provider(tf, &proxy),
+        &tf.provider(bounds).replace(&tf.endpoint, &proxy.endpoint()),
         &format!(
             "\nresource \"jit_iam_env_group\" \"g\" {{\n  name_prefix = \"{}\"\n  environment = \"dev\"\n  role        = \"developer\"\n}}\n",
             tf.prefix
