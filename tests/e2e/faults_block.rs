@@ -498,6 +498,9 @@ tftest!(faults_block_cognito_hung_calls, |tf, aws| {
 // Interrupted applies: SIGINT at a step, SIGKILL while the provider is
 // still at work (every call is slowed down), then the next apply.
 
+/// How long every call of an interrupted apply is held by the proxy.
+const SLOW: Duration = Duration::from_millis(700);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Block,
@@ -526,11 +529,7 @@ fn interrupted_trial(
         dir.apply();
         assert_eq!(check().0, BlockState::Blocked);
     }
-    proxy.inject(
-        Match::service(service),
-        When::every(),
-        Fault::Delay(Duration::from_millis(700)),
-    );
+    proxy.inject(Match::service(service), When::every(), Fault::Delay(SLOW));
     let signalled = if seed.is_multiple_of(2) {
         Signalled::Group
     } else {
@@ -549,6 +548,12 @@ fn interrupted_trial(
     );
     let outcome = run.finish(grace, Duration::from_secs(300));
     proxy.clear_faults();
+    // Calls the stopped apply had sent are still held by the proxy (the one
+    // that triggered the interrupt for SETTLE, each for the slow-down) and
+    // reach moto after it ended. AWS acts on a call it has received at
+    // once, not seconds later when another apply has read the user and
+    // taken the block over: let them land first.
+    std::thread::sleep(tests::interrupt::SETTLE + SLOW + Duration::from_millis(500));
     let point = format!("{phase:?} interrupted at {op} #{nth}, seed {seed}, {signalled:?}");
     assert!(outcome.interrupted, "{point}: {outcome:?}");
     let (state, _) = check();
@@ -685,8 +690,13 @@ tftest!(
     |tf, aws| {
         let proxy = Proxy::start(moto_port(aws));
         let name = format!("{}-dev-developer", tf.prefix);
+        // Not the quick bounds: the faults here answer at once (500, reset),
+        // and a 1 s attempt timeout under load would add a fault this case
+        // is not about (a CreateGroup that timed out, retried, then answered
+        // EntityAlreadyExists). One attempt: no call is ever sent twice.
+        let bounds = "  aws_attempt_timeout   = \"60s\"\n  aws_operation_timeout = \"120s\"\n  aws_max_attempts      = 1";
         tf.write_main(&[
-        &provider(tf, &proxy),
+        &tf.provider(bounds).replace(&tf.endpoint, &proxy.endpoint()),
         &format!(
             "\nresource \"jit_iam_env_group\" \"g\" {{\n  name_prefix = \"{}\"\n  environment = \"dev\"\n  role        = \"developer\"\n}}\n",
             tf.prefix
