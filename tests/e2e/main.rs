@@ -17,5 +17,6 @@ mod layering;
 mod least_privilege;
 mod plugin;
 mod release;
+mod secrets;
 mod user_block;
 mod workflows;

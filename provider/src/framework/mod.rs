@@ -15,6 +15,8 @@
 //! revoking and blocking).
 
 pub mod data_source;
+#[cfg(test)]
+mod props;
 pub mod resource;
 
 use tf_provider::{AttributePath, Diagnostics};
