@@ -41,7 +41,12 @@ impl Haystack {
     /// A run at `TF_LOG=trace`, asserting success; its output is searched.
     fn run(&mut self, tf: &Tf, args: &[&str]) -> TfOutput {
         let output = tf.run_env(args, &[("TF_LOG", "trace")]);
-        assert!(output.success(), "`{}` failed:\n{}", output.command, output.all());
+        assert!(
+            output.success(),
+            "`{}` failed:\n{}",
+            output.command,
+            output.all()
+        );
         self.add(format!("output of `{}`", output.command), output.all());
         output
     }
@@ -154,12 +159,18 @@ tftest!(secrets_never_in_state_plans_logs_or_audit, |tf, aws| {
     for part in PLAN_PARTS {
         hay.add(format!("plan `{part}` (no change)"), plan[part].to_string());
     }
-    assert!(plan["prior_state"].to_string().contains("encrypted_password"));
+    assert!(plan["prior_state"]
+        .to_string()
+        .contains("encrypted_password"));
     hay.run(tf, &["destroy", "-auto-approve", "-no-color"]);
     hay.state_and_audit(tf, "after destroy");
 
     // Every call went through the assumed role, with the external id.
-    assert!(proxy.count(&Match::op("AssumeRole")) >= 1, "{:?}", proxy.counts());
+    assert!(
+        proxy.count(&Match::op("AssumeRole")) >= 1,
+        "{:?}",
+        proxy.counts()
+    );
     // Three distinct, real passwords, and the audit log recorded the user.
     assert_eq!(passwords.len(), 3);
     assert!(passwords.iter().all(|p| p.len() >= 24), "{passwords:?}");

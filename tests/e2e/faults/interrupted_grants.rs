@@ -57,7 +57,11 @@ enum Kill {
     KillProvider,
 }
 
-const KILLS: [Kill; 3] = [Kill::InterruptTerraform, Kill::KillTerraform, Kill::KillProvider];
+const KILLS: [Kill; 3] = [
+    Kill::InterruptTerraform,
+    Kill::KillTerraform,
+    Kill::KillProvider,
+];
 
 /// Default trial seeds per version (three trials each).
 fn seeds(version: TfVersion) -> [u64; 3] {
@@ -140,7 +144,11 @@ struct Found {
 /// The keys (hashes) of the grants a saved plan creates (or replaces).
 fn recreated(tf: &Tf, keys: &BTreeMap<String, String>) -> (BTreeSet<String>, String) {
     let planned = tf.run(&["plan", "-no-color", "-out=tfplan"]);
-    assert!(planned.success(), "plan after the interruption: {}", planned.all());
+    assert!(
+        planned.success(),
+        "plan after the interruption: {}",
+        planned.all()
+    );
     let shown = tf.ok(&["show", "-json", "tfplan"]);
     let plan: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
     let mut hashes = BTreeSet::new();
@@ -148,7 +156,10 @@ fn recreated(tf: &Tf, keys: &BTreeMap<String, String>) -> (BTreeSet<String>, Str
         let creates = change["change"]["actions"]
             .as_array()
             .is_some_and(|a| a.iter().any(|x| x == "create"));
-        if let (true, Some(hash)) = (creates, change["address"].as_str().and_then(|a| keys.get(a))) {
+        if let (true, Some(hash)) = (
+            creates,
+            change["address"].as_str().and_then(|a| keys.get(a)),
+        ) {
             hashes.insert(hash.clone());
         }
     }
@@ -226,8 +237,8 @@ fn trial(tf: &Tf, aws: &Aws, proxy: &Proxy, check: &LeaseCheck, index: usize, se
         Kill::KillTerraform => (Signalled::Terraform, libc::SIGKILL),
         Kill::KillProvider => (Signalled::Provider, libc::SIGKILL),
     };
-    let run = Running::spawn(&dir, &["apply", "-auto-approve", "-no-color"], target)
-        .signalling(signal);
+    let run =
+        Running::spawn(&dir, &["apply", "-auto-approve", "-no-color"], target).signalling(signal);
     run.interrupt_at(proxy, Match::op(op), nth);
     let outcome = run.finish(Duration::from_secs(20), Duration::from_secs(300));
     proxy.clear_faults();
@@ -267,7 +278,11 @@ fn trial(tf: &Tf, aws: &Aws, proxy: &Proxy, check: &LeaseCheck, index: usize, se
     // 2. After a clean re-apply: every grant in state, nothing outside it
     // enabled, and the plan after it empty.
     let reapplied = dir.run(&["apply", "-auto-approve", "-no-color"]);
-    assert!(reapplied.success(), "{point}: re-apply: {}", reapplied.all());
+    assert!(
+        reapplied.success(),
+        "{point}: re-apply: {}",
+        reapplied.all()
+    );
     check.assert_holds(aws, &format!("after the clean re-apply, {point}"));
     let in_state = grant_leases_in_state(&dir.state());
     assert_eq!(in_state.len(), GRANTS, "{point}");
@@ -277,7 +292,12 @@ fn trial(tf: &Tf, aws: &Aws, proxy: &Proxy, check: &LeaseCheck, index: usize, se
         .filter(|l| own(l))
         .collect();
     let plan = dir.run(&["plan", "-detailed-exitcode", "-no-color"]);
-    assert_eq!(plan.code, 0, "{point}: plan after the re-apply:\n{}", plan.all());
+    assert_eq!(
+        plan.code,
+        0,
+        "{point}: plan after the re-apply:\n{}",
+        plan.all()
+    );
     let lost = orphans(&unowned, &BTreeSet::new(), &plan.stdout);
     found.orphans.extend(
         describe(&lost)
@@ -309,7 +329,12 @@ fn trial(tf: &Tf, aws: &Aws, proxy: &Proxy, check: &LeaseCheck, index: usize, se
     let still: Vec<String> = tests::invariants::assignments(aws, &check.accounts)
         .into_iter()
         .filter(|a| ids.values().any(|id| *id == a.principal_id))
-        .map(|a| format!("{point}, after destroy: assignment of {} left", a.principal_id))
+        .map(|a| {
+            format!(
+                "{point}, after destroy: assignment of {} left",
+                a.principal_id
+            )
+        })
         .collect();
     found.orphans.extend(still);
     proxy.clear();
