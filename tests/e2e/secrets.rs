@@ -51,11 +51,24 @@ impl Haystack {
         output
     }
 
+    /// `show -json tfplan`: the plan parts of its JSON (not `configuration`
+    /// and `variables`, which echo the HCL) and its log are searched.
+    fn show_plan(&mut self, tf: &Tf) -> serde_json::Value {
+        let shown = tf.run_env(&["show", "-json", "tfplan"], &[("TF_LOG", "trace")]);
+        assert!(
+            shown.success(),
+            "`{}` failed:\n{}",
+            shown.command,
+            shown.all()
+        );
+        self.add(format!("log of `{}`", shown.command), shown.stderr);
+        serde_json::from_str(&shown.stdout).unwrap()
+    }
+
     /// `plan -out`, then the plan parts of `show -json`; returns the plan.
     fn plan(&mut self, tf: &Tf, step: &str) -> serde_json::Value {
         self.run(tf, &["plan", "-no-color", "-out=tfplan"]);
-        let shown = self.run(tf, &["show", "-json", "tfplan"]);
-        let plan: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
+        let plan = self.show_plan(tf);
         for part in PLAN_PARTS {
             assert!(
                 !plan[part].is_null() || part == "prior_state",
@@ -75,12 +88,16 @@ impl Haystack {
         self.add(format!("audit log ({step})"), audit);
     }
 
-    /// Every place `secret` was found in.
-    fn hits(&self, secret: &str) -> Vec<&str> {
+    /// Every place `secret` was found in, with the first line holding it
+    /// (the secret masked, at most 300 characters).
+    fn hits(&self, secret: &str) -> Vec<String> {
         self.places
             .iter()
-            .filter(|(_, text)| text.contains(secret))
-            .map(|(place, _)| place.as_str())
+            .filter_map(|(place, text)| {
+                let line = text.lines().find(|line| line.contains(secret))?;
+                let masked: String = line.replace(secret, "<SECRET>").chars().take(300).collect();
+                Some(format!("{place}: {masked}"))
+            })
             .collect()
     }
 }
@@ -154,8 +171,7 @@ tftest!(secrets_never_in_state_plans_logs_or_audit, |tf, aws| {
     );
     assert_eq!(last.code, 0, "{}", last.all());
     hay.add("output of the last plan", last.all());
-    let shown = hay.run(tf, &["show", "-json", "tfplan"]);
-    let plan: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
+    let plan = hay.show_plan(tf);
     for part in PLAN_PARTS {
         hay.add(format!("plan `{part}` (no change)"), plan[part].to_string());
     }
