@@ -2,7 +2,9 @@
 //! of its own (with its provider children), gets SIGINT at a chosen point
 //! (when the proxy sees the Nth request of an operation, or after a delay
 //! drawn from a seed), and SIGKILL if it is still running after a grace
-//! time. The test then runs plan/apply again and checks the invariants.
+//! time. [`Running::signalling`] sends another signal instead (SIGKILL to
+//! Terraform, to its providers only, or to both: [`Target`]). The test then
+//! runs plan/apply again and checks the invariants.
 //!
 //! ```no_run
 //! # fn case(tf: &tests::Tf, proxy: &tests::proxy::Proxy) {

@@ -48,19 +48,19 @@ const POINTS: [(&str, usize); 4] = [
 
 /// Who is signalled, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kill {
+enum Stop {
     /// SIGINT to Terraform (not its provider); SIGKILL to all after a grace.
-    InterruptTerraform,
+    SigintTerraform,
     /// SIGKILL to Terraform: nothing more is saved.
-    KillTerraform,
+    SigkillTerraform,
     /// SIGKILL to the provider: Terraform goes on without it.
-    KillProvider,
+    SigkillProvider,
 }
 
-const KILLS: [Kill; 3] = [
-    Kill::InterruptTerraform,
-    Kill::KillTerraform,
-    Kill::KillProvider,
+const KILLS: [Stop; 3] = [
+    Stop::SigintTerraform,
+    Stop::SigkillTerraform,
+    Stop::SigkillProvider,
 ];
 
 /// Default trial seeds per version (three trials each).
@@ -256,9 +256,9 @@ fn trial(tf: &Tf, aws: &Aws, proxy: &Proxy, check: &LeaseCheck, index: usize, se
     // The interrupted apply.
     proxy.limit_assignment_creations(GRANTS, HOLD);
     let (target, signal) = match kill {
-        Kill::InterruptTerraform => (Signalled::Terraform, libc::SIGINT),
-        Kill::KillTerraform => (Signalled::Terraform, libc::SIGKILL),
-        Kill::KillProvider => (Signalled::Provider, libc::SIGKILL),
+        Stop::SigintTerraform => (Signalled::Terraform, libc::SIGINT),
+        Stop::SigkillTerraform => (Signalled::Terraform, libc::SIGKILL),
+        Stop::SigkillProvider => (Signalled::Provider, libc::SIGKILL),
     };
     let run =
         Running::spawn(&dir, &["apply", "-auto-approve", "-no-color"], target).signalling(signal);
@@ -267,7 +267,7 @@ fn trial(tf: &Tf, aws: &Aws, proxy: &Proxy, check: &LeaseCheck, index: usize, se
     proxy.clear_faults();
     assert!(outcome.interrupted, "{point}: {outcome:?}");
     let mut found = Found {
-        killed_after_grace: kill == Kill::InterruptTerraform && outcome.killed,
+        killed_after_grace: kill == Stop::SigintTerraform && outcome.killed,
         ..Found::default()
     };
 
