@@ -17,6 +17,7 @@ mod layering;
 mod least_privilege;
 mod plugin;
 mod release;
+mod secrets;
 mod summary;
 mod user_block;
 mod user_block_identity_center;
