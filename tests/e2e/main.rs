@@ -4,6 +4,7 @@
 use tests::{tftest, Aws, Tf};
 
 mod audit;
+mod bootstrap;
 mod docs;
 mod docs_copied;
 mod env_access;
