@@ -8,7 +8,7 @@ mod sqs;
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aws_sdk_identitystore::types::{Email, MemberId, Name};
+use aws_sdk_identitystore::types::MemberId;
 use aws_sdk_scheduler::operation::get_schedule::GetScheduleOutput;
 use serde_json::{json, Value};
 
@@ -55,22 +55,9 @@ fn fixtures(aws: &Aws) -> Fixture {
         let mut users = HashMap::new();
         for name in ["alice", "bob", "carol", "dave", "manager"] {
             let user_name = format!("{name}@example.com");
-            let id = store
-                .create_user()
-                .identity_store_id(&store_id)
-                .user_name(&user_name)
-                .display_name(name)
-                .name(
-                    Name::builder()
-                        .given_name(name)
-                        .family_name("Example")
-                        .build(),
-                )
-                .emails(Email::builder().value(&user_name).primary(true).build())
-                .send()
-                .await
-                .unwrap()
-                .user_id;
+            let id = aws
+                .create_identity_center_user(&store_id, &user_name, name, &user_name)
+                .await;
             users.insert(name.to_string(), id);
         }
         let group = store
