@@ -203,3 +203,53 @@ tftest!(
         tf.assert_plan_empty();
     }
 );
+
+tftest!(
+    faults_grant_lease_disabled_outside_terraform_is_reported,
+    |tf, aws| {
+        // A colleague with Scheduler access switches the lease off to keep
+        // the access past its expiry: every plan says so.
+        let proxy = Proxy::start(moto_port(aws));
+        let check = applied(tf, aws, &proxy, "");
+        tf.apply();
+        let name = tf.resource("jit_grant.g")["schedule_name"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        aws.run(async {
+            let scheduler = &aws.clients.scheduler;
+            let lease = scheduler
+                .get_schedule()
+                .group_name(&check.group)
+                .name(&name)
+                .send()
+                .await
+                .unwrap();
+            scheduler
+                .update_schedule()
+                .group_name(&check.group)
+                .name(&name)
+                .schedule_expression(lease.schedule_expression().unwrap())
+                .set_flexible_time_window(lease.flexible_time_window().cloned())
+                .set_target(lease.target().cloned())
+                .set_description(lease.description().map(str::to_string))
+                .state(aws_sdk_scheduler::types::ScheduleState::Disabled)
+                .send()
+                .await
+                .unwrap();
+        });
+        let violations = check.violations(aws);
+        assert!(
+            !violations.is_empty(),
+            "the invariant checker sees the access without a live lease"
+        );
+        let plan = tf.run(&["plan", "-no-color", "-json"]);
+        let warned = plan.warning("no lease will end the access");
+        assert!(warned.detail.contains(&name), "{}", warned.detail);
+        // Destroying the grant removes the access and the switched-off lease.
+        tf.destroy();
+        check.assert_holds(aws, "after destroy");
+        assert!(tests::invariants::assignments(aws, &check.accounts).is_empty());
+        assert!(lease_names(aws, &check).is_empty());
+    }
+);
