@@ -421,13 +421,38 @@ tftest!(grant_lifecycle, |tf, aws| {
         ["grant.revoked_outside success"]
     );
 
-    // 5. Destroy (the assignment is already gone: still a success).
+    // 5. An administrator gives alice the same access as a standing
+    // assignment after the grant ended. Destroying the REVOKED grant
+    // removes only its own leftovers, never that assignment.
+    aws.run(
+        aws.clients
+            .sso_admin
+            .create_account_assignment()
+            .instance_arn(&fx.instance)
+            .target_id(ACCOUNT)
+            .target_type("AWS_ACCOUNT".into())
+            .permission_set_arn(fx.set("JIT-S3FullAccess"))
+            .principal_type("USER".into())
+            .principal_id(fx.user("alice"))
+            .send(),
+    )
+    .unwrap();
     tf.destroy();
     assert!(schedules(aws).is_empty());
-    assert!(assigned(aws, &fx, "JIT-S3FullAccess").is_empty());
     assert_eq!(
-        actions(&tf.audit_events()).last().map(String::as_str),
+        assigned(aws, &fx, "JIT-S3FullAccess"),
+        [fx.user("alice")],
+        "the standing assignment made after the grant ended is kept"
+    );
+    let events = tf.audit_events();
+    let revoke = events.last().unwrap();
+    assert_eq!(
+        actions(&events).last().map(String::as_str),
         Some("grant.revoke success")
+    );
+    assert_eq!(
+        revoke["details"]["assignment"], "not this grant's: left as it is",
+        "{revoke}"
     );
 });
 
