@@ -703,3 +703,76 @@ fn iam_drift_keeps_the_block_while_anything_of_it_is_left() {
         vec![format!("policy `{M}` no longer denies everything")]
     );
 }
+
+#[test]
+fn only_a_new_block_takes_over_a_placed_block_of_the_same_inputs() {
+    let planned = iam_state("mallory");
+    let target = known_target(&planned).unwrap();
+    let run = Run::new(&Meter::new(), &target, &planned);
+    let mark = |nonce: &str, fingerprint: &str, deadline: i64| crate::policy::block::Pending {
+        nonce: nonce.to_string(),
+        deadline,
+        fingerprint: fingerprint.to_string(),
+    };
+    let placed = run.placed();
+    assert_eq!(
+        placed.deadline,
+        run.now + crate::policy::block::PLACED_SECONDS
+    );
+    let same = run.fingerprint.clone();
+    let mut edited = planned.clone();
+    edited.ticket = s("SEC-8");
+    let other_inputs = Run::new(&Meter::new(), &target, &edited).fingerprint;
+    assert_ne!(same, other_inputs);
+    let elsewhere = mark("0000beef", &same, run.now + 60);
+    // (pending, placed, new block, taken over)
+    let cases = [
+        // A finished block of a killed apply, applied again: taken over.
+        (None, Some(elsewhere.clone()), true, true),
+        // Not by a re-block or a restore.
+        (None, Some(elsewhere.clone()), false, false),
+        // Not one this process placed (another resource of this apply).
+        (
+            None,
+            Some(mark(&run.nonce, &same, run.now + 60)),
+            true,
+            false,
+        ),
+        // Not another block's (other inputs), not after the deadline.
+        (
+            None,
+            Some(mark("0000beef", &other_inputs, run.now + 60)),
+            true,
+            false,
+        ),
+        (
+            None,
+            Some(mark("0000beef", &same, run.now - 1)),
+            true,
+            false,
+        ),
+        // A block without marks (placed before this version): never.
+        (None, None, true, false),
+        // Pending blocks as before, for restores too.
+        (Some(elsewhere.clone()), None, false, true),
+        (
+            Some(mark("0000beef", &other_inputs, run.now - 1)),
+            None,
+            false,
+            true,
+        ),
+        (
+            Some(mark("0000beef", &other_inputs, run.now + 60)),
+            None,
+            true,
+            false,
+        ),
+    ];
+    for (i, (pending, placed, new_block, taken)) in cases.into_iter().enumerate() {
+        assert_eq!(
+            run.cut_off(pending.as_ref(), placed.as_ref(), new_block),
+            taken,
+            "case {i}"
+        );
+    }
+}
