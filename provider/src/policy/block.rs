@@ -17,14 +17,12 @@
 //!   earlier value and a digest of the user's other attributes).
 //!   - IAM ([`IamRecord`]): user tags keyed by the marker (`<marker>`, then
 //!     `<marker>.2`, `<marker>.3` … when one value of 256 characters is not
-//!     enough), space-separated fields `v1`, `p:<nonce>.<deadline>.<fp>`
-//!     (pending) or `d:<nonce>.<deadline>.<fp>` (placed),
+//!     enough), space-separated fields `v1`, `p:<nonce>.<deadline>.<fp>`,
 //!     `k:<key id>.<created>`, `g:<group id>.<group name>` (group names
 //!     escaped: `=` → `=3D`, `,` → `=2C`, the characters IAM tag values
 //!     refuse). A block with nothing to record still writes `v1`.
 //!   - Cognito ([`Flag`]): the flag's value itself: the live markers (each
-//!     optionally `~<nonce>.<deadline>.<fp>` while pending, or
-//!     `!<nonce>.<deadline>.<fp>` once placed), then `e=0|1`
+//!     optionally `~<nonce>.<deadline>.<fp>` while pending), then `e=0|1`
 //!     (enabled before the first block), `h=<digest>` (the other attributes
 //!     at the first block) and `p=<percent-encoded earlier value>`. The
 //!     value always starts with a marker, so "the flag is set" stays the
@@ -35,15 +33,6 @@
 //!   orphan: a later block or restore of the same user adopts it (merges its
 //!   record, removes its marker) when it comes from another process and has
 //!   the same fingerprint, or when its deadline has passed.
-//! - **Placed** (the same [`Pending`] fields): the last write of a new block
-//!   replaces its pending mark with a placed mark, whose deadline is
-//!   [`PLACED_SECONDS`] later. An apply killed after that write and before
-//!   Terraform saved the state leaves a finished block no state refers to;
-//!   a *new* block applied again with the same inputs from another process
-//!   before the deadline takes it over ([`Pending::adoptable_once_placed`]).
-//!   A block placed by this process (another resource of the same apply),
-//!   with other inputs, or longer ago is never taken over: it stays a
-//!   block of its own, and restores never take placed blocks over.
 //!
 //! A new kind of block (e.g. Identity Center) adds its own record store
 //! beside these, keeps the marker format and the pending rules, and checks
@@ -62,10 +51,6 @@ pub const USER_TAG_LIMIT: usize = 50;
 /// How long a block may take to be placed before another process may take
 /// over its marker as an orphan (seconds).
 pub const PENDING_SECONDS: i64 = 600;
-/// How long after its last write a placed block may be taken over by the
-/// same block applied again from another process (seconds): the window of
-/// an apply killed before Terraform saved the state.
-pub const PLACED_SECONDS: i64 = 600;
 
 const VERSION: &str = "v1";
 
@@ -143,16 +128,6 @@ impl Pending {
     pub fn adoptable(&self, nonce: &str, fingerprint: &str, now: i64) -> bool {
         self.nonce != nonce && (self.fingerprint == fingerprint || now > self.deadline)
     }
-
-    /// True when a *new* block in process `nonce`, with inputs of
-    /// fingerprint `fingerprint`, may take over at unix time `now` a block
-    /// this placed mark belongs to: another process placed it, with the
-    /// same inputs, and the deadline has not passed. Unlike a pending
-    /// block, a placed one never becomes anyone's after its deadline: it may
-    /// be in some state.
-    pub fn adoptable_once_placed(&self, nonce: &str, fingerprint: &str, now: i64) -> bool {
-        self.nonce != nonce && self.fingerprint == fingerprint && now <= self.deadline
-    }
 }
 
 fn is_hex(text: &str) -> bool {
@@ -182,8 +157,6 @@ pub struct GroupFact {
 pub struct IamRecord {
     /// Set while the block is being placed.
     pub pending: Option<Pending>,
-    /// Set by the last write of a new block (see [`PLACED_SECONDS`]).
-    pub placed: Option<Pending>,
     /// Access keys deactivated.
     pub keys: BTreeSet<KeyFact>,
     /// Groups left.
@@ -191,8 +164,7 @@ pub struct IamRecord {
 }
 
 impl IamRecord {
-    /// Adds everything `other` records (pending and placed marks are not
-    /// merged).
+    /// Adds everything `other` records (pending state is not merged).
     pub fn merge(&mut self, other: &IamRecord) {
         for key in &other.keys {
             self.add_key(key.clone());
@@ -233,9 +205,6 @@ impl IamRecord {
         let mut fields = vec![VERSION.to_string()];
         if let Some(pending) = &self.pending {
             fields.push(format!("p:{}", pending.render()));
-        }
-        if let Some(placed) = &self.placed {
-            fields.push(format!("d:{}", placed.render()));
         }
         fields.extend(
             self.keys
@@ -295,8 +264,6 @@ impl IamRecord {
     fn read_field(&mut self, field: &str) {
         if let Some(pending) = field.strip_prefix("p:") {
             self.pending = Pending::parse(pending);
-        } else if let Some(placed) = field.strip_prefix("d:") {
-            self.placed = Pending::parse(placed);
         } else if let Some(key) = field.strip_prefix("k:") {
             if let Some((id, created)) = key.rsplit_once('.') {
                 if let (false, Ok(created)) = (id.is_empty(), created.parse()) {
@@ -358,8 +325,6 @@ pub struct FlagBlock {
     pub marker: String,
     /// Set while it is being placed.
     pub pending: Option<Pending>,
-    /// Set by its last write as a new block (see [`PLACED_SECONDS`]).
-    pub placed: Option<Pending>,
 }
 
 /// The value of a Cognito flag attribute holding blocks.
@@ -413,10 +378,9 @@ impl Flag {
         let mut tokens: Vec<String> = self
             .blocks
             .iter()
-            .map(|b| match (&b.pending, &b.placed) {
-                (Some(pending), _) => format!("{}~{}", b.marker, pending.render()),
-                (None, Some(placed)) => format!("{}!{}", b.marker, placed.render()),
-                (None, None) => b.marker.clone(),
+            .map(|b| match &b.pending {
+                Some(pending) => format!("{}~{}", b.marker, pending.render()),
+                None => b.marker.clone(),
             })
             .collect();
         if let Some(enabled) = self.was_enabled {
@@ -441,39 +405,14 @@ impl Flag {
         self.blocks.iter().find(|b| b.marker == marker)
     }
 
-    /// Adds `marker` (or updates its pending state) at the end; a placed
-    /// mark it had is dropped.
+    /// Adds `marker` (or updates its pending state) at the end.
     pub fn put(&mut self, marker: &str, pending: Option<Pending>) {
-        self.mark(marker, pending, None);
-    }
-
-    /// Adds `marker` (or updates it) as a block just placed: no longer
-    /// pending, with the placed mark `placed`.
-    pub fn place(&mut self, marker: &str, placed: Pending) {
-        self.mark(marker, None, Some(placed));
-    }
-
-    fn mark(&mut self, marker: &str, pending: Option<Pending>, placed: Option<Pending>) {
         match self.blocks.iter_mut().find(|b| b.marker == marker) {
-            Some(block) => {
-                block.pending = pending;
-                block.placed = placed;
-            }
+            Some(block) => block.pending = pending,
             None => self.blocks.push(FlagBlock {
                 marker: marker.to_string(),
                 pending,
-                placed,
             }),
-        }
-    }
-
-    /// Drops the placed marks whose deadline has passed at unix time `now`
-    /// (they allow nothing any more; the flag's length is bounded).
-    pub fn forget_expired(&mut self, now: i64) {
-        for block in &mut self.blocks {
-            if block.placed.as_ref().is_some_and(|p| now > p.deadline) {
-                block.placed = None;
-            }
         }
     }
 
@@ -486,17 +425,13 @@ impl Flag {
 }
 
 fn parse_flag_block(token: &str) -> Option<FlagBlock> {
-    let (marker, pending, placed) = if let Some((marker, pending)) = token.split_once('~') {
-        (marker, Some(Pending::parse(pending)?), None)
-    } else if let Some((marker, placed)) = token.split_once('!') {
-        (marker, None, Some(Pending::parse(placed)?))
-    } else {
-        (token, None, None)
+    let (marker, pending) = match token.split_once('~') {
+        Some((marker, pending)) => (marker, Some(Pending::parse(pending)?)),
+        None => (token, None),
     };
     is_marker(marker).then(|| FlagBlock {
         marker: marker.to_string(),
         pending,
-        placed,
     })
 }
 
@@ -684,95 +619,6 @@ mod tests {
     }
 
     #[test]
-    fn placed_blocks_are_adoptable_only_by_the_same_inputs_elsewhere_in_time() {
-        let p = pending();
-        let same = p.fingerprint.clone();
-        let other_inputs = fingerprint(&["iam:mallory", "Another reason"]);
-        // (nonce, fingerprint, now, adoptable)
-        let cases = [
-            ("99999999", same.as_str(), p.deadline - 10, true),
-            ("99999999", same.as_str(), p.deadline, true),
-            // This process placed it: another resource of the same apply.
-            ("a1b2c3d4", same.as_str(), p.deadline - 10, false),
-            // Other inputs: another block, never taken over.
-            ("99999999", other_inputs.as_str(), p.deadline - 10, false),
-            // Past the deadline it may be in some state: never taken over
-            // (a pending block would be).
-            ("99999999", same.as_str(), p.deadline + 1, false),
-            ("99999999", other_inputs.as_str(), p.deadline + 1, false),
-        ];
-        for (nonce, fp, now, adoptable) in cases {
-            assert_eq!(
-                p.adoptable_once_placed(nonce, fp, now),
-                adoptable,
-                "{nonce} {fp} {now}"
-            );
-        }
-        assert!(p.adoptable("99999999", &other_inputs, p.deadline + 1));
-    }
-
-    #[test]
-    fn iam_records_keep_the_placed_mark_apart_from_the_pending_one() {
-        let mut record = IamRecord {
-            placed: Some(pending()),
-            ..IamRecord::default()
-        };
-        record.add_key(KeyFact {
-            id: "AKIA1".into(),
-            created: 5,
-        });
-        let tags: BTreeMap<String, String> = record.to_tags(M1).into_iter().collect();
-        assert_eq!(
-            tags[M1],
-            format!(
-                "v1 d:a1b2c3d4.1700000600.{} k:AKIA1.5",
-                pending().fingerprint
-            )
-        );
-        let read = &IamRecord::from_tags(&tags)[M1];
-        assert_eq!(read, &record);
-        assert!(read.pending.is_none());
-        // Merging takes the facts, never a mark.
-        let mut merged = IamRecord::default();
-        merged.merge(read);
-        assert!(merged.placed.is_none() && merged.keys.len() == 1);
-    }
-
-    #[test]
-    fn flags_keep_placed_marks_until_they_expire() {
-        let p = pending();
-        let mut flag = Flag {
-            was_enabled: Some(true),
-            ..Flag::default()
-        };
-        flag.put(M1, Some(p.clone()));
-        flag.place(M1, p.clone());
-        flag.put(M2, None);
-        let value = flag.render().unwrap();
-        assert!(value.starts_with(&format!("{M1}!a1b2c3d4.")), "{value}");
-        let read = Flag::parse(&value).unwrap();
-        assert_eq!(read, flag);
-        let first = read.block(M1).unwrap();
-        assert_eq!(
-            (first.pending.as_ref(), first.placed.as_ref()),
-            (None, Some(&p))
-        );
-        // A put (re-block, pending) drops the placed mark.
-        let mut again = read.clone();
-        again.put(M1, None);
-        assert!(again.block(M1).unwrap().placed.is_none());
-        // Expired marks go, live ones stay.
-        let mut expiring = read.clone();
-        expiring.forget_expired(p.deadline);
-        assert_eq!(expiring, read);
-        expiring.forget_expired(p.deadline + 1);
-        assert!(expiring.block(M1).unwrap().placed.is_none());
-        assert_eq!(expiring.render().unwrap(), format!("{M1} {M2} e=1"));
-        // A malformed mark is not a block of ours.
-        assert_eq!(Flag::parse(&format!("{M1}!zz")), None);
-    }
-
-    #[test]
     fn flags_round_trip_and_keep_the_earlier_value() {
         let mut flag = Flag {
             was_enabled: Some(true),
@@ -798,8 +644,7 @@ mod tests {
             Flag::parse(M1).unwrap().blocks,
             vec![FlagBlock {
                 marker: M1.into(),
-                pending: None,
-                placed: None,
+                pending: None
             }]
         );
         for foreign in ["fraud-review", "", " ", "jit-user-block-12"] {

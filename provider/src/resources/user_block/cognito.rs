@@ -16,7 +16,7 @@ use super::plan::{cognito_path, CognitoTarget};
 use super::record::{quoted, Observed, Progress, Record, Restored, Run};
 use crate::aws::cognito::{Cognito, SchemaAttribute};
 use crate::error::Error;
-use crate::policy::block::{attributes_digest, Flag, FlagBlock};
+use crate::policy::block::{attributes_digest, Flag};
 
 /// Shortest flag attribute (characters) that holds the markers of several
 /// blocks and their record.
@@ -284,23 +284,18 @@ pub(crate) async fn block(
     let all = flags(&user);
     let current = user.attributes.get(attribute).cloned();
     let mut flag = flag_of(&user, attribute);
-    let cut_off = |b: &FlagBlock| run.cut_off(b.pending.as_ref(), b.placed.as_ref(), pending);
     let orphans: Vec<String> = flag
         .blocks
         .iter()
-        .filter(|b| b.marker != marker && (take_over == Some(b.marker.as_str()) || cut_off(b)))
-        .map(|b| b.marker.clone())
-        .collect();
-    let placed_orphans: Vec<String> = flag
-        .blocks
-        .iter()
-        .filter(|b| orphans.contains(&b.marker) && b.pending.is_none() && b.placed.is_some())
+        .filter(|b| {
+            b.marker != marker
+                && (take_over == Some(b.marker.as_str()) || run.may_adopt(b.pending.as_ref()))
+        })
         .map(|b| b.marker.clone())
         .collect();
     for orphan in &orphans {
         flag.remove(orphan);
     }
-    flag.forget_expired(run.now);
     progress.others = others_of(&all, &flag, attribute, marker, run);
     if flag.was_enabled.is_none() {
         // The first block in this attribute: what was true before any block
@@ -340,7 +335,6 @@ pub(crate) async fn block(
     }
     if !orphans.is_empty() && progress.marker_placed {
         progress.adopted = orphans;
-        progress.adopted_placed = placed_orphans;
         progress.done.push(format!(
             "took over {} of an apply that was cut off",
             quoted(&progress.adopted)
@@ -401,11 +395,7 @@ pub(crate) async fn block(
                     .is_none_or(|b| b.pending.is_some());
                 if needs_write && (placed || progress.changed) {
                     let mut finished = now_flag.take().unwrap_or_else(|| flag.clone());
-                    if pending {
-                        finished.place(marker, run.placed());
-                    } else {
-                        finished.put(marker, None);
-                    }
+                    finished.put(marker, None);
                     let value = finished.render().unwrap_or_default();
                     match set_flag(cognito, meter, target, &value).await {
                         Ok(()) => {

@@ -172,10 +172,12 @@ pub(crate) async fn block(
     // What is on the user now: other blocks, orphans of killed applies,
     // and stale records of blocks that are all gone.
     let records = records(&user);
-    let cut_off = |r: &IamRecord| run.cut_off(r.pending.as_ref(), r.placed.as_ref(), pending);
     let orphans: Vec<String> = records
         .iter()
-        .filter(|(m, r)| m.as_str() != marker && (take_over == Some(m.as_str()) || cut_off(r)))
+        .filter(|(m, r)| {
+            m.as_str() != marker
+                && (take_over == Some(m.as_str()) || run.may_adopt(r.pending.as_ref()))
+        })
         .map(|(m, _)| m.clone())
         .collect();
     let mut orphans = orphans;
@@ -330,7 +332,7 @@ pub(crate) async fn block(
     }
 
     // 3. After anything ambiguous, record what is true, not what the calls
-    // answered. A new block's final record carries its placed mark.
+    // answered.
     let mut done_record = IamRecord {
         pending: None,
         ..intended.clone()
@@ -376,7 +378,6 @@ pub(crate) async fn block(
             }
         }
     }
-    done_record.placed = pending.then(|| run.placed());
 
     // 4. Orphans of killed applies (and a block this one replaces) are taken
     // over once this block's policy is in place; stale records go.
@@ -399,12 +400,6 @@ pub(crate) async fn block(
         }
         if released {
             progress.adopted.push(orphan.clone());
-            if records
-                .get(orphan)
-                .is_some_and(|r| r.pending.is_none() && r.placed.is_some())
-            {
-                progress.adopted_placed.push(orphan.clone());
-            }
         }
     }
     let mut obsolete: Vec<String> = Vec::new();

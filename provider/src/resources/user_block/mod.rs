@@ -22,10 +22,7 @@
 //! - **Killed applies**: a new block is marked pending (process nonce,
 //!   deadline, fingerprint of its inputs) until its last step; a later block
 //!   or restore of the same user takes over a pending block whose process is
-//!   gone (see `policy::block::Pending`). The last step leaves a placed mark
-//!   instead: a block killed after it, before Terraform saved the state, is
-//!   taken over by the same block applied again from another process within
-//!   `policy::block::PLACED_SECONDS` (`Run::cut_off`).
+//!   gone (see `policy::block::Pending`).
 //! - **Drift**: marker gone (policy removed, flag cleared or overwritten)
 //!   ⇒ the block is gone from state and the next plan creates it again;
 //!   marker there but the block partly undone (user enabled again, a key
@@ -425,7 +422,6 @@ impl ResourceType for UserBlock {
         audit_event(op, action, &id, &state, failure.as_deref(), details).await;
         report_notes(op, &progress.warnings, &id);
         report_others(&progress.others, &id);
-        report_taken_over(op, &progress, parked_marker.as_deref(), &marker, &target);
         meter.log("create");
 
         if !progress.changed && kept_parked.is_none() {

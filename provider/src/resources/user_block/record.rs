@@ -15,7 +15,7 @@ use super::plan::Target;
 use super::{status, CognitoBlock, IamBlock, IdentityCenterBlock, UserBlockState};
 use crate::audit;
 use crate::error::Error;
-use crate::policy::block::{fingerprint, Pending, PENDING_SECONDS, PLACED_SECONDS};
+use crate::policy::block::{fingerprint, Pending, PENDING_SECONDS};
 use crate::values::{known_str, known_str_list, str_list, text};
 
 /// What a block changed, as its state holds it.
@@ -76,37 +76,9 @@ impl Run {
         }
     }
 
-    /// The placed mark the last write of a new block leaves.
-    pub fn placed(&self) -> Pending {
-        Pending {
-            deadline: self.now + PLACED_SECONDS,
-            ..self.pending()
-        }
-    }
-
     /// True when a pending block may be taken over by this run.
     pub fn may_adopt(&self, pending: Option<&Pending>) -> bool {
         pending.is_some_and(|p| p.adoptable(&self.nonce, &self.fingerprint, self.now))
-    }
-
-    /// True when a block with these marks is one a killed apply left, for
-    /// this run to take over: pending and [`Self::may_adopt`], or, when
-    /// this run places a new block, placed moments ago with the same inputs
-    /// by another process (its apply was killed before Terraform saved the
-    /// state: see `policy::block::PLACED_SECONDS`). Restores and re-blocks
-    /// never take a placed block over.
-    pub fn cut_off(
-        &self,
-        pending: Option<&Pending>,
-        placed: Option<&Pending>,
-        new_block: bool,
-    ) -> bool {
-        self.may_adopt(pending)
-            || (new_block
-                && pending.is_none()
-                && placed.is_some_and(|p| {
-                    p.adoptable_once_placed(&self.nonce, &self.fingerprint, self.now)
-                }))
     }
 }
 
@@ -135,11 +107,8 @@ pub(crate) struct Progress {
     pub changed: bool,
     /// Whether this block's marker is in place (as far as known).
     pub marker_placed: bool,
-    /// Orphaned blocks (of killed applies) this block took over, and the
-    /// block it replaces.
+    /// Orphaned blocks (of killed applies) this block took over.
     pub adopted: Vec<String>,
-    /// Those of [`Self::adopted`] that were placed (finished) blocks.
-    pub adopted_placed: Vec<String>,
     /// Other live blocks of the user.
     pub others: Vec<String>,
 }

@@ -4,7 +4,7 @@
 use tf_provider::AttributePath;
 
 use super::plan::Target;
-use super::record::{quoted, Progress, Restored};
+use super::record::{Progress, Restored};
 use super::{UserBlockState, AUDIT_RESOURCE};
 use crate::audit::{self, AuditEvent, AuditSink};
 use crate::error::Error;
@@ -90,9 +90,6 @@ pub(crate) fn block_details(
     if !progress.adopted.is_empty() {
         details.push(("took_over", progress.adopted.join(",")));
     }
-    if !progress.adopted_placed.is_empty() {
-        details.push(("took_over_placed", progress.adopted_placed.join(",")));
-    }
     if !progress.not_done.is_empty() {
         details.push(("steps_not_done", progress.not_done.join("; ")));
     }
@@ -151,48 +148,6 @@ pub(crate) fn report_notes(op: &mut Op<'_>, notes: &[(String, String)], id: &str
             AttributePath::default(),
         );
     }
-}
-
-/// Warns that the new block took over blocks a killed apply left (not the
-/// block it replaces, `parked`): which, and what that means.
-pub(crate) fn report_taken_over(
-    op: &mut Op<'_>,
-    progress: &Progress,
-    parked: Option<&str>,
-    marker: &str,
-    target: &Target,
-) {
-    let cut_off: Vec<String> = progress
-        .adopted
-        .iter()
-        .filter(|m| Some(m.as_str()) != parked)
-        .cloned()
-        .collect();
-    if cut_off.is_empty() {
-        return;
-    }
-    let placed: Vec<String> = progress
-        .adopted_placed
-        .iter()
-        .filter(|m| Some(m.as_str()) != parked)
-        .cloned()
-        .collect();
-    let finished = if placed.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " {} had been placed completely, moments ago, with this block's inputs (user, `blocked_by`, `reason`, `ticket`) by another provider process: an apply killed before Terraform saved its state. If another workspace holds a block with exactly these inputs, it finds its marker gone and blocks again on its next apply.",
-            quoted(&placed)
-        )
-    };
-    op.warn(
-        format!("Block of a cut-off apply taken over: `{}`", target.id()),
-        format!(
-            "Block `{marker}` took over {} of the same user: their records are merged into `{marker}`, their markers removed, so restoring `{marker}` puts back the state from before them.{finished}",
-            quoted(&cut_off)
-        ),
-        target.user_path(),
-    );
 }
 
 /// Notes that other blocks of the user exist (they keep it blocked when
