@@ -428,22 +428,26 @@ fn props_provider_configuration_names_its_attribute() {
     // Problems of the environment (the policy file, the env switches) are
     // reported on the setting they override.
     names.insert("grant_policy".to_string());
-    let outcome = runner.run(&strategy, |(config, file, audit, verified, (s3_bucket, s3_prefix))| {
-        let bytes = rmp_serde::to_vec_named(&config).expect("MessagePack");
-        let state: ProviderConfigState = rmp_serde::from_slice(&bytes)
-            .map_err(|e| TestCaseError::fail(format!("provider config does not decode: {e}")))?;
-        let env = ConfigEnv {
-            audit_log: audit,
-            audit_s3_bucket: s3_bucket,
-            audit_s3_prefix: s3_prefix,
-            require_verified_approvals: verified,
-            grant_policy_file: file,
-        };
-        if let Err(errors) = ProviderConfig::parse(&state, &env) {
-            assert_named("provider", &errors, &names);
-        }
-        Ok(())
-    });
+    let outcome = runner.run(
+        &strategy,
+        |(config, file, audit, verified, (s3_bucket, s3_prefix))| {
+            let bytes = rmp_serde::to_vec_named(&config).expect("MessagePack");
+            let state: ProviderConfigState = rmp_serde::from_slice(&bytes).map_err(|e| {
+                TestCaseError::fail(format!("provider config does not decode: {e}"))
+            })?;
+            let env = ConfigEnv {
+                audit_log: audit,
+                audit_s3_bucket: s3_bucket,
+                audit_s3_prefix: s3_prefix,
+                require_verified_approvals: verified,
+                grant_policy_file: file,
+            };
+            if let Err(errors) = ProviderConfig::parse(&state, &env) {
+                assert_named("provider", &errors, &names);
+            }
+            Ok(())
+        },
+    );
     if let Err(failure) = outcome {
         panic!("provider: {failure}");
     }
