@@ -253,3 +253,44 @@ tftest!(
         assert!(lease_names(aws, &check).is_empty());
     }
 );
+
+tftest!(
+    grant_replaced_with_the_same_inputs_keeps_the_access_leased,
+    |tf, aws| {
+        // `-replace` keeps every input, so the new grant's fingerprint is
+        // the old lease's: with and without create_before_destroy, exactly
+        // one enabled lease (the one in state) governs the access after.
+        let proxy = Proxy::start(moto_port(aws));
+        let check = applied(tf, aws, &proxy, "");
+        tf.apply();
+        for lifecycle in ["", "  lifecycle {\n    create_before_destroy = true\n  }\n"] {
+            tf.write_main(&[
+                &provider_via(tf, &proxy, &grant_policy()),
+                &grant("g", "alice").replace("\n}\n", &format!("\n{lifecycle}}}\n")),
+            ]);
+            tf.ok(&[
+                "apply",
+                "-auto-approve",
+                "-no-color",
+                "-replace=jit_grant.g",
+            ]);
+            check.assert_holds(aws, &format!("after -replace ({lifecycle:?})"));
+            let in_state = grant_leases_in_state(&tf.state());
+            let live: BTreeSet<String> = leases(aws, &check.group)
+                .into_iter()
+                .filter(|lease| lease.enabled)
+                .map(|lease| lease.name)
+                .collect();
+            assert_eq!(live, in_state, "the enabled lease is the one in state");
+            assert!(
+                !tests::invariants::assignments(aws, &check.accounts).is_empty(),
+                "the access is still granted"
+            );
+            tf.assert_plan_empty();
+        }
+        tf.destroy();
+        check.assert_holds(aws, "after destroy");
+        assert!(tests::invariants::assignments(aws, &check.accounts).is_empty());
+        assert!(lease_names(aws, &check).is_empty());
+    }
+);
