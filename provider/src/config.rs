@@ -29,6 +29,10 @@ const MAX_LIMIT: i64 = 100;
 
 /// Env var naming the audit log file when `audit_log_path` is not set.
 pub const AUDIT_LOG_ENV: &str = "JIT_AUDIT_LOG";
+/// Env var naming the S3 audit bucket when `audit_s3_bucket` is not set.
+pub const AUDIT_S3_BUCKET_ENV: &str = "JIT_AUDIT_S3_BUCKET";
+/// Env var naming the S3 audit key prefix when `audit_s3_prefix` is not set.
+pub const AUDIT_S3_PREFIX_ENV: &str = "JIT_AUDIT_S3_PREFIX";
 /// Default key prefix of the S3 audit sink.
 pub const DEFAULT_AUDIT_S3_PREFIX: &str = "jit-audit/";
 /// Env var the apply job sets to force verified approvals on.
@@ -267,6 +271,10 @@ pub struct PolicyFile {
 pub struct ConfigEnv {
     /// `JIT_AUDIT_LOG`.
     pub audit_log: Option<String>,
+    /// `JIT_AUDIT_S3_BUCKET`.
+    pub audit_s3_bucket: Option<String>,
+    /// `JIT_AUDIT_S3_PREFIX`.
+    pub audit_s3_prefix: Option<String>,
     /// `JIT_REQUIRE_VERIFIED_APPROVALS` as set.
     pub require_verified_approvals: Option<String>,
     /// `JIT_GRANT_POLICY_FILE`, read.
@@ -285,6 +293,12 @@ impl ConfigEnv {
             });
         Self {
             audit_log: std::env::var(AUDIT_LOG_ENV).ok().filter(|v| !v.is_empty()),
+            audit_s3_bucket: std::env::var(AUDIT_S3_BUCKET_ENV)
+                .ok()
+                .filter(|v| !v.is_empty()),
+            audit_s3_prefix: std::env::var(AUDIT_S3_PREFIX_ENV)
+                .ok()
+                .filter(|v| !v.is_empty()),
             require_verified_approvals: std::env::var(REQUIRE_VERIFIED_ENV).ok(),
             grant_policy_file,
         }
@@ -404,7 +418,7 @@ impl ProviderConfig {
         }
 
         config.aws_limits = parse_aws_limits(state, &mut errors);
-        config.audit_s3 = parse_audit_s3(state, &mut errors);
+        config.audit_s3 = parse_audit_s3(state, env, &mut errors);
 
         match verification::required(
             env.require_verified_approvals.as_deref(),
@@ -418,8 +432,9 @@ impl ProviderConfig {
             }
         }
         verification::grant_policy(state, env, &mut config, &mut errors);
-        let s3_bucket_set = !state.audit_s3_bucket.is_null();
-        verification::audit_destination(&mut config, s3_bucket_set, &mut errors);
+        let s3_bucket_set = !state.audit_s3_bucket.is_null() || env.audit_s3_bucket.is_some();
+        verification::settings_of_the_change(state, &config, &mut errors);
+        verification::audit_destination(&mut config, env, s3_bucket_set, &mut errors);
 
         if errors.is_empty() {
             Ok(config)
@@ -430,9 +445,13 @@ impl ProviderConfig {
 }
 
 /// `audit_s3_bucket` and `audit_s3_prefix`.
-fn parse_audit_s3(state: &ProviderConfigState, errors: &mut Vec<Error>) -> Option<AuditS3> {
-    let prefix = known(&state.audit_s3_prefix);
-    let Some(bucket) = known(&state.audit_s3_bucket) else {
+fn parse_audit_s3(
+    state: &ProviderConfigState,
+    env: &ConfigEnv,
+    errors: &mut Vec<Error>,
+) -> Option<AuditS3> {
+    let prefix = known(&state.audit_s3_prefix).or_else(|| env.audit_s3_prefix.clone());
+    let Some(bucket) = known(&state.audit_s3_bucket).or_else(|| env.audit_s3_bucket.clone()) else {
         if prefix.is_some() && state.audit_s3_bucket.is_null() {
             errors.push(Error::invalid(
                 attr("audit_s3_prefix"),

@@ -3,11 +3,14 @@
 //! Terraform), the fidelity fixes answer as AWS does, moto's IAM
 //! enforcement works for Scheduler reads through the proxy, and Terraform
 //! runs on both versions survive throttling, a hung call and an interrupt
-//! (cases that hold for today's provider). Cases marked `#[ignore = "issue
+//! (cases that hold for today's provider), and applies of 20 grants
+//! interrupted at seeded points leave no access without a lease and no
+//! orphan lease (`interrupted_grants`). Cases marked `#[ignore = "issue
 //! 12: …"]` reproduce provider bugs found with the proxy; the fix un-ignores
 //! them.
 
 mod grants;
+mod interrupted_grants;
 mod runs;
 mod sdk;
 

@@ -30,7 +30,7 @@ pub(crate) fn key_pair() -> (SignedSecretKey, String) {
     (secret, public)
 }
 
-fn decrypt(secret: &SignedSecretKey, encrypted: &str) -> String {
+pub(crate) fn decrypt(secret: &SignedSecretKey, encrypted: &str) -> String {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encrypted)
         .expect("encrypted_password is base64");

@@ -4,6 +4,7 @@
 use tests::{tftest, Aws, Tf};
 
 mod audit;
+mod bootstrap;
 mod docs;
 mod docs_copied;
 mod env_access;
@@ -17,6 +18,7 @@ mod layering;
 mod least_privilege;
 mod plugin;
 mod release;
+mod secrets;
 mod summary;
 mod user_block;
 mod user_block_identity_center;

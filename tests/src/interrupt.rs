@@ -2,7 +2,9 @@
 //! of its own (with its provider children), gets SIGINT at a chosen point
 //! (when the proxy sees the Nth request of an operation, or after a delay
 //! drawn from a seed), and SIGKILL if it is still running after a grace
-//! time. The test then runs plan/apply again and checks the invariants.
+//! time. [`Running::signalling`] sends another signal instead (SIGKILL to
+//! Terraform, to its providers only, or to both: [`Target`]). The test then
+//! runs plan/apply again and checks the invariants.
 //!
 //! ```no_run
 //! # fn case(tf: &tests::Tf, proxy: &tests::proxy::Proxy) {
@@ -41,6 +43,9 @@ pub enum Target {
     /// Terraform 1.0.3 runs as two processes (a panicwrap parent that
     /// ignores SIGINT and the real one), so both are signalled.
     Terraform,
+    /// The provider processes only (a provider that crashed or was killed
+    /// by the OOM killer while Terraform goes on).
+    Provider,
 }
 
 /// A handle that sends the interrupt; cheap to clone into proxy hooks.
@@ -48,16 +53,18 @@ pub enum Target {
 pub struct Interrupt {
     pid: i32,
     target: Target,
+    signal: i32,
     sent: Arc<Mutex<Option<Instant>>>,
 }
 
 impl Interrupt {
-    /// Sends SIGINT (once; later calls do nothing).
+    /// Sends the interrupt, SIGINT unless [`Running::signalling`] chose
+    /// another signal (once; later calls do nothing).
     pub fn send(&self) {
         let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
         if sent.is_none() {
             *sent = Some(Instant::now());
-            signal(self.pid, self.target, libc::SIGINT);
+            signal(self.pid, self.target, self.signal);
         }
     }
 
@@ -73,6 +80,11 @@ fn signal(pid: i32, target: Target, signal: i32) {
         Target::Terraform => group_members(pid)
             .into_iter()
             .filter(|(_, name)| !name.starts_with("terraform-provider-"))
+            .map(|(member, _)| member)
+            .collect(),
+        Target::Provider => group_members(pid)
+            .into_iter()
+            .filter(|(_, name)| name.starts_with("terraform-provider-"))
             .map(|(member, _)| member)
             .collect(),
     };
@@ -178,11 +190,20 @@ impl Running {
             interrupt: Interrupt {
                 pid,
                 target,
+                signal: libc::SIGINT,
                 sent: Arc::new(Mutex::new(None)),
             },
             stdout,
             stderr,
         }
+    }
+
+    /// Interrupts with `signal` (e.g. `libc::SIGKILL`: the target dies at
+    /// once, nothing is saved or cleaned up by it) instead of SIGINT. Call
+    /// before handing out [`Running::interrupter`].
+    pub fn signalling(mut self, signal: i32) -> Self {
+        self.interrupt.signal = signal;
+        self
     }
 
     /// `terraform apply -auto-approve -no-color`, signalling the group.
@@ -302,6 +323,7 @@ mod tests {
             interrupt: Interrupt {
                 pid,
                 target: Target::Group,
+                signal: libc::SIGINT,
                 sent: Arc::new(Mutex::new(None)),
             },
         };

@@ -6,6 +6,10 @@
 //!   ENABLED lease whose `at(…)` expiry is in the future, or is gone; and
 //!   no assignment without any lease exists unless it was standing before
 //!   the test ([`LeaseCheck`]);
+//! - ownership: every lease belongs to a grant in state, or is disabled, or
+//!   is reported by the next plan: the plan names it, or it is the pending
+//!   lease of an unfinished run whose grant the next apply creates again
+//!   (and adopts it) ([`LeaseCheck::unowned`], [`orphans`]);
 //! - users: snapshots of an IAM user and a Cognito user, to assert "restored
 //!   exactly" (`==`) and "no half-block" ([`IamUserSnapshot::block_state`],
 //!   [`CognitoUserSnapshot::block_state`]).
@@ -13,7 +17,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use terraform_provider_jit::policy::lease::{parse_at_expression, parse_lease_name, AssignmentKey};
+use terraform_provider_jit::policy::lease::{
+    parse_at_expression, parse_lease_name, AssignmentKey, LeaseMeta,
+};
 use terraform_provider_jit::policy::normalize_policy_json;
 
 use crate::aws::Aws;
@@ -70,6 +76,9 @@ pub struct Lease {
     pub enabled: bool,
     /// Expiry, seconds since the epoch (`None`: not an `at(…)`).
     pub expires_at: Option<i64>,
+    /// Written by a create that has not finished (`pending_until` set in
+    /// its bookkeeping): the run is still going, or died.
+    pub pending: bool,
 }
 
 /// What is wrong.
@@ -184,6 +193,54 @@ impl LeaseCheck {
                 .join("\n")
         );
     }
+
+    /// The leases that belong to no grant in state: every lease whose name
+    /// is not in `in_state` (the `schedule_name`s of the grants in state).
+    pub fn unowned(&self, aws: &Aws, in_state: &BTreeSet<String>) -> Vec<Lease> {
+        leases(aws, &self.group)
+            .into_iter()
+            .filter(|lease| !in_state.contains(&lease.name))
+            .collect()
+    }
+}
+
+/// The orphans among `unowned` leases: enabled, not named by the next plan
+/// (`plan_text`, its output), and not the pending lease of an unfinished
+/// run whose assignment key (hash) is among `recreated`, the keys of the
+/// grants the next plan creates (their create adopts such a lease). A
+/// disabled lease removes nothing and is never an orphan.
+pub fn orphans(unowned: &[Lease], recreated: &BTreeSet<String>, plan_text: &str) -> Vec<Lease> {
+    unowned
+        .iter()
+        .filter(|lease| lease.enabled)
+        .filter(|lease| !plan_text.contains(&lease.name))
+        .filter(|lease| {
+            let adopted = lease.pending
+                && parse_lease_name(&lease.name).is_some_and(|n| recreated.contains(&n.key_hash));
+            !adopted
+        })
+        .cloned()
+        .collect()
+}
+
+/// The `schedule_name` of every `jit_grant` in a `terraform show -json`
+/// state (root module and child modules).
+pub fn grant_leases_in_state(state: &serde_json::Value) -> BTreeSet<String> {
+    fn walk(module: &serde_json::Value, found: &mut BTreeSet<String>) {
+        for resource in module["resources"].as_array().into_iter().flatten() {
+            if resource["type"] == "jit_grant" {
+                if let Some(name) = resource["values"]["schedule_name"].as_str() {
+                    found.insert(name.to_string());
+                }
+            }
+        }
+        for child in module["child_modules"].as_array().into_iter().flatten() {
+            walk(child, found);
+        }
+    }
+    let mut found = BTreeSet::new();
+    walk(&state["values"]["root_module"], &mut found);
+    found
 }
 
 fn unix_now() -> i64 {
@@ -246,6 +303,10 @@ pub fn leases(aws: &Aws, group: &str) -> Vec<Lease> {
                     .schedule_expression()
                     .and_then(parse_at_expression)
                     .map(|at| at.unix_timestamp()),
+                pending: schedule
+                    .description()
+                    .and_then(LeaseMeta::from_description)
+                    .is_some_and(|meta| !meta.pending_until.is_empty()),
                 name,
             }
         })
@@ -619,6 +680,48 @@ mod tests {
             wrong_restore.block_state(&before),
             BlockState::Half(_)
         ));
+    }
+
+    #[test]
+    fn orphans_are_enabled_unreported_leases_nobody_adopts() {
+        let key = AssignmentKey::new("arn:i", "1", "arn:ps", "USER", "u-1");
+        let lease = |grant: &str, enabled: bool, pending: bool| Lease {
+            name: key.lease_name(grant),
+            assignment: Some(Assignment::from_key(&key)),
+            enabled,
+            expires_at: Some(4_000_000_000),
+            pending,
+        };
+        let unowned = [
+            lease("00000000000000a1", false, false),
+            lease("00000000000000a2", true, true),
+            lease("00000000000000a3", true, false),
+            lease("00000000000000a4", true, false),
+        ];
+        let recreated: BTreeSet<String> = [key.hash()].into();
+        let named = format!("Warning: lease `{}` belongs to no grant", unowned[3].name);
+        // Disabled: fine. Pending with its grant planned again: adopted. A
+        // confirmed lease nobody names: orphan. One the plan names: reported.
+        let found = orphans(&unowned, &recreated, &named);
+        assert_eq!(found, [unowned[2].clone()]);
+        // Without the grant in the next plan, the pending lease is one too.
+        let found = orphans(&unowned, &BTreeSet::new(), "");
+        assert_eq!(found, unowned[1..].to_vec());
+    }
+
+    #[test]
+    fn grant_lease_names_are_read_from_every_module() {
+        let state = serde_json::json!({"values": {"root_module": {
+            "resources": [
+                {"type": "jit_grant", "values": {"schedule_name": "jit-a"}},
+                {"type": "jit_user_block", "values": {"schedule_name": "jit-x"}}
+            ],
+            "child_modules": [{"resources": [
+                {"type": "jit_grant", "values": {"schedule_name": "jit-b"}}
+            ]}]
+        }}});
+        let names: Vec<String> = grant_leases_in_state(&state).into_iter().collect();
+        assert_eq!(names, ["jit-a", "jit-b"]);
     }
 
     #[test]

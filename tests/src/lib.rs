@@ -17,6 +17,7 @@
 //! - [`tftest!`] runs a body once per Terraform version.
 
 pub mod aws;
+pub mod aws_provider;
 pub mod docgen;
 pub mod enforce;
 pub mod examples;

@@ -1,7 +1,8 @@
 # The CI roles of the access repository: the plan role (pull requests, read
 # only) and the apply role (the protected apply job), each trusted by exactly
 # one GitHub OIDC subject. Create them with the hashicorp/aws provider from a
-# separate bootstrap configuration, not from the configuration they apply.
+# separate bootstrap configuration such as examples/bootstrap, not from the
+# configuration they apply.
 data "jit_ci_role_policy" "plan" {
   role         = "plan"
   account_id   = "123456789012"

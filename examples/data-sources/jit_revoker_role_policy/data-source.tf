@@ -1,7 +1,7 @@
 # The least-privilege policies of the role EventBridge Scheduler assumes to
-# remove expired assignments. Create the role with them (for example with
-# aws_iam_role and aws_iam_role_policy of the hashicorp/aws provider) and set
-# its ARN as `revoker_role_arn` in the provider block.
+# remove expired assignments. Create the role with them (aws_iam_role and
+# aws_iam_role_policy of the hashicorp/aws provider, as examples/bootstrap
+# does) and set its ARN as `revoker_role_arn` in the provider block.
 data "jit_revoker_role_policy" "this" {
   account_id = "123456789012"
 }

@@ -178,9 +178,17 @@ pub(crate) async fn muted<F: Future>(call: F) -> F::Output {
 }
 
 /// A credentials provider whose calls (`AssumeRole`, carrying the external
-/// id) run through [`muted`].
-#[derive(Debug)]
+/// id) run through [`muted`]. Its `Debug` hides the inner provider: the
+/// SDK's orchestrator logs every client's runtime components (identity
+/// resolvers included) at trace level, and the assume-role provider prints
+/// its external id.
 struct Muted<P>(P);
+
+impl<P> std::fmt::Debug for Muted<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Muted(<credentials provider>)")
+    }
+}
 
 impl<P: ProvideCredentials> ProvideCredentials for Muted<P> {
     fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>

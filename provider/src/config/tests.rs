@@ -173,6 +173,7 @@ fn environment_forces_verification_and_names_the_audit_log() {
         audit_log: Some("/tmp/audit.jsonl".into()),
         require_verified_approvals: Some("1".into()),
         grant_policy_file: Some(file("{}")),
+        ..Default::default()
     };
     let state = ProviderConfigState {
         require_verified_approvals: Value::Value(false),
@@ -192,7 +193,12 @@ fn environment_forces_verification_and_names_the_audit_log() {
         audit_log_path: s("audit/jit.jsonl"),
         ..Default::default()
     };
-    let config = ProviderConfig::parse(&explicit, &env).unwrap();
+    // Without verification the block wins over the environment.
+    let unverified = ConfigEnv {
+        require_verified_approvals: None,
+        ..env
+    };
+    let config = ProviderConfig::parse(&explicit, &unverified).unwrap();
     assert_eq!(
         config.audit_log_path,
         Some(PathBuf::from("audit/jit.jsonl"))
@@ -276,6 +282,7 @@ fn env_with(flag: Option<&str>, policy: Option<PolicyFile>) -> ConfigEnv {
         audit_log: Some("/tmp/audit.jsonl".into()),
         require_verified_approvals: flag.map(str::to_string),
         grant_policy_file: policy,
+        ..Default::default()
     }
 }
 
@@ -533,9 +540,9 @@ fn the_file_wins_over_any_inline_policy() {
 #[test]
 fn no_audit_destination_warns_and_with_verification_is_an_error() {
     let nowhere = |flag: Option<&str>| ConfigEnv {
-        audit_log: None,
         require_verified_approvals: flag.map(str::to_string),
         grant_policy_file: Some(file("{}")),
+        ..Default::default()
     };
     let config = ProviderConfig::parse(&ProviderConfigState::default(), &nowhere(None)).unwrap();
     let warnings: Vec<&str> = config.warnings.iter().map(|w| w.summary.as_str()).collect();
@@ -547,8 +554,8 @@ fn no_audit_destination_warns_and_with_verification_is_an_error() {
         )),
         vec!["No audit destination"]
     );
-    // Either destination is enough.
-    for state in [
+    // Without verification any destination of the block is enough.
+    let in_the_block = [
         ProviderConfigState {
             audit_log_path: s("audit.jsonl"),
             ..Default::default()
@@ -565,10 +572,74 @@ fn no_audit_destination_warns_and_with_verification_is_an_error() {
             audit_s3_bucket: Value::Unknown,
             ..Default::default()
         },
-    ] {
-        let config = ProviderConfig::parse(&state, &nowhere(Some("on"))).unwrap();
+    ];
+    for state in &in_the_block {
+        let config = ProviderConfig::parse(state, &nowhere(None)).unwrap();
         assert!(config.warnings.is_empty(), "{:?}", config.warnings);
     }
+    // With verification the block is part of the change: its destinations
+    // are refused, a topic alone is not enough, the environment decides.
+    let errors = |state: &ProviderConfigState, env: &ConfigEnv| -> Vec<(String, String)> {
+        error_paths(ProviderConfig::parse(state, env))
+    };
+    assert_eq!(
+        errors(&in_the_block[0], &nowhere(Some("on"))),
+        [
+            (
+                "`audit_log_path` not allowed with verified approvals".to_string(),
+                "audit_log_path".to_string()
+            ),
+            ("No audit destination".to_string(), String::new()),
+        ]
+    );
+    assert_eq!(
+        errors(&in_the_block[1], &nowhere(Some("on"))),
+        [("No audit destination".to_string(), String::new())]
+    );
+    assert_eq!(
+        errors(&in_the_block[2], &nowhere(Some("on")))[0].1,
+        "audit_s3_bucket"
+    );
+    let silenced = ProviderConfigState {
+        reviewer_summaries: Value::Value(false),
+        ..Default::default()
+    };
+    for env in [
+        ConfigEnv {
+            audit_log: Some("/protected/audit.jsonl".into()),
+            ..nowhere(Some("on"))
+        },
+        ConfigEnv {
+            audit_s3_bucket: Some("example-jit-audit".into()),
+            ..nowhere(Some("on"))
+        },
+    ] {
+        let config = ProviderConfig::parse(&ProviderConfigState::default(), &env).unwrap();
+        assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+        assert_eq!(
+            errors(&silenced, &env),
+            [(
+                "`reviewer_summaries` not allowed with verified approvals".to_string(),
+                "reviewer_summaries".to_string()
+            )]
+        );
+    }
+    let from_env = ProviderConfig::parse(
+        &ProviderConfigState::default(),
+        &ConfigEnv {
+            audit_s3_bucket: Some("example-jit-audit".into()),
+            audit_s3_prefix: Some("prod".into()),
+            ..nowhere(Some("on"))
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        from_env.audit_s3,
+        Some(AuditS3 {
+            bucket: "example-jit-audit".into(),
+            prefix: "prod/".into()
+        })
+    );
 }
 
 #[test]

@@ -8,7 +8,8 @@ use tf_provider::AttributePath;
 
 use super::{
     parse_grant_policy, ConfigEnv, ConfigWarning, GrantPolicyState, PermissionSetState,
-    PolicySource, ProviderConfig, ProviderConfigState, GRANT_POLICY_FILE_ENV, REQUIRE_VERIFIED_ENV,
+    PolicySource, ProviderConfig, ProviderConfigState, AUDIT_LOG_ENV, AUDIT_S3_BUCKET_ENV,
+    AUDIT_S3_PREFIX_ENV, GRANT_POLICY_FILE_ENV, REQUIRE_VERIFIED_ENV,
 };
 use crate::error::{attr, Error};
 
@@ -199,24 +200,74 @@ fn read_policy_file(
     })
 }
 
+/// With verification on, the provider block may not set what decides where
+/// the evidence goes or what the reviewer sees: the block is part of the
+/// change, so an aliased provider or a `*_override.tf` file could send its
+/// own grants' audit events nowhere or hide their summaries.
+pub fn settings_of_the_change(
+    state: &ProviderConfigState,
+    config: &ProviderConfig,
+    errors: &mut Vec<Error>,
+) {
+    if !config.require_verified_approvals {
+        return;
+    }
+    for (name, set, instead) in [
+        (
+            "audit_log_path",
+            !state.audit_log_path.is_null(),
+            format!("env `{AUDIT_LOG_ENV}`"),
+        ),
+        (
+            "audit_s3_bucket",
+            !state.audit_s3_bucket.is_null(),
+            format!("env `{AUDIT_S3_BUCKET_ENV}`"),
+        ),
+        (
+            "audit_s3_prefix",
+            !state.audit_s3_prefix.is_null(),
+            format!("env `{AUDIT_S3_PREFIX_ENV}`"),
+        ),
+        (
+            "reviewer_summaries",
+            state.reviewer_summaries.as_ref_option() == Some(&false),
+            "nothing: summaries stay on".to_string(),
+        ),
+    ] {
+        if set {
+            errors.push(Error::invalid(
+                attr(name),
+                format!("`{name}` not allowed with verified approvals"),
+                format!("Verified approvals are on, so where the audit events go and what the reviewer sees must not come from the change: any pull request could set `{name}` in an aliased provider or a `*_override.tf` file for its own grants. Remove it and use {instead}, set by the protected apply workflow."),
+            ));
+        }
+    }
+}
+
 /// Every change leaves an audit record somewhere: without a destination,
-/// a warning; with verification on, an error. `s3_bucket_set` also counts a
-/// bucket not known until apply.
+/// a warning; with verification on, an error unless the environment names
+/// a file or bucket (a topic in the block is part of the change).
+/// `s3_bucket_set` also counts a bucket not known until apply.
 pub fn audit_destination(
     config: &mut ProviderConfig,
+    env: &ConfigEnv,
     s3_bucket_set: bool,
     errors: &mut Vec<Error>,
 ) {
+    if config.require_verified_approvals {
+        if env.audit_log.is_none() && env.audit_s3_bucket.is_none() {
+            errors.push(Error::invalid(
+                AttributePath::root(),
+                "No audit destination",
+                format!("Verified approvals are on, and every access change must leave an audit record the change cannot redirect: set env `{AUDIT_LOG_ENV}` or `{AUDIT_S3_BUCKET_ENV}` in the protected apply workflow."),
+            ));
+        }
+        return;
+    }
     if config.audit_log_path.is_some() || config.notification_topic_arn.is_some() || s3_bucket_set {
         return;
     }
-    if config.require_verified_approvals {
-        errors.push(Error::invalid(
-            AttributePath::root(),
-            "No audit destination",
-            "Verified approvals are on, and every access change must leave an audit record: set `audit_log_path` (or env `JIT_AUDIT_LOG`), `audit_s3_bucket` or `notification_topic_arn`.",
-        ));
-    } else {
+    {
         config.warnings.push(ConfigWarning {
             summary: "No audit destination".to_string(),
             detail: "Neither `audit_log_path` (nor env `JIT_AUDIT_LOG`), `audit_s3_bucket` nor `notification_topic_arn` is set: access changes are made without an audit record. Set one of them.".to_string(),

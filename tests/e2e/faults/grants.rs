@@ -7,7 +7,7 @@ const REVOKER: &str = "arn:aws:iam::123456789012:role/jit-revoker";
 
 /// Identity Center users (each with an email) and the low-risk permission
 /// set `JIT-S3FullAccess`.
-fn grant_fixture(aws: &Aws, users: &[&str]) {
+pub(super) fn grant_fixture(aws: &Aws, users: &[&str]) {
     aws.run(async {
         let sso = &aws.clients.sso_admin;
         let instances = sso.list_instances().send().await.unwrap();
@@ -47,13 +47,13 @@ fn grant_fixture(aws: &Aws, users: &[&str]) {
     });
 }
 
-fn grant_policy() -> String {
+pub(super) fn grant_policy() -> String {
     format!(
         "  revoker_role_arn = \"{REVOKER}\"\n  grant_policy {{\n    max_duration = \"1h\"\n    permission_set {{\n      name = \"JIT-S3FullAccess\"\n      risk = \"low\"\n    }}\n  }}\n"
     )
 }
 
-fn grant(name: &str, who: &str) -> String {
+pub(super) fn grant(name: &str, who: &str) -> String {
     format!(
         "\nresource \"jit_grant\" \"{name}\" {{\n  principal      = \"{who}@example.com\"\n  account_id     = \"{}\"\n  permission_set = \"JIT-S3FullAccess\"\n  duration       = \"1h\"\n  reason         = \"Investigate failing lifecycle rule\"\n  requested_by   = \"{who}@example.com\"\n}}\n",
         tests::invariants::DEFAULT_ACCOUNT

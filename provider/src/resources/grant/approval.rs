@@ -201,6 +201,21 @@ pub struct Refusal {
     pub attestation: Attestation,
 }
 
+impl Refusal {
+    /// Whether a check could not be made (AWS failed or did not answer in
+    /// time) rather than refused the grant: audited as a failure, not a
+    /// refusal.
+    pub fn is_failure(&self) -> bool {
+        self.errors.0.iter().any(|error| {
+            let mut error = error;
+            while let Error::WithPath { source: inner, .. } = error {
+                error = inner;
+            }
+            matches!(error, Error::Aws { .. } | Error::Timeout { .. })
+        })
+    }
+}
+
 impl From<Error> for Refusal {
     fn from(error: Error) -> Self {
         Self {

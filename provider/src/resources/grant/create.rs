@@ -58,9 +58,14 @@ pub async fn grant(
     let approved = match check_at_apply(ctx, &planned, request).await {
         Ok(approved) => approved,
         Err(refusal) => {
-            let mut event = audit_event("grant.create", &planned, result::REFUSED);
+            let (outcome, word) = if refusal.is_failure() {
+                (result::FAILURE, "not checked")
+            } else {
+                (result::REFUSED, "refused")
+            };
+            let mut event = audit_event("grant.create", &planned, outcome);
             attest(&mut event, &refusal.attestation);
-            event.error = format!("refused: {}", refusal_text(&refusal.errors));
+            event.error = format!("{word}: {}", refusal_text(&refusal.errors));
             op.audit_or_warn(event, "refused grant").await;
             return Err(refusal.errors.into());
         }

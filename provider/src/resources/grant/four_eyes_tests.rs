@@ -183,3 +183,23 @@ fn the_break_glass_notice_is_its_own_message() {
     assert_eq!(event["ticket"], "INC-9");
     assert_eq!(event["actorId"], "u-bob");
 }
+
+#[test]
+fn a_check_aws_could_not_answer_is_a_failure_not_a_refusal() {
+    use super::approval::Refusal;
+    use crate::error::Error;
+    let throttled = Error::Aws {
+        service: "identitystore",
+        operation: "ListUsers",
+        code: Some("ThrottlingException".into()),
+        message: "Rate exceeded".into(),
+        request_id: None,
+    };
+    assert!(Refusal::from(throttled.at(attr("approved_by"))).is_failure());
+    let unverified = Error::invalid(
+        attr("approved_by"),
+        "Approval not verified",
+        "`bob@example.com` did not approve this change",
+    );
+    assert!(!Refusal::from(unverified).is_failure());
+}

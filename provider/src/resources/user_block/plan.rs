@@ -490,3 +490,26 @@ impl Target {
         }
     }
 }
+
+/// Import ids: any text parses or is refused naming the forms, never a
+/// panic; the other parsers are in `framework/props.rs`.
+#[cfg(test)]
+mod import_id_props {
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+        #[test]
+        fn props_block_import_ids(
+            id in prop_oneof![
+                any::<String>(),
+                "(iam|cognito):[A-Za-z0-9_:@.+=,-]{0,30}(/jit-user-block-[0-9a-f]{0,17})?",
+            ]
+        ) {
+            if let Err(error) = super::parse_id(&id) {
+                prop_assert_eq!(error.to_string(), "Cannot import this block");
+            }
+        }
+    }
+}
