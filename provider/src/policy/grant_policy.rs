@@ -106,6 +106,13 @@ impl GrantPolicy {
         self.rule(permission_set_name)
             .is_some_and(|rule| rule.end_sessions_on_revoke)
     }
+
+    /// Whether any permission set ends live sessions on revoke.
+    pub fn any_ends_sessions(&self) -> bool {
+        self.permission_sets
+            .iter()
+            .any(|rule| rule.end_sessions_on_revoke)
+    }
 }
 
 /// Refuses `end_sessions_on_revoke` for a GROUP grant; the error is the

@@ -15,6 +15,7 @@ use super::GrantState;
 use crate::aws::wait::retry_when;
 use crate::context::Ctx;
 use crate::error::Error;
+use crate::framework::Op;
 use crate::policy::grant::parse_iso8601_duration;
 use crate::policy::session_deny::{check_limits, EndSessions, InlinePolicy};
 use crate::values::text;
@@ -36,6 +37,10 @@ pub struct Done {
     pub written: bool,
     /// The permission set was provisioned to the grant's account.
     pub provisioned: bool,
+    /// The grant policy does not set `end_sessions_on_revoke` for the
+    /// permission set (found by name once its ARN was described): nothing
+    /// was read or written beyond that description.
+    pub not_configured: bool,
 }
 
 impl Done {
@@ -61,11 +66,46 @@ impl Done {
         } else if self.written {
             parts.push("goes live with the permission set's next provisioning".to_string());
         }
+        if self.not_configured {
+            parts.push("`end_sessions_on_revoke` is not set for the permission set".to_string());
+        }
         if parts.is_empty() {
             "nothing to change".to_string()
         } else {
             parts.join("; ")
         }
+    }
+}
+
+/// Whether a grant of `state` may end sessions at its revoke: a USER grant
+/// whose permission set is named with the option, or given by ARN while
+/// some permission set has it (`update` then checks the name).
+pub fn may_apply(ctx: &Ctx, state: &GrantState) -> bool {
+    let policy = &ctx.config.grant_policy;
+    let set = text(&state.permission_set);
+    text(&state.principal_type) == "USER"
+        && (policy.ends_sessions(set) || (set.starts_with("arn:") && policy.any_ends_sessions()))
+}
+
+/// Prunes the expired statements of the grant's permission set (a grant or
+/// a revoke that did not remove an assignment); a failure is a warning:
+/// the statements match no live session, they only take room.
+pub async fn prune(op: &mut Op<'_>, lock: &tokio::sync::Mutex<()>, state: &GrantState) {
+    let Ok(ctx) = op.ctx() else {
+        return;
+    };
+    let _guard = lock.lock().await;
+    let mut done = Done::default();
+    let now = OffsetDateTime::now_utc();
+    if let Err(error) = update(ctx, state, None, now, &mut done).await {
+        op.warn(
+            format!(
+                "Expired end-sessions statements of `{}` not pruned",
+                text(&state.permission_set)
+            ),
+            format!("{error}. They deny only sessions that have ended and are pruned on the next grant or revoke of this permission set; they take room in its inline policy until then."),
+            Default::default(),
+        );
     }
 }
 
@@ -87,7 +127,12 @@ pub async fn update(
     let sso = ctx.aws.sso_admin();
     let session = sso
         .find_permission_set_by_arn(instance, arn)
-        .await?
+        .await?;
+    if !ctx.config.grant_policy.ends_sessions(&session.name) {
+        done.not_configured = true;
+        return Ok(());
+    }
+    let session = session
         .session_duration
         .as_deref()
         .and_then(parse_iso8601_duration)

@@ -364,6 +364,15 @@ impl ResourceType for Grant {
             Err(problem) => return Err(problem_error(problem).into()),
         };
         let state = create::grant(self, op, planned, &request).await?;
+        // A grant of a permission set with `end_sessions_on_revoke` prunes
+        // its expired end-sessions statements (a warning when it cannot).
+        if op
+            .ctx()
+            .is_ok_and(|ctx| end_sessions::may_apply(ctx, &state))
+        {
+            let lock = self.policy_lock(text(&state.permission_set_arn));
+            end_sessions::prune(op, &lock, &state).await;
+        }
         Ok((state, Value::Null))
     }
 
@@ -436,20 +445,25 @@ impl ResourceType for Grant {
             None => None,
         };
         let ends = match op.ctx() {
-            Ok(ctx) if ctx.config.grant_policy.ends_sessions(text(&prior.permission_set)) => {
-                if text(&prior.principal_type) == "USER" {
-                    Some(self.policy_lock(text(&prior.permission_set_arn)))
-                } else {
-                    op.warn(
-                        format!(
-                            "Live sessions of group grant `{}` are not ended",
-                            text(&prior.id)
-                        ),
-                        "`end_sessions_on_revoke` works for USER grants only (a group's members change); this GROUP grant was made before the option was set. Its revoke stops new sign-ins; sessions already issued run until they expire.",
-                        Default::default(),
-                    );
-                    None
-                }
+            Ok(ctx) if end_sessions::may_apply(ctx, &prior) => {
+                Some(self.policy_lock(text(&prior.permission_set_arn)))
+            }
+            Ok(ctx)
+                if text(&prior.principal_type) == "GROUP"
+                    && ctx
+                        .config
+                        .grant_policy
+                        .ends_sessions(text(&prior.permission_set)) =>
+            {
+                op.warn(
+                    format!(
+                        "Live sessions of group grant `{}` are not ended",
+                        text(&prior.id)
+                    ),
+                    "`end_sessions_on_revoke` works for USER grants only (a group's members change); this GROUP grant was made before the option was set. Its revoke stops new sign-ins; sessions already issued run until they expire.",
+                    Default::default(),
+                );
+                None
             }
             _ => None,
         };

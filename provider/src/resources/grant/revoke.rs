@@ -147,6 +147,7 @@ pub async fn revoke(
                 match end_sessions::update(ctx, state, Some(revoked_at), revoked_at, &mut done)
                     .await
                 {
+                    Ok(()) if done.not_configured => {}
                     Ok(()) => {
                         event
                             .details
@@ -195,6 +196,9 @@ pub async fn revoke(
             event
                 .details
                 .insert("assignment".to_string(), kept.to_string());
+            if let Some(lock) = ends {
+                end_sessions::prune(op, lock, state).await;
+            }
         }
     }
     // The notice shares the lease's grant id: it is this grant's unless a
