@@ -20,7 +20,8 @@ use super::*;
 
 const ACCOUNT: &str = "123456789012";
 const SET: &str = "JIT-Ends";
-const THEIRS: &str = r#"{"Sid":"TheirsReadLogs","Effect":"Allow","Action":"logs:Get*","Resource":"*"}"#;
+const THEIRS: &str =
+    r#"{"Sid":"TheirsReadLogs","Effect":"Allow","Action":"logs:Get*","Resource":"*"}"#;
 
 struct Fixture {
     instance: String,
@@ -132,7 +133,11 @@ fn statements(aws: &Aws, fx: &Fixture) -> Vec<Value> {
                 .send(),
         )
         .unwrap();
-    let text = output.inline_policy().unwrap_or_default().trim().to_string();
+    let text = output
+        .inline_policy()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     if text.is_empty() {
         return Vec::new();
     }
@@ -199,7 +204,9 @@ tftest!(grant_end_sessions_on_revoke, |tf, aws| {
     let alice = fx.users["alice"].clone();
     let theirs: Value = serde_json::from_str(THEIRS).unwrap();
     let proxy = Proxy::start(moto_port(aws));
-    let provider = tf.provider(&policy()).replace(&tf.endpoint, &proxy.endpoint());
+    let provider = tf
+        .provider(&policy())
+        .replace(&tf.endpoint, &proxy.endpoint());
 
     // 1. A grant of the set applies and prunes bob's expired statement;
     //    the third party's statement is kept exactly.
@@ -257,7 +264,10 @@ tftest!(grant_end_sessions_on_revoke, |tf, aws| {
             && detail.contains("permission set provisioned"),
         "{detail}"
     );
-    assert!(detail.contains(&end_sessions_sid(&alice, ACCOUNT)), "{detail}");
+    assert!(
+        detail.contains(&end_sessions_sid(&alice, ACCOUNT)),
+        "{detail}"
+    );
 
     // 3. A later grant of the same user applies; the statement (not yet
     //    past the session duration) is kept as it was.
@@ -277,8 +287,7 @@ tftest!(grant_end_sessions_on_revoke, |tf, aws| {
     let error = refused.error("Group grants cannot end sessions on revoke");
     assert!(error.code.contains("principal_type"), "{error:?}");
     assert!(
-        error.detail.contains("end_sessions_on_revoke = true")
-            && error.detail.contains("JIT-Ends"),
+        error.detail.contains("end_sessions_on_revoke = true") && error.detail.contains("JIT-Ends"),
         "{error:?}"
     );
     assert_eq!(assigned(aws, &fx), std::slice::from_ref(&alice));

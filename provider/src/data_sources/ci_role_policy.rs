@@ -184,9 +184,8 @@ impl DataSourceType for CiRolePolicy {
                 crate::config::AuditS3::new(bucket, &prefix)
             });
         if config.end_sessions_on_revoke.is_null() {
-            config.end_sessions_on_revoke = Value::Value(
-                provider.is_some_and(|p| p.grant_policy.any_ends_sessions()),
-            );
+            config.end_sessions_on_revoke =
+                Value::Value(provider.is_some_and(|p| p.grant_policy.any_ends_sessions()));
         }
         config.audit_s3_bucket = opt(audit_s3.as_ref().map(|t| t.bucket.clone()));
         config.audit_s3_prefix = opt(audit_s3.as_ref().map(|t| t.prefix.clone()));

@@ -148,7 +148,13 @@ mod tests {
         let refused = check_end_sessions_principal(&policy, "Ends", "GROUP").unwrap_err();
         assert!(refused.contains("end_sessions_on_revoke"), "{refused}");
         assert!(refused.contains("members change"), "{refused}");
-        assert_eq!(check_end_sessions_principal(&policy, "Ends", "USER"), Ok(()));
-        assert_eq!(check_end_sessions_principal(&policy, "Other", "GROUP"), Ok(()));
+        assert_eq!(
+            check_end_sessions_principal(&policy, "Ends", "USER"),
+            Ok(())
+        );
+        assert_eq!(
+            check_end_sessions_principal(&policy, "Other", "GROUP"),
+            Ok(())
+        );
     }
 }

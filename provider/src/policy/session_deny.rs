@@ -649,15 +649,27 @@ mod tests {
         let theirs = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Theirs","Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
         let mut policy = InlinePolicy::parse(Some(theirs)).unwrap();
         policy.set_user("u-9", &entries(M1, IcRecord::default()));
-        policy.end_sessions(EndSessions::at("u-1", "111111111111", at("2026-12-04T10:00:00Z")));
-        policy.end_sessions(EndSessions::at("u-1", "222222222222", at("2026-12-04T10:00:00Z")));
+        policy.end_sessions(EndSessions::at(
+            "u-1",
+            "111111111111",
+            at("2026-12-04T10:00:00Z"),
+        ));
+        policy.end_sessions(EndSessions::at(
+            "u-1",
+            "222222222222",
+            at("2026-12-04T10:00:00Z"),
+        ));
         let written = policy.render().unwrap();
         let mut back = InlinePolicy::parse(Some(&written)).unwrap();
         assert_eq!(back.ended().len(), 2);
         assert_eq!(back.others(), 1);
         assert!(back.user("u-9").denied, "the block's statement is kept");
         // A second revoke of the same user and account replaces its time.
-        back.end_sessions(EndSessions::at("u-1", "111111111111", at("2026-12-04T11:00:00Z")));
+        back.end_sessions(EndSessions::at(
+            "u-1",
+            "111111111111",
+            at("2026-12-04T11:00:00Z"),
+        ));
         let value: Value = serde_json::from_str(&back.render().unwrap()).unwrap();
         let statements = value["Statement"].as_array().unwrap();
         assert_eq!(statements.len(), 4);
@@ -686,13 +698,31 @@ mod tests {
         );
         let mut policy = InlinePolicy::parse(Some(&theirs)).unwrap();
         assert_eq!(policy.others(), 2, "an edited statement is not ours");
-        policy.end_sessions(EndSessions::at("u-1", "111111111111", at("2026-12-04T10:00:00Z")));
-        policy.end_sessions(EndSessions::at("u-2", "111111111111", at("2026-12-04T11:30:00Z")));
+        policy.end_sessions(EndSessions::at(
+            "u-1",
+            "111111111111",
+            at("2026-12-04T10:00:00Z"),
+        ));
+        policy.end_sessions(EndSessions::at(
+            "u-2",
+            "111111111111",
+            at("2026-12-04T11:30:00Z"),
+        ));
         let hour = Duration::from_secs(3600);
         // 10:00:01 + 1 h is 11:00:01: not yet at 11:00:00, gone at 11:00:01.
-        assert_eq!(policy.prune_end_sessions(at("2026-12-04T11:00:00Z"), hour), 0);
-        assert_eq!(policy.prune_end_sessions(at("2026-12-04T11:00:01Z"), hour), 1);
-        let left: Vec<&str> = policy.ended().values().map(|e| e.user_id.as_str()).collect();
+        assert_eq!(
+            policy.prune_end_sessions(at("2026-12-04T11:00:00Z"), hour),
+            0
+        );
+        assert_eq!(
+            policy.prune_end_sessions(at("2026-12-04T11:00:01Z"), hour),
+            1
+        );
+        let left: Vec<&str> = policy
+            .ended()
+            .values()
+            .map(|e| e.user_id.as_str())
+            .collect();
         assert_eq!(left, ["u-2"]);
         assert_eq!(policy.others(), 2, "others' statements are never pruned");
         // A longer session duration keeps them longer.
@@ -700,7 +730,10 @@ mod tests {
             policy.prune_end_sessions(at("2026-12-04T13:00:00Z"), Duration::from_secs(12 * 3600)),
             0
         );
-        assert_eq!(policy.prune_end_sessions(at("2026-12-04T13:00:00Z"), hour), 1);
+        assert_eq!(
+            policy.prune_end_sessions(at("2026-12-04T13:00:00Z"), hour),
+            1
+        );
         let value: Value = serde_json::from_str(&policy.render().unwrap()).unwrap();
         assert_eq!(value["Statement"].as_array().unwrap().len(), 2);
     }

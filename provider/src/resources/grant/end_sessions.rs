@@ -125,9 +125,7 @@ pub async fn update(
     let account = text(&state.account_id);
     let user = text(&state.principal_id);
     let sso = ctx.aws.sso_admin();
-    let session = sso
-        .find_permission_set_by_arn(instance, arn)
-        .await?;
+    let session = sso.find_permission_set_by_arn(instance, arn).await?;
     if !ctx.config.grant_policy.ends_sessions(&session.name) {
         done.not_configured = true;
         return Ok(());

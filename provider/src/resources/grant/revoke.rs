@@ -158,9 +158,10 @@ pub async fn revoke(
                             "the access is removed (no new sign-in), but role sessions already issued may continue until they expire; done: {}",
                             done.describe()
                         );
-                        event
-                            .details
-                            .insert("end_sessions".to_string(), format!("FAILED: {error}; {what}"));
+                        event.details.insert(
+                            "end_sessions".to_string(),
+                            format!("FAILED: {error}; {what}"),
+                        );
                         op.warn(
                             format!("Grant `{name}` revoked, but its live sessions were not ended"),
                             format!("{error}. {what}. To end them now, add the deny by hand or re-provision after fixing the cause; see the emergency-revocation guide."),
