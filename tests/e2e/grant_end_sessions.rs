@@ -271,7 +271,7 @@ tftest!(grant_end_sessions_on_revoke, |tf, aws| {
 
     // 3. A later grant of the same user applies; the statement (not yet
     //    past the session duration) is kept as it was.
-    tf.write_main(&[&provider, &grant("b", "alice", "USER")]);
+    tf.write_main(&[&provider, &grant("b", "alice@example.com", "USER")]);
     tf.apply();
     assert_eq!(assigned(aws, &fx), std::slice::from_ref(&alice));
     assert_eq!(statements(aws, &fx), after);
@@ -280,7 +280,7 @@ tftest!(grant_end_sessions_on_revoke, |tf, aws| {
     // 4. A GROUP grant of the set is refused at plan, on `principal_type`.
     tf.write_main(&[
         &provider,
-        &grant("b", "alice", "USER"),
+        &grant("b", "alice@example.com", "USER"),
         &grant("g", "Ops", "GROUP"),
     ]);
     let refused = tf.plan_fails();
