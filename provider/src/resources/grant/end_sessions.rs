@@ -125,12 +125,12 @@ pub async fn update(
     let account = text(&state.account_id);
     let user = text(&state.principal_id);
     let sso = ctx.aws.sso_admin();
-    let session = sso.find_permission_set_by_arn(instance, arn).await?;
-    if !ctx.config.grant_policy.ends_sessions(&session.name) {
+    let set = sso.find_permission_set_by_arn(instance, arn).await?;
+    if !ctx.config.grant_policy.ends_sessions(&set.name) {
         done.not_configured = true;
         return Ok(());
     }
-    let session = session
+    let session = set
         .session_duration
         .as_deref()
         .and_then(parse_iso8601_duration)
