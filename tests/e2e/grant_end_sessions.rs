@@ -210,11 +210,63 @@ tftest!(grant_end_sessions_on_revoke, |tf, aws| {
 
     // 1. A grant of the set applies and prunes bob's expired statement;
     //    the third party's statement is kept exactly.
-    tf.write_main(&[&provider, &grant("a", "alice@example.com", "USER")]);
+    //    The apply role rendered for grants gets the inline-policy and
+    //    provisioning actions because the grant policy sets the option,
+    //    and not when told otherwise.
+    let roles = format!(
+        r#"
+data "jit_ci_role_policy" "grants" {{
+  role           = "apply"
+  account_id     = "{ACCOUNT}"
+  resource_types = ["jit_grant"]
+}}
+
+data "jit_ci_role_policy" "without" {{
+  role                   = "apply"
+  account_id             = "{ACCOUNT}"
+  resource_types         = ["jit_grant"]
+  end_sessions_on_revoke = false
+}}
+
+output "grants" {{
+  value = data.jit_ci_role_policy.grants
+}}
+
+output "without" {{
+  value = data.jit_ci_role_policy.without
+}}
+"#
+    );
+    tf.write_main(&[&provider, &grant("a", "alice@example.com", "USER"), &roles]);
     tf.init();
     tf.apply();
     assert_eq!(assigned(aws, &fx), std::slice::from_ref(&alice));
     assert_eq!(statements(aws, &fx), std::slice::from_ref(&theirs));
+    let (with, without) = (tf.output("grants"), tf.output("without"));
+    assert_eq!(with["end_sessions_on_revoke"], true);
+    let writes = [
+        "sso:PutInlinePolicyToPermissionSet",
+        "sso:DeleteInlinePolicyFromPermissionSet",
+        "sso:ProvisionPermissionSet",
+    ];
+    for action in writes
+        .iter()
+        .chain(&["sso:GetInlinePolicyForPermissionSet"])
+    {
+        assert!(
+            with["actions"].as_array().unwrap().contains(&json!(action)),
+            "{action}: {with:#}"
+        );
+    }
+    for action in writes {
+        assert!(
+            !without["actions"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(action)),
+            "{action}: {without:#}"
+        );
+    }
 
     // 2. Destroy (manual revoke): the assignment goes, then exactly one
     //    statement for alice in this account, sessions issued before the
