@@ -9,6 +9,7 @@
 //! 12: …"]` reproduce provider bugs found with the proxy; the fix un-ignores
 //! them.
 
+mod grant_steps;
 mod grants;
 mod interrupted_grants;
 mod runs;

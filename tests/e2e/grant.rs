@@ -8,7 +8,7 @@ mod sqs;
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aws_sdk_identitystore::types::{Email, MemberId, Name};
+use aws_sdk_identitystore::types::MemberId;
 use aws_sdk_scheduler::operation::get_schedule::GetScheduleOutput;
 use serde_json::{json, Value};
 
@@ -55,22 +55,9 @@ fn fixtures(aws: &Aws) -> Fixture {
         let mut users = HashMap::new();
         for name in ["alice", "bob", "carol", "dave", "manager"] {
             let user_name = format!("{name}@example.com");
-            let id = store
-                .create_user()
-                .identity_store_id(&store_id)
-                .user_name(&user_name)
-                .display_name(name)
-                .name(
-                    Name::builder()
-                        .given_name(name)
-                        .family_name("Example")
-                        .build(),
-                )
-                .emails(Email::builder().value(&user_name).primary(true).build())
-                .send()
-                .await
-                .unwrap()
-                .user_id;
+            let id = aws
+                .create_identity_center_user(&store_id, &user_name, name, &user_name)
+                .await;
             users.insert(name.to_string(), id);
         }
         let group = store
@@ -434,13 +421,38 @@ tftest!(grant_lifecycle, |tf, aws| {
         ["grant.revoked_outside success"]
     );
 
-    // 5. Destroy (the assignment is already gone: still a success).
+    // 5. An administrator gives alice the same access as a standing
+    // assignment after the grant ended. Destroying the REVOKED grant
+    // removes only its own leftovers, never that assignment.
+    aws.run(
+        aws.clients
+            .sso_admin
+            .create_account_assignment()
+            .instance_arn(&fx.instance)
+            .target_id(ACCOUNT)
+            .target_type("AWS_ACCOUNT".into())
+            .permission_set_arn(fx.set("JIT-S3FullAccess"))
+            .principal_type("USER".into())
+            .principal_id(fx.user("alice"))
+            .send(),
+    )
+    .unwrap();
     tf.destroy();
     assert!(schedules(aws).is_empty());
-    assert!(assigned(aws, &fx, "JIT-S3FullAccess").is_empty());
     assert_eq!(
-        actions(&tf.audit_events()).last().map(String::as_str),
+        assigned(aws, &fx, "JIT-S3FullAccess"),
+        [fx.user("alice")],
+        "the standing assignment made after the grant ended is kept"
+    );
+    let events = tf.audit_events();
+    let revoke = events.last().unwrap();
+    assert_eq!(
+        actions(&events).last().map(String::as_str),
         Some("grant.revoke success")
+    );
+    assert_eq!(
+        revoke["details"]["assignment"], "not this grant's: left as it is",
+        "{revoke}"
     );
 });
 

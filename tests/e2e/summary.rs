@@ -9,7 +9,6 @@
 
 use std::process::Command;
 
-use aws_sdk_identitystore::types::{Email, Name};
 use serde_json::Value;
 use tests::examples::{repo_root, venv_python};
 use tests::{TfOutput, TfVersion};
@@ -23,27 +22,13 @@ const DETAIL: &str = "Reviewer summary.";
 fn fixtures(aws: &Aws) {
     aws.run(async {
         let sso = &aws.clients.sso_admin;
-        let store = &aws.clients.identity_store;
         let instances = sso.list_instances().send().await.unwrap();
         let instance = &instances.instances()[0];
         let store_id = instance.identity_store_id().unwrap();
         for name in ["alice", "bob", "carol", "manager"] {
             let user_name = format!("{name}@example.com");
-            store
-                .create_user()
-                .identity_store_id(store_id)
-                .user_name(&user_name)
-                .display_name(name)
-                .name(
-                    Name::builder()
-                        .given_name(name)
-                        .family_name("Example")
-                        .build(),
-                )
-                .emails(Email::builder().value(&user_name).primary(true).build())
-                .send()
-                .await
-                .unwrap();
+            aws.create_identity_center_user(store_id, &user_name, name, &user_name)
+                .await;
         }
         for name in ["JIT-ReadOnly", "JIT-EmergencyAdmin"] {
             sso.create_permission_set()

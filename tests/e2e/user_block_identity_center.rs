@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_identitystore::types::{Email, MemberId, Name};
+use aws_sdk_identitystore::types::MemberId;
 use aws_sdk_ssoadmin::types::{PrincipalType, TargetType};
 use serde_json::{json, Value};
 
@@ -40,17 +40,9 @@ fn fixtures(aws: &Aws) -> Fixture {
         let mut users = HashMap::new();
         for name in ["mallory", "eve"] {
             let email = format!("{name}@example.com");
-            let id = store
-                .create_user()
-                .identity_store_id(&store_id)
-                .user_name(name)
-                .display_name(name)
-                .name(Name::builder().given_name(name).family_name("X").build())
-                .emails(Email::builder().value(&email).primary(true).build())
-                .send()
-                .await
-                .unwrap()
-                .user_id;
+            let id = aws
+                .create_identity_center_user(&store_id, name, name, &email)
+                .await;
             users.insert(name.to_string(), id);
         }
         let group = store

@@ -75,4 +75,33 @@ impl Aws {
     pub fn iam(&self) -> &aws_sdk_iam::Client {
         &self.clients.iam
     }
+
+    /// Creates an Identity Center user with one primary email (display and
+    /// given name `display_name`, family name `Example`); returns its id.
+    pub async fn create_identity_center_user(
+        &self,
+        store_id: &str,
+        user_name: &str,
+        display_name: &str,
+        email: &str,
+    ) -> String {
+        use aws_sdk_identitystore::types::{Email, Name};
+        self.clients
+            .identity_store
+            .create_user()
+            .identity_store_id(store_id)
+            .user_name(user_name)
+            .display_name(display_name)
+            .name(
+                Name::builder()
+                    .given_name(display_name)
+                    .family_name("Example")
+                    .build(),
+            )
+            .emails(Email::builder().value(email).primary(true).build())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CreateUser {user_name}: {e:?}"))
+            .user_id
+    }
 }

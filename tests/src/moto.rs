@@ -47,7 +47,9 @@ impl Moto {
                     "-p",
                     &port.to_string(),
                 ])
-                .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+                // No test attaches an AWS managed policy; loading the ~1,000
+                // of them costs each case seconds at its first IAM call.
+                .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
                 .env("MOTO_PORT", port.to_string())
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())

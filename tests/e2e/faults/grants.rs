@@ -15,27 +15,8 @@ pub(super) fn grant_fixture(aws: &Aws, users: &[&str]) {
         let store = instance.identity_store_id().unwrap();
         for name in users {
             let user_name = format!("{name}@example.com");
-            aws.clients
-                .identity_store
-                .create_user()
-                .identity_store_id(store)
-                .user_name(&user_name)
-                .display_name(*name)
-                .name(
-                    aws_sdk_identitystore::types::Name::builder()
-                        .given_name(*name)
-                        .family_name("Example")
-                        .build(),
-                )
-                .emails(
-                    aws_sdk_identitystore::types::Email::builder()
-                        .value(&user_name)
-                        .primary(true)
-                        .build(),
-                )
-                .send()
-                .await
-                .unwrap();
+            aws.create_identity_center_user(store, &user_name, name, &user_name)
+                .await;
         }
         sso.create_permission_set()
             .instance_arn(instance.instance_arn().unwrap())

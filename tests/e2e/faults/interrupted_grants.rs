@@ -100,28 +100,9 @@ fn users(aws: &Aws, names: &[String]) -> BTreeMap<String, String> {
         for name in names {
             let user_name = format!("{name}@example.com");
             let made = aws
-                .clients
-                .identity_store
-                .create_user()
-                .identity_store_id(store)
-                .user_name(&user_name)
-                .display_name(name)
-                .name(
-                    aws_sdk_identitystore::types::Name::builder()
-                        .given_name(name)
-                        .family_name("Example")
-                        .build(),
-                )
-                .emails(
-                    aws_sdk_identitystore::types::Email::builder()
-                        .value(&user_name)
-                        .primary(true)
-                        .build(),
-                )
-                .send()
-                .await
-                .unwrap();
-            ids.insert(name.clone(), made.user_id().to_string());
+                .create_identity_center_user(store, &user_name, name, &user_name)
+                .await;
+            ids.insert(name.clone(), made);
         }
         ids
     })

@@ -117,8 +117,8 @@ fn lost_late_and_hung_answers_are_ambiguous_to_the_sdk() {
     let moto = Moto::start();
     let direct = Aws::new(&moto.endpoint());
     let proxy = Proxy::start(moto.port());
-    // moto loads IAM's managed policies on the first IAM call (seconds):
-    // do it now, not inside a timed call.
+    // moto builds its IAM backend on the first IAM call: do it now, not
+    // inside a timed call.
     direct.run(direct.iam().list_users().send()).unwrap();
     let aws = sdk(&proxy, 3, None);
     let iam = aws.iam();

@@ -44,23 +44,8 @@ fn user_with_alias(aws: &Aws, user_name: &str, email: &str) -> String {
             .identity_store_id()
             .unwrap()
             .to_string();
-        aws.clients
-            .identity_store
-            .create_user()
-            .identity_store_id(&store)
-            .user_name(user_name)
-            .display_name(user_name)
-            .name(
-                Name::builder()
-                    .given_name(user_name)
-                    .family_name("Example")
-                    .build(),
-            )
-            .emails(Email::builder().value(email).primary(true).build())
-            .send()
+        aws.create_identity_center_user(&store, user_name, user_name, email)
             .await
-            .unwrap()
-            .user_id
     })
 }
 

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use aws_sdk_cognitoidentityprovider::types::{
     AttributeDataType, ExplicitAuthFlowsType, MessageActionType, SchemaAttributeType,
 };
-use aws_sdk_identitystore::types::{Email, MemberId, Name};
+use aws_sdk_identitystore::types::MemberId;
 use serde_json::json;
 
 use super::super::grant::sqs_call;
@@ -129,22 +129,9 @@ fn identity_center(aws: &Aws) {
         let mut principals = HashMap::new();
         for name in ["alice", "bob", "carol", "manager"] {
             let user_name = format!("{name}@example.com");
-            let id = store
-                .create_user()
-                .identity_store_id(&store_id)
-                .user_name(&user_name)
-                .display_name(name)
-                .name(
-                    Name::builder()
-                        .given_name(name)
-                        .family_name("Example")
-                        .build(),
-                )
-                .emails(Email::builder().value(&user_name).primary(true).build())
-                .send()
-                .await
-                .unwrap()
-                .user_id;
+            let id = aws
+                .create_identity_center_user(&store_id, &user_name, name, &user_name)
+                .await;
             principals.insert(name.to_string(), id);
         }
         let group = store

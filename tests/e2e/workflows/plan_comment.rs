@@ -18,7 +18,6 @@
 //! none of them (Terraform 1.0 never asks the provider to plan a destroy).
 
 use super::*;
-use aws_sdk_identitystore::types::{Email, Name};
 use tests::{Aws, Tf, TfVersion};
 
 const ACCOUNT: &str = "123456789012";
@@ -342,27 +341,13 @@ fn plan_comment_of_a_failed_plan_shows_its_errors() {
 fn identity_center(aws: &Aws) {
     aws.run(async {
         let sso = &aws.clients.sso_admin;
-        let store = &aws.clients.identity_store;
         let instances = sso.list_instances().send().await.unwrap();
         let instance = &instances.instances()[0];
         let store_id = instance.identity_store_id().unwrap();
         for name in ["alice", "bob", "manager"] {
             let user_name = format!("{name}@example.com");
-            store
-                .create_user()
-                .identity_store_id(store_id)
-                .user_name(&user_name)
-                .display_name(name)
-                .name(
-                    Name::builder()
-                        .given_name(name)
-                        .family_name("Example")
-                        .build(),
-                )
-                .emails(Email::builder().value(&user_name).primary(true).build())
-                .send()
-                .await
-                .unwrap();
+            aws.create_identity_center_user(store_id, &user_name, name, &user_name)
+                .await;
         }
         for name in ["JIT-ReadOnly", "JIT-EmergencyAdmin"] {
             sso.create_permission_set()
