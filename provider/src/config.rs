@@ -129,6 +129,8 @@ pub struct PermissionSetState {
     pub approvers: Value<Vec<Value<String>>>,
     /// Whether break-glass grants of this set are allowed (default true).
     pub allow_break_glass: Value<bool>,
+    /// Whether a revoke also ends the user's live sessions (default false).
+    pub end_sessions_on_revoke: Value<bool>,
 }
 
 /// Validated `assume_role`.
@@ -687,6 +689,11 @@ fn parse_grant_policy(
                 .as_ref_option()
                 .copied()
                 .unwrap_or(true),
+            end_sessions_on_revoke: set
+                .end_sessions_on_revoke
+                .as_ref_option()
+                .copied()
+                .unwrap_or(false),
         });
     }
 

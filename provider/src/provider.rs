@@ -140,6 +140,7 @@ pub fn provider_schema() -> Schema {
         "Rules for one permission set.",
         [
             ("allow_break_glass", optional_bool("Whether a `break_glass` grant (no approver) of this permission set is allowed. Default `true`; `false` means every grant of it needs an approver.")),
+            ("end_sessions_on_revoke", optional_bool("Whether a manual revoke (destroy) of an active USER grant of this permission set also ends the user's role sessions already issued: the provider adds to the permission set's inline policy a statement (Sid `JitEndSessions…`, one per user and account) denying every action to that user's sessions in the grant's account issued before the revoke (`aws:TokenIssueTime`), and provisions the permission set to that account. A later grant still works. Statements older than the permission set's session duration are pruned on the next grant or revoke of that permission set; other statements of the inline policy are kept. Default `false`. Refused for GROUP grants (a group's members change).")),
             ("approvers", optional_str_list("Identity Center users (user name or email) allowed to approve grants of this permission set, compared by user id. Empty: anyone other than the requester, the principal and the change's authors.")),
             ("name", required_str("Permission set name, e.g. `JIT-S3FullAccess`.")),
             ("risk", required_str("`low` (no approver needed) or `high` (an approver is needed).")),

@@ -11,6 +11,7 @@ mod env_access;
 mod faults;
 mod faults_block;
 mod grant;
+mod grant_end_sessions;
 mod iam_env_group;
 mod iam_env_user;
 mod identity_center;

@@ -10,6 +10,7 @@ fn permission_set(name: &str, risk: &str, approvers: &[&str]) -> PermissionSetSt
         risk: s(risk),
         approvers: Value::Value(approvers.iter().map(|a| s(a)).collect()),
         allow_break_glass: Value::Null,
+        end_sessions_on_revoke: Value::Null,
     }
 }
 

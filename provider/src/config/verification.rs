@@ -68,6 +68,7 @@ struct PermissionSetJson {
     risk: Option<String>,
     approvers: Option<Vec<String>>,
     allow_break_glass: Option<bool>,
+    end_sessions_on_revoke: Option<bool>,
 }
 
 fn value<T>(option: Option<T>) -> Value<T> {
@@ -103,6 +104,7 @@ pub fn policy_file_state(text: &str) -> Result<GrantPolicyState, String> {
                             .map(|list| list.into_iter().map(Value::Value).collect()),
                     ),
                     allow_break_glass: value(set.allow_break_glass),
+                    end_sessions_on_revoke: value(set.end_sessions_on_revoke),
                 })
                 .collect()
         })),
@@ -180,7 +182,7 @@ fn read_policy_file(
         vec![Error::invalid(
             AttributePath::root(),
             "Invalid grant policy file",
-            format!("`{path}` (`{GRANT_POLICY_FILE_ENV}`): {problem}. The file is a JSON object whose keys are exactly the `grant_policy` block's arguments (`max_duration`, `max_session_duration`, `default_risk`, `permission_set`); `permission_set` is an array of objects with `name`, `risk`, `approvers` and `allow_break_glass`."),
+            format!("`{path}` (`{GRANT_POLICY_FILE_ENV}`): {problem}. The file is a JSON object whose keys are exactly the `grant_policy` block's arguments (`max_duration`, `max_session_duration`, `default_risk`, `permission_set`); `permission_set` is an array of objects with `name`, `risk`, `approvers`, `allow_break_glass` and `end_sessions_on_revoke`."),
         )]
     })?;
     parse_grant_policy(&state, AttributePath::root()).map_err(|errors| {

@@ -51,6 +51,8 @@ pub struct CiRolePolicyState {
     pub identity_store_id: Value<String>,
     /// Grants into the account the provider runs in.
     pub management_account_assignments: Value<bool>,
+    /// A permission set ends live sessions on revoke.
+    pub end_sessions_on_revoke: Value<bool>,
     /// Notification topic.
     pub notification_topic_arn: Value<String>,
     /// The permission policy.
@@ -102,6 +104,7 @@ impl DataSourceType for CiRolePolicy {
                     ("audit_s3_prefix", optional_computed_str("Key prefix of the S3 audit log. Default: the provider's `audit_s3_prefix`, else `jit-audit/`.")),
                     ("cognito_user_pool_ids", optional_str_list("Cognito user pools `jit_user_block` may target. Default: every pool of the account.")),
                     ("create_schedule_group", optional_bool("Let the apply role create the schedule group when it is missing (`scheduler:CreateScheduleGroup`). Default `false`: create it once with `examples/bootstrap`.")),
+                    ("end_sessions_on_revoke", optional_computed_bool("A permission set of the grant policy has `end_sessions_on_revoke = true`: the apply role may edit permission sets' inline policies (`sso:GetInlinePolicyForPermissionSet`, `PutInlinePolicyToPermissionSet`, `DeleteInlinePolicyFromPermissionSet`) and provision them (`sso:ProvisionPermissionSet`) when a grant is created or revoked. Default: whether the provider's `grant_policy` sets it for any permission set.")),
                     ("github_environment", optional_computed_str("`apply` role: the GitHub environment the apply job runs in; its OIDC subject is `repo:<repository>:environment:<github_environment>`. Default `jit-apply`, as in the example workflow.")),
                     ("github_oidc_provider_arn", optional_computed_str("IAM OIDC provider of `token.actions.githubusercontent.com`. Default: the one of `account_id`.")),
                     ("iam_group_name_prefixes", optional_str_list("`name_prefix`es of the `jit_iam_env_group`s; group actions are limited to `group/<prefix>-*`. Default: every group.")),
@@ -180,6 +183,10 @@ impl DataSourceType for CiRolePolicy {
                     .unwrap_or_else(|| crate::config::DEFAULT_AUDIT_S3_PREFIX.to_string());
                 crate::config::AuditS3::new(bucket, &prefix)
             });
+        if config.end_sessions_on_revoke.is_null() {
+            config.end_sessions_on_revoke =
+                Value::Value(provider.is_some_and(|p| p.grant_policy.any_ends_sessions()));
+        }
         config.audit_s3_bucket = opt(audit_s3.as_ref().map(|t| t.bucket.clone()));
         config.audit_s3_prefix = opt(audit_s3.as_ref().map(|t| t.prefix.clone()));
 
@@ -206,6 +213,7 @@ impl DataSourceType for CiRolePolicy {
             components: inputs.components,
             create_schedule_group: inputs.create_schedule_group,
             management_account_assignments: inputs.management_account_assignments,
+            end_sessions_on_revoke: inputs.end_sessions_on_revoke,
             state: inputs.state,
         };
         let path = |error: &crate::policy::ci_role::CiRoleError| match error {
@@ -285,6 +293,7 @@ struct Inputs {
     components: Option<Vec<String>>,
     create_schedule_group: bool,
     management_account_assignments: bool,
+    end_sessions_on_revoke: bool,
     state: Option<StateBackend>,
 }
 
@@ -317,6 +326,7 @@ fn known_inputs(state: &CiRolePolicyState) -> Option<Inputs> {
     if strings.iter().any(|v| is_unknown(v))
         || is_unknown(&state.create_schedule_group)
         || is_unknown(&state.management_account_assignments)
+        || is_unknown(&state.end_sessions_on_revoke)
     {
         return None;
     }
@@ -335,6 +345,7 @@ fn known_inputs(state: &CiRolePolicyState) -> Option<Inputs> {
         components: optional_list(&state.resource_types)?,
         create_schedule_group: bool_of(&state.create_schedule_group),
         management_account_assignments: bool_of(&state.management_account_assignments),
+        end_sessions_on_revoke: bool_of(&state.end_sessions_on_revoke),
         state: backend,
     })
 }

@@ -106,6 +106,8 @@ pub struct RoleScope {
     pub create_schedule_group: bool,
     /// Grants may target the account the provider runs in.
     pub management_account_assignments: bool,
+    /// A permission set of the grant policy has `end_sessions_on_revoke`.
+    pub end_sessions_on_revoke: bool,
     /// The Terraform state.
     pub state: Option<StateBackend>,
 }
@@ -193,6 +195,7 @@ fn gate_open(gate: Gate, scope: &RoleScope) -> bool {
         Gate::DeadLetterQueue => scope.dead_letter_queue_arn.is_some(),
         Gate::ScheduleGroupCreation => scope.create_schedule_group,
         Gate::ManagementAccount => scope.management_account_assignments,
+        Gate::EndSessions => scope.end_sessions_on_revoke,
     }
 }
 

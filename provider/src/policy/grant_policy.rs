@@ -64,6 +64,9 @@ pub struct PermissionSetRule {
     pub approvers: Vec<String>,
     /// Whether a break-glass grant (no approver) of this set is allowed.
     pub allow_break_glass: bool,
+    /// Whether a manual revoke of a USER grant of this set also denies the
+    /// user's sessions issued before the revoke (`policy::session_deny`).
+    pub end_sessions_on_revoke: bool,
 }
 
 /// Validated `grant_policy`.
@@ -96,5 +99,62 @@ impl GrantPolicy {
         self.permission_sets
             .iter()
             .find(|rule| rule.name == permission_set_name)
+    }
+
+    /// Whether revokes of grants of this permission set end live sessions.
+    pub fn ends_sessions(&self, permission_set_name: &str) -> bool {
+        self.rule(permission_set_name)
+            .is_some_and(|rule| rule.end_sessions_on_revoke)
+    }
+
+    /// Whether any permission set ends live sessions on revoke.
+    pub fn any_ends_sessions(&self) -> bool {
+        self.permission_sets
+            .iter()
+            .any(|rule| rule.end_sessions_on_revoke)
+    }
+}
+
+/// Refuses `end_sessions_on_revoke` for a GROUP grant; the error is the
+/// diagnostic's detail.
+pub fn check_end_sessions_principal(
+    policy: &GrantPolicy,
+    permission_set_name: &str,
+    principal_type: &str,
+) -> Result<(), String> {
+    if principal_type == "GROUP" && policy.ends_sessions(permission_set_name) {
+        return Err(format!(
+            "The grant policy sets `end_sessions_on_revoke = true` for `{permission_set_name}`, which works only for USER grants: its deny statement names one user, and a group's members change between grant and revoke, so the provider does not build per-member statements. Grant the users one by one, or remove `end_sessions_on_revoke` for `{permission_set_name}` (then a revoke stops new sign-ins but sessions already issued run until they expire)."
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn end_sessions_is_refused_for_groups_only_when_set() {
+        let mut policy = GrantPolicy::default();
+        policy.permission_sets.push(PermissionSetRule {
+            name: "Ends".into(),
+            risk: Risk::Low,
+            approvers: Vec::new(),
+            allow_break_glass: true,
+            end_sessions_on_revoke: true,
+        });
+        assert!(policy.ends_sessions("Ends") && !policy.ends_sessions("Other"));
+        let refused = check_end_sessions_principal(&policy, "Ends", "GROUP").unwrap_err();
+        assert!(refused.contains("end_sessions_on_revoke"), "{refused}");
+        assert!(refused.contains("members change"), "{refused}");
+        assert_eq!(
+            check_end_sessions_principal(&policy, "Ends", "USER"),
+            Ok(())
+        );
+        assert_eq!(
+            check_end_sessions_principal(&policy, "Other", "GROUP"),
+            Ok(())
+        );
     }
 }

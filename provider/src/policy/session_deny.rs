@@ -24,13 +24,27 @@
 //! `policy::block`). The same entries of a user are written to every
 //! permission set, so any one of them holds the whole record.
 //!
+//! A grant whose permission set has `end_sessions_on_revoke` leaves, at its
+//! revoke, a statement of a second family (Sid [`END_SESSIONS_SID_PREFIX`]
+//! and a hash of user and account, one per pair, so a later revoke of the
+//! same pair replaces it): deny every action to sessions of that user in
+//! that account issued before the revoke (`aws:TokenIssueTime`). A later
+//! grant's sessions are issued after it and keep working. Once the
+//! permission set's session duration has passed since that time no session
+//! it matches can be alive, and the statement is pruned
+//! ([`InlinePolicy::prune_end_sessions`]).
+//!
 //! Other statements of the document (a policy managed by another tool) are
-//! kept exactly; only the statement with our Sid is ever rewritten, and the
+//! kept exactly; only statements with our Sids are ever rewritten, and the
 //! document is checked against the inline-policy limits before writing.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use serde_json::{json, Map, Value};
+use time::OffsetDateTime;
+
+use crate::policy::lease::{fnv1a64, parse_rfc3339, rfc3339};
 
 /// Sid of the provider's statement of blocked users.
 pub const BLOCKED_USERS_SID: &str = "JitBlockedUsers";
@@ -42,7 +56,89 @@ pub const INLINE_POLICY_CHAR_LIMIT: usize = 10_240;
 /// Bytes an inline policy of a permission set may have in all.
 pub const INLINE_POLICY_BYTE_LIMIT: usize = 32_768;
 
+/// Sid prefix of the statements ending a revoked grant's live sessions.
+pub const END_SESSIONS_SID_PREFIX: &str = "JitEndSessions";
+/// The condition key naming the account of a role session.
+pub const PRINCIPAL_ACCOUNT_KEY: &str = "aws:PrincipalAccount";
+/// The condition key holding when a session's credentials were issued.
+pub const TOKEN_ISSUE_TIME_KEY: &str = "aws:TokenIssueTime";
+
 const SEPARATOR: char = '#';
+
+/// Sessions of one user in one account issued before a time: denied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndSessions {
+    /// Identity Center user id.
+    pub user_id: String,
+    /// AWS account id.
+    pub account: String,
+    /// Sessions issued before this time (RFC 3339, UTC, whole seconds) are
+    /// denied.
+    pub before: String,
+}
+
+impl EndSessions {
+    /// Sessions of `user_id` in `account` issued up to `revoked_at`: the
+    /// time is rounded up to the next whole second, so a session issued in
+    /// the same second as the revoke is denied too.
+    pub fn at(user_id: &str, account: &str, revoked_at: OffsetDateTime) -> Self {
+        let whole = revoked_at.replace_nanosecond(0).unwrap_or(revoked_at);
+        Self {
+            user_id: user_id.to_string(),
+            account: account.to_string(),
+            before: rfc3339(whole + time::Duration::seconds(1)),
+        }
+    }
+
+    /// The statement's Sid: one per user and account.
+    pub fn sid(&self) -> String {
+        end_sessions_sid(&self.user_id, &self.account)
+    }
+
+    /// The statement (deny `*` on `*` for this user's sessions in this
+    /// account issued before the time).
+    pub fn statement(&self) -> Value {
+        json!({
+            "Sid": self.sid(),
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {USER_ID_KEY: self.user_id, PRINCIPAL_ACCOUNT_KEY: self.account},
+                "DateLessThan": {TOKEN_ISSUE_TIME_KEY: self.before},
+            },
+        })
+    }
+
+    /// True when no session it denies can still be alive: the session
+    /// duration has passed since its time (an unreadable time never
+    /// expires).
+    pub fn expired(&self, now: OffsetDateTime, session: Duration) -> bool {
+        parse_rfc3339(&self.before).is_some_and(|before| before + session <= now)
+    }
+
+    /// The statement's fields when it has exactly the shape we write.
+    fn parse(statement: &Value) -> Option<Self> {
+        let condition = statement.get("Condition")?;
+        let equals = condition.get("StringEquals")?;
+        let found = Self {
+            user_id: equals.get(USER_ID_KEY)?.as_str()?.to_string(),
+            account: equals.get(PRINCIPAL_ACCOUNT_KEY)?.as_str()?.to_string(),
+            before: condition
+                .get("DateLessThan")?
+                .get(TOKEN_ISSUE_TIME_KEY)?
+                .as_str()?
+                .to_string(),
+        };
+        (*statement == found.statement()).then_some(found)
+    }
+}
+
+/// The Sid of the end-sessions statement of a user in an account.
+pub fn end_sessions_sid(user_id: &str, account: &str) -> String {
+    let hash = fnv1a64(format!("{user_id}\n{account}").as_bytes());
+    format!("{END_SESSIONS_SID_PREFIX}{hash:016x}")
+}
 
 /// An account assignment a block removed.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -203,6 +299,9 @@ pub struct InlinePolicy {
     had_ours: bool,
     /// Our statement is present and has exactly the shape we write.
     intact: bool,
+    /// End-sessions statements by Sid (only those of exactly our shape;
+    /// anything else with the prefix is kept verbatim in `others`).
+    ended: BTreeMap<String, EndSessions>,
 }
 
 impl InlinePolicy {
@@ -234,6 +333,8 @@ impl InlinePolicy {
                 policy.had_ours = true;
                 policy.values.extend(condition_values(&statement));
                 policy.intact = statement == our_statement(&policy.values);
+            } else if let Some(ended) = EndSessions::parse(&statement) {
+                policy.ended.insert(ended.sid(), ended);
             } else {
                 policy.others.push(statement);
             }
@@ -298,6 +399,30 @@ impl InlinePolicy {
         self.others.len()
     }
 
+    /// The end-sessions statements, by Sid.
+    pub fn ended(&self) -> &BTreeMap<String, EndSessions> {
+        &self.ended
+    }
+
+    /// Adds (or replaces, by Sid) the end-sessions statement of a user in
+    /// an account. A foreign statement with the same Sid is replaced too:
+    /// a document may not repeat a Sid.
+    pub fn end_sessions(&mut self, entry: EndSessions) {
+        let sid = entry.sid();
+        self.others
+            .retain(|statement| statement.get("Sid").and_then(Value::as_str) != Some(&sid));
+        self.ended.insert(sid, entry);
+    }
+
+    /// Removes the end-sessions statements no live session can match any
+    /// more (older than `session`, the permission set's session duration);
+    /// returns how many. Other statements are never touched.
+    pub fn prune_end_sessions(&mut self, now: OffsetDateTime, session: Duration) -> usize {
+        let before = self.ended.len();
+        self.ended.retain(|_, entry| !entry.expired(now, session));
+        before - self.ended.len()
+    }
+
     /// The document to write; `None` when no statement is left (delete the
     /// inline policy instead).
     pub fn render(&self) -> Option<String> {
@@ -305,6 +430,7 @@ impl InlinePolicy {
         if !self.values.is_empty() {
             statements.push(our_statement(&self.values));
         }
+        statements.extend(self.ended.values().map(EndSessions::statement));
         if statements.is_empty() {
             return None;
         }
@@ -487,6 +613,129 @@ mod tests {
         assert!(check_limits(&format!("{at_limit}   \n")).is_ok());
         let over = check_limits(&format!("{at_limit}b")).unwrap_err();
         assert!(over.to_string().contains("10240"), "{over}");
+    }
+
+    fn at(text: &str) -> OffsetDateTime {
+        parse_rfc3339(text).unwrap()
+    }
+
+    #[test]
+    fn end_sessions_statement_denies_sessions_issued_before_the_revoke() {
+        let entry = EndSessions::at("u-1", "123456789012", at("2026-12-04T18:30:00.250Z"));
+        assert_eq!(entry.before, "2026-12-04T18:30:01Z", "rounded up");
+        let statement = entry.statement();
+        assert_eq!(statement["Effect"], "Deny");
+        assert_eq!(statement["Action"], "*");
+        assert_eq!(statement["Resource"], "*");
+        let condition = &statement["Condition"];
+        assert_eq!(condition["StringEquals"][USER_ID_KEY], "u-1");
+        assert_eq!(
+            condition["StringEquals"][PRINCIPAL_ACCOUNT_KEY],
+            "123456789012"
+        );
+        assert_eq!(
+            condition["DateLessThan"][TOKEN_ISSUE_TIME_KEY],
+            "2026-12-04T18:30:01Z"
+        );
+        let sid = statement["Sid"].as_str().unwrap();
+        assert!(sid.starts_with(END_SESSIONS_SID_PREFIX));
+        assert!(sid.chars().all(|c| c.is_ascii_alphanumeric()), "{sid}");
+        assert_ne!(sid, end_sessions_sid("u-1", "210987654321"));
+        assert_ne!(sid, end_sessions_sid("u-2", "123456789012"));
+    }
+
+    #[test]
+    fn end_sessions_merge_by_sid_beside_other_statements() {
+        let theirs = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Theirs","Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+        let mut policy = InlinePolicy::parse(Some(theirs)).unwrap();
+        policy.set_user("u-9", &entries(M1, IcRecord::default()));
+        policy.end_sessions(EndSessions::at(
+            "u-1",
+            "111111111111",
+            at("2026-12-04T10:00:00Z"),
+        ));
+        policy.end_sessions(EndSessions::at(
+            "u-1",
+            "222222222222",
+            at("2026-12-04T10:00:00Z"),
+        ));
+        let written = policy.render().unwrap();
+        let mut back = InlinePolicy::parse(Some(&written)).unwrap();
+        assert_eq!(back.ended().len(), 2);
+        assert_eq!(back.others(), 1);
+        assert!(back.user("u-9").denied, "the block's statement is kept");
+        // A second revoke of the same user and account replaces its time.
+        back.end_sessions(EndSessions::at(
+            "u-1",
+            "111111111111",
+            at("2026-12-04T11:00:00Z"),
+        ));
+        let value: Value = serde_json::from_str(&back.render().unwrap()).unwrap();
+        let statements = value["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 4);
+        assert_eq!(statements[0]["Sid"], "Theirs");
+        let times: Vec<&str> = statements
+            .iter()
+            .filter_map(|s| s["Condition"]["DateLessThan"][TOKEN_ISSUE_TIME_KEY].as_str())
+            .collect();
+        assert_eq!(times.len(), 2);
+        assert!(times.contains(&"2026-12-04T11:00:01Z"));
+        // The user-block code path renders them back unchanged.
+        let mut block_only = InlinePolicy::parse(Some(&written)).unwrap();
+        block_only.set_user("u-9", &UserEntries::default());
+        let after = InlinePolicy::parse(block_only.render().as_deref()).unwrap();
+        assert_eq!(after.ended().len(), 2);
+    }
+
+    #[test]
+    fn pruning_removes_only_our_statements_past_the_session_duration() {
+        let edited = format!(
+            r#"{{"Sid":"{}","Effect":"Deny","Action":"*","Resource":"*","Condition":{{"DateLessThan":{{"aws:TokenIssueTime":"2000-01-01T00:00:00Z"}}}}}}"#,
+            end_sessions_sid("u-3", "333333333333")
+        );
+        let theirs = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"Theirs","Effect":"Deny","Action":"*","Resource":"*","Condition":{{"DateLessThan":{{"aws:TokenIssueTime":"2000-01-01T00:00:00Z"}}}}}},{edited}]}}"#
+        );
+        let mut policy = InlinePolicy::parse(Some(&theirs)).unwrap();
+        assert_eq!(policy.others(), 2, "an edited statement is not ours");
+        policy.end_sessions(EndSessions::at(
+            "u-1",
+            "111111111111",
+            at("2026-12-04T10:00:00Z"),
+        ));
+        policy.end_sessions(EndSessions::at(
+            "u-2",
+            "111111111111",
+            at("2026-12-04T11:30:00Z"),
+        ));
+        let hour = Duration::from_secs(3600);
+        // 10:00:01 + 1 h is 11:00:01: not yet at 11:00:00, gone at 11:00:01.
+        assert_eq!(
+            policy.prune_end_sessions(at("2026-12-04T11:00:00Z"), hour),
+            0
+        );
+        assert_eq!(
+            policy.prune_end_sessions(at("2026-12-04T11:00:01Z"), hour),
+            1
+        );
+        let left: Vec<&str> = policy
+            .ended()
+            .values()
+            .map(|e| e.user_id.as_str())
+            .collect();
+        assert_eq!(left, ["u-2"]);
+        assert_eq!(policy.others(), 2, "others' statements are never pruned");
+        // A longer session duration keeps them longer.
+        assert_eq!(
+            policy.prune_end_sessions(at("2026-12-04T13:00:00Z"), Duration::from_secs(12 * 3600)),
+            0
+        );
+        assert_eq!(
+            policy.prune_end_sessions(at("2026-12-04T13:00:00Z"), hour),
+            1
+        );
+        let value: Value = serde_json::from_str(&policy.render().unwrap()).unwrap();
+        assert_eq!(value["Statement"].as_array().unwrap().len(), 2);
     }
 
     #[test]

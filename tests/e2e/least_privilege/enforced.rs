@@ -81,9 +81,10 @@ data "jit_ci_role_policy" "plan" {{
 }}
 
 data "jit_ci_role_policy" "apply" {{
-  role       = "apply"
-  account_id = "{ACCOUNT}"
-  repository = "acme/access"
+  role                   = "apply"
+  account_id             = "{ACCOUNT}"
+  repository             = "acme/access"
+  end_sessions_on_revoke = true
 }}
 
 data "jit_revoker_role_policy" "revoker" {{
@@ -597,7 +598,7 @@ tftest!(
         // 7. Destroy with the apply role (no refresh: only the deletes run).
         as_role(&apply_role);
         proxy.clear();
-        ok(run(
+        let destroyed = ok(run(
             tf,
             &ci,
             &[
@@ -609,6 +610,17 @@ tftest!(
             ],
         ));
         check_calls(&proxy, &[Step::Delete], "destroy (apply role)");
+        // `end_sessions_on_revoke` of `JIT-S3FullAccess`: the revoke wrote
+        // its deny statement and provisioned, with the apply role.
+        assert!(
+            !warnings(&destroyed)
+                .iter()
+                .any(|w| w.contains("live sessions were not ended")),
+            "{}",
+            destroyed.all()
+        );
+        assert!(proxy.count(&Match::op("PutInlinePolicyToPermissionSet")) > 0);
+        assert!(proxy.count(&Match::op("ProvisionPermissionSet")) > 0);
 
         // Everything is gone or restored exactly.
         let admin = &enforced.aws;

@@ -207,7 +207,7 @@ fn cognito(aws: &Aws, prefix: &str) -> (String, String) {
 /// The provider block: through `endpoint` (the proxy), assuming `role_arn`.
 pub fn provider(tf: &Tf, world: &World, endpoint: &str, role_arn: &str) -> String {
     let extra = format!(
-        "  revoker_role_arn             = \"arn:aws:iam::{ACCOUNT}:role/jit-revoker\"\n  notification_topic_arn       = \"{topic}\"\n  expiry_dead_letter_queue_arn = \"{queue}\"\n  assume_role {{\n    role_arn = \"{role_arn}\"\n  }}\n  grant_policy {{\n    max_duration = \"1h\"\n    permission_set {{\n      name = \"JIT-S3FullAccess\"\n      risk = \"low\"\n    }}\n    permission_set {{\n      name      = \"JIT-EmergencyAdmin\"\n      risk      = \"high\"\n      approvers = [\"manager@example.com\"]\n    }}\n  }}\n",
+        "  revoker_role_arn             = \"arn:aws:iam::{ACCOUNT}:role/jit-revoker\"\n  notification_topic_arn       = \"{topic}\"\n  expiry_dead_letter_queue_arn = \"{queue}\"\n  assume_role {{\n    role_arn = \"{role_arn}\"\n  }}\n  grant_policy {{\n    max_duration = \"1h\"\n    permission_set {{\n      name                   = \"JIT-S3FullAccess\"\n      risk                   = \"low\"\n      end_sessions_on_revoke = true\n    }}\n    permission_set {{\n      name      = \"JIT-EmergencyAdmin\"\n      risk      = \"high\"\n      approvers = [\"manager@example.com\"]\n    }}\n  }}\n",
         topic = world.topic,
         queue = world.queue_arn,
     );

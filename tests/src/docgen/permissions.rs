@@ -65,6 +65,7 @@ fn gate_text(gate: Gate) -> &'static str {
         Gate::DeadLetterQueue => " (only with `expiry_dead_letter_queue_arn`)",
         Gate::ScheduleGroupCreation => " (only with `create_schedule_group = true`)",
         Gate::ManagementAccount => " (only with `management_account_assignments = true`)",
+        Gate::EndSessions => " (only with `end_sessions_on_revoke`)",
     }
 }
 
@@ -83,6 +84,7 @@ pub fn tables() -> String {
         audit_s3: Some(("example-jit-audit".into(), "jit-audit/".into())),
         create_schedule_group: true,
         management_account_assignments: true,
+        end_sessions_on_revoke: true,
         ..everything.clone()
     };
     let role_lists = [

@@ -213,6 +213,10 @@ pub enum Gate {
     /// organization's management account):
     /// `management_account_assignments = true`.
     ManagementAccount,
+    /// Only when a permission set of the grant policy has
+    /// `end_sessions_on_revoke = true` (the data source's
+    /// `end_sessions_on_revoke`, by default read from the provider block).
+    EndSessions,
 }
 
 /// One action a component uses in one step.

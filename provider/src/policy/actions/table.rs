@@ -835,6 +835,38 @@ const GRANT_DELETE: &[Need] = &[
     Need::always("scheduler:DeleteSchedule"),
 ];
 
+/// `end_sessions_on_revoke`: the deny statement of a revoke and the
+/// pruning of expired ones, in the permission set's inline policy.
+const END_SESSIONS: &[Need] = &[
+    Need::gated(
+        "sso:DescribePermissionSet",
+        Gate::EndSessions,
+        "`end_sessions_on_revoke`: the permission set's name and session duration",
+    ),
+    Need::gated(
+        "sso:GetInlinePolicyForPermissionSet",
+        Gate::EndSessions,
+        "`end_sessions_on_revoke`: the statements already there",
+    ),
+    Need::gated(
+        "sso:PutInlinePolicyToPermissionSet",
+        Gate::EndSessions,
+        "`end_sessions_on_revoke`: the revoke's deny statement, or expired ones pruned",
+    ),
+    Need::gated(
+        "sso:DeleteInlinePolicyFromPermissionSet",
+        Gate::EndSessions,
+        "`end_sessions_on_revoke`: pruning left no statement",
+    ),
+];
+
+/// The revoke's deny goes live in the grant's account.
+const END_SESSIONS_PROVISION: &[Need] = &[Need::gated(
+    "sso:ProvisionPermissionSet",
+    Gate::EndSessions,
+    "`end_sessions_on_revoke`: a revoke removed a USER grant's assignment",
+)];
+
 const GRANT_IMPORT: &[Need] = &[
     Need::always("scheduler:GetSchedule"),
     Need::always("sso:DescribePermissionSet"),
@@ -1104,11 +1136,15 @@ pub const COMPONENTS: &[Component] = &[
                     GRANT_CREATE,
                     USER_BLOCKS,
                     MANAGEMENT_ACCOUNT,
+                    END_SESSIONS,
                     AUDIT,
                 ],
             ),
             (Step::Update, &[AUDIT]),
-            (Step::Delete, &[GRANT_DELETE, AUDIT]),
+            (
+                Step::Delete,
+                &[GRANT_DELETE, END_SESSIONS, END_SESSIONS_PROVISION, AUDIT],
+            ),
             (Step::Import, &[INSTANCE, GRANT_IMPORT]),
         ],
     },

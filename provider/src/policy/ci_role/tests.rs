@@ -382,3 +382,36 @@ fn the_s3_audit_log_is_reached_only_when_set_and_only_under_its_prefix() {
     let plan = ci_role_actions(CiRole::Plan, &with).unwrap();
     assert!(!plan.iter().any(|a| a.starts_with("s3:")), "{plan:?}");
 }
+
+#[test]
+fn end_sessions_actions_only_with_the_option() {
+    let grants = RoleScope {
+        components: Some(vec!["jit_grant".into()]),
+        ..scope()
+    };
+    let writes = [
+        "sso:PutInlinePolicyToPermissionSet",
+        "sso:DeleteInlinePolicyFromPermissionSet",
+        "sso:ProvisionPermissionSet",
+    ];
+    let without = actions_of(&ci_role_policy(CiRole::Apply, &grants).unwrap());
+    for action in writes {
+        assert!(!without.contains(&action.to_string()), "{action}");
+    }
+    let ends = RoleScope {
+        end_sessions_on_revoke: true,
+        ..grants
+    };
+    let with = actions_of(&ci_role_policy(CiRole::Apply, &ends).unwrap());
+    for action in writes
+        .iter()
+        .chain(&["sso:GetInlinePolicyForPermissionSet"])
+    {
+        assert!(with.contains(&action.to_string()), "{action}");
+    }
+    // The plan role never gets a write, with the option or not.
+    let plan = actions_of(&ci_role_policy(CiRole::Plan, &ends).unwrap());
+    for action in writes {
+        assert!(!plan.contains(&action.to_string()), "{action}");
+    }
+}

@@ -17,18 +17,21 @@ fn policy() -> GrantPolicy {
                 risk: Risk::Low,
                 approvers: vec![],
                 allow_break_glass: true,
+                end_sessions_on_revoke: false,
             },
             PermissionSetRule {
                 name: "JIT-EmergencyAdmin".into(),
                 risk: Risk::High,
                 approvers: vec!["manager@example.com".into()],
                 allow_break_glass: true,
+                end_sessions_on_revoke: false,
             },
             PermissionSetRule {
                 name: "JIT-OrgAdmin".into(),
                 risk: Risk::High,
                 approvers: vec![],
                 allow_break_glass: false,
+                end_sessions_on_revoke: false,
             },
         ],
     }

@@ -34,6 +34,7 @@
 
 mod approval;
 mod create;
+mod end_sessions;
 mod events;
 #[cfg(test)]
 mod four_eyes_tests;
@@ -171,6 +172,18 @@ impl Grant {
     fn key_lock(&self, key: &AssignmentKey) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.locks.lock().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(locks.entry(key.hash()).or_default())
+    }
+
+    /// The lock of one permission set's inline policy in this process:
+    /// grants of it revoked or created in one apply edit one document.
+    /// Taken after a key lock, never before one.
+    fn policy_lock(&self, permission_set_arn: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(
+            locks
+                .entry(format!("inline-policy {permission_set_arn}"))
+                .or_default(),
+        )
     }
 }
 
@@ -351,6 +364,15 @@ impl ResourceType for Grant {
             Err(problem) => return Err(problem_error(problem).into()),
         };
         let state = create::grant(self, op, planned, &request).await?;
+        // A grant of a permission set with `end_sessions_on_revoke` prunes
+        // its expired end-sessions statements (a warning when it cannot).
+        if op
+            .ctx()
+            .is_ok_and(|ctx| end_sessions::may_apply(ctx, &state))
+        {
+            let lock = self.policy_lock(text(&state.permission_set_arn));
+            end_sessions::prune(op, &lock, &state).await;
+        }
         Ok((state, Value::Null))
     }
 
@@ -422,7 +444,30 @@ impl ResourceType for Grant {
             Some(lock) => Some(lock.lock().await),
             None => None,
         };
-        let revoked = revoke::revoke(op, &prior, successor.as_deref()).await;
+        let ends = match op.ctx() {
+            Ok(ctx) if end_sessions::may_apply(ctx, &prior) => {
+                Some(self.policy_lock(text(&prior.permission_set_arn)))
+            }
+            Ok(ctx)
+                if text(&prior.principal_type) == "GROUP"
+                    && ctx
+                        .config
+                        .grant_policy
+                        .ends_sessions(text(&prior.permission_set)) =>
+            {
+                op.warn(
+                    format!(
+                        "Live sessions of group grant `{}` are not ended",
+                        text(&prior.id)
+                    ),
+                    "`end_sessions_on_revoke` works for USER grants only (a group's members change); this GROUP grant was made before the option was set. Its revoke stops new sign-ins; sessions already issued run until they expire.",
+                    Default::default(),
+                );
+                None
+            }
+            _ => None,
+        };
+        let revoked = revoke::revoke(op, &prior, successor.as_deref(), ends.as_deref()).await;
         if let Some(key) = &key {
             self.reads.forget(key);
         }

@@ -17,7 +17,7 @@ use crate::framework::Op;
 use crate::policy::grant::{
     check_change_ref_at_plan, check_session_duration, split_verified, ApprovalRule,
 };
-use crate::policy::grant_policy::Risk;
+use crate::policy::grant_policy::{check_end_sessions_principal, Risk};
 use crate::policy::lease::AssignmentKey;
 use crate::values::{is_unknown, known_str, str_list};
 
@@ -181,6 +181,18 @@ pub async fn plan_with_aws(
     // Approvals count for the change they were given on: a high-risk grant
     // created or replaced in a known change must say so.
     let mut problems = Vec::new();
+    // `end_sessions_on_revoke` names one user per statement: no groups.
+    if let Some(principal_type) = known_str(&planned.principal_type) {
+        if let Err(detail) =
+            check_end_sessions_principal(&ctx.config.grant_policy, &set.name, principal_type)
+        {
+            problems.push(Error::invalid(
+                attr("principal_type"),
+                "Group grants cannot end sessions on revoke",
+                detail,
+            ));
+        }
+    }
     if !is_unknown(&planned.change_ref) {
         if let Err(problem) = check_change_ref_at_plan(
             rule.risk,

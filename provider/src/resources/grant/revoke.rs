@@ -5,11 +5,18 @@
 //! instead. An EXPIRED or REVOKED grant removes only its own leftovers (its
 //! lease and notice), never an assignment it does not own.
 //!
+//! With `end_sessions_on_revoke` for the permission set, a revoke that
+//! removed a USER grant's assignment also denies the user's sessions
+//! issued before it (`end_sessions`); a failure there is a warning saying
+//! what was done (the access is removed either way), and the audit event
+//! records it.
+//!
 //! Ambiguous means maybe done: after a `DeleteAccountAssignment` that did
 //! not report success, the assignment is listed again; while it may still
 //! be there the lease is kept (it still removes the access at expiry) and
 //! the destroy fails, so the grant stays in state for the next try.
 
+use super::end_sessions::{self, Done};
 use super::events::audit_event;
 use super::lease::{delete_schedule, is_own, list_leases, update_lease, Lease};
 use super::plan::{delete_timeout, key_of, now};
@@ -23,12 +30,21 @@ use crate::policy::lease::{
 };
 use crate::values::{known_str, text};
 
+/// The current time with sub-second precision (the revoke time of an
+/// end-sessions statement is rounded up from it).
+fn now_precise() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
 /// Revokes the grant of `state`; `successor_key` is the assignment key hash
-/// of the grant replacing it, if any.
+/// of the grant replacing it, if any; `ends` is the permission set's lock
+/// when its revokes end live sessions (a USER grant with
+/// `end_sessions_on_revoke`).
 pub async fn revoke(
     op: &mut Op<'_>,
     state: &GrantState,
     successor_key: Option<&str>,
+    ends: Option<&tokio::sync::Mutex<()>>,
 ) -> Result<(), Error> {
     let ctx = op.ctx()?;
     let Some(key) = key_of(state) else {
@@ -124,6 +140,36 @@ pub async fn revoke(
             event
                 .details
                 .insert("assignment".to_string(), "removed".to_string());
+            if let Some(lock) = ends {
+                let _guard = lock.lock().await;
+                let mut done = Done::default();
+                let revoked_at = now_precise();
+                match end_sessions::update(ctx, state, Some(revoked_at), revoked_at, &mut done)
+                    .await
+                {
+                    Ok(()) if done.not_configured => {}
+                    Ok(()) => {
+                        event
+                            .details
+                            .insert("end_sessions".to_string(), done.describe());
+                    }
+                    Err(error) => {
+                        let what = format!(
+                            "the access is removed (no new sign-in), but role sessions already issued may continue until they expire; done: {}",
+                            done.describe()
+                        );
+                        event.details.insert(
+                            "end_sessions".to_string(),
+                            format!("FAILED: {error}; {what}"),
+                        );
+                        op.warn(
+                            format!("Grant `{name}` revoked, but its live sessions were not ended"),
+                            format!("{error}. {what}. To end them now, add the deny by hand or re-provision after fixing the cause; see the emergency-revocation guide."),
+                            Default::default(),
+                        );
+                    }
+                }
+            }
         }
         None => {
             if other_live {
@@ -151,6 +197,9 @@ pub async fn revoke(
             event
                 .details
                 .insert("assignment".to_string(), kept.to_string());
+            if let Some(lock) = ends {
+                end_sessions::prune(op, lock, state).await;
+            }
         }
     }
     // The notice shares the lease's grant id: it is this grant's unless a
