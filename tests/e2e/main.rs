@@ -23,3 +23,4 @@ mod summary;
 mod user_block;
 mod user_block_identity_center;
 mod workflows;
+mod workspaces;

@@ -1,0 +1,599 @@
+//! Two workspaces (two working directories and state files) against one
+//! AWS, and one configuration split across an aliased second provider
+//! (two provider processes in one apply). DESIGN "Trust under faults and
+//! adversaries": safety nets coexist, only remove what you own, the last
+//! one out restores exactly. Workspaces apply at the same time where the
+//! guarantee is about concurrent owners; the proxy then stands in for AWS
+//! (one assignment per key) and delays writes so both runs read before
+//! either writes, which makes the race deterministic.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeDataType, ExplicitAuthFlowsType, MessageActionType, SchemaAttributeType,
+};
+use terraform_provider_jit::policy::block::Flag;
+
+use super::*;
+use tests::invariants::{
+    assignments, leases, BlockState, CognitoUserSnapshot, IamUserSnapshot, Lease, LeaseCheck,
+};
+use tests::proxy::{Fault, Match, Proxy, When};
+use tests::TfOutput;
+
+const ACCOUNT: &str = "123456789012";
+const GROUP: &str = "jit-grants";
+const SET: &str = "JIT-S3FullAccess";
+const FLAG: &str = "custom:access_revoked";
+
+/// Provider block lines: revoker role, `JIT-S3FullAccess` low risk.
+const POLICY: &str = "  revoker_role_arn = \"arn:aws:iam::123456789012:role/jit-revoker\"\n  grant_policy {\n    max_duration = \"1h\"\n    permission_set {\n      name = \"JIT-S3FullAccess\"\n      risk = \"low\"\n    }\n  }\n";
+
+/// Identity Center: the instance, alice's user id, the permission set.
+struct Sso {
+    alice: String,
+}
+
+fn sso(aws: &Aws) -> Sso {
+    aws.run(async {
+        let sso = &aws.clients.sso_admin;
+        let instances = sso.list_instances().send().await.unwrap();
+        let instance = &instances.instances()[0];
+        let instance_arn = instance.instance_arn().unwrap().to_string();
+        let store_id = instance.identity_store_id().unwrap().to_string();
+        let alice = aws
+            .create_identity_center_user(
+                &store_id,
+                "alice@example.com",
+                "alice",
+                "alice@example.com",
+            )
+            .await;
+        sso.create_permission_set()
+            .instance_arn(&instance_arn)
+            .name(SET)
+            .session_duration("PT1H")
+            .send()
+            .await
+            .unwrap();
+        Sso { alice }
+    })
+}
+
+/// A low-risk grant of `JIT-S3FullAccess` to alice; `provider` is the
+/// `provider = …` line or empty.
+fn grant(name: &str, duration: &str, provider: &str) -> String {
+    format!(
+        "\nresource \"jit_grant\" \"{name}\" {{\n{provider}\n  principal      = \"alice@example.com\"\n  account_id     = \"{ACCOUNT}\"\n  permission_set = \"{SET}\"\n  duration       = \"{duration}\"\n  reason         = \"Investigate failing lifecycle rule\"\n  requested_by   = \"alice@example.com\"\n}}\n"
+    )
+}
+
+/// A block of `target` (an `iam {}`, `cognito {}` or `identity_center {}`
+/// block); `provider` is the `provider = …` line or empty.
+fn block(name: &str, target: &str, provider: &str) -> String {
+    format!(
+        "\nresource \"jit_user_block\" \"{name}\" {{\n{provider}\n{target}\n  reason     = \"Account compromise\"\n  blocked_by = \"secops@example.com\"\n}}\n"
+    )
+}
+
+fn iam_target(user: &str) -> String {
+    format!("  iam {{\n    user_name = \"{user}\"\n  }}")
+}
+
+fn cognito_target(pool: &str) -> String {
+    format!("  cognito {{\n    user_pool_id = \"{pool}\"\n    username     = \"mallory\"\n  }}")
+}
+
+/// Principal ids assigned the permission set in the account.
+fn assigned(aws: &Aws) -> Vec<String> {
+    assignments(aws, &[ACCOUNT.to_string()])
+        .into_iter()
+        .map(|a| a.principal_id)
+        .collect()
+}
+
+fn lease_names(leases: &[Lease]) -> BTreeSet<String> {
+    leases.iter().map(|l| l.name.clone()).collect()
+}
+
+fn enabled_leases(aws: &Aws) -> Vec<String> {
+    leases(aws, GROUP)
+        .into_iter()
+        .filter(|l| l.enabled)
+        .map(|l| l.name)
+        .collect()
+}
+
+fn text(tf: &Tf, address: &str, attribute: &str) -> String {
+    tf.resource(address)[attribute]
+        .as_str()
+        .unwrap_or_else(|| panic!("{address}.{attribute}"))
+        .to_string()
+}
+
+fn moto_port(aws: &Aws) -> u16 {
+    aws.endpoint.rsplit(':').next().unwrap().parse().unwrap()
+}
+
+/// `terraform apply` in both workspaces at the same time; both must succeed.
+fn apply_together(a: &Tf, b: &Tf) {
+    let args = ["apply", "-auto-approve", "-no-color"];
+    let (first, second): (TfOutput, TfOutput) = std::thread::scope(|s| {
+        let first = s.spawn(|| a.run(&args));
+        let second = s.spawn(|| b.run(&args));
+        (first.join().unwrap(), second.join().unwrap())
+    });
+    for output in [first, second] {
+        assert!(
+            output.success(),
+            "`{}` failed:\n{}",
+            output.command,
+            output.all()
+        );
+    }
+}
+
+/// `terraform-provider-jit audit verify FILE`: exit code and output.
+fn audit_verify(log: &std::path::Path) -> (Option<i32>, String) {
+    let output = std::process::Command::new(&tests::tools::tools().provider_binary)
+        .args(["audit", "verify"])
+        .arg(log)
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Fixtures of the blocked users.
+
+/// An IAM user with a console password, an active key and two groups.
+fn iam_user(aws: &Aws, prefix: &str) -> String {
+    let iam = aws.iam();
+    let name = format!("{prefix}-mallory");
+    aws.run(async {
+        iam.create_user().user_name(&name).send().await.unwrap();
+        iam.create_login_profile()
+            .user_name(&name)
+            .password("Perm-Passw0rd!")
+            .send()
+            .await
+            .unwrap();
+        for group in ["ops", "dev"] {
+            let group = format!("{prefix}-{group}");
+            iam.create_group().group_name(&group).send().await.unwrap();
+            iam.add_user_to_group()
+                .group_name(&group)
+                .user_name(&name)
+                .send()
+                .await
+                .unwrap();
+        }
+        iam.create_access_key()
+            .user_name(&name)
+            .send()
+            .await
+            .unwrap();
+    });
+    name
+}
+
+/// A pool with the flag in its schema (no app client may write it) and an
+/// enabled, confirmed user `mallory`; returns the pool id.
+fn cognito_user(aws: &Aws, prefix: &str) -> String {
+    let c = &aws.clients.cognito;
+    aws.run(async {
+        let id = c
+            .create_user_pool()
+            .pool_name(format!("{prefix}-app"))
+            .schema(
+                SchemaAttributeType::builder()
+                    .name("access_revoked")
+                    .attribute_data_type(AttributeDataType::String)
+                    .mutable(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .user_pool
+            .unwrap()
+            .id
+            .unwrap();
+        c.create_user_pool_client()
+            .user_pool_id(&id)
+            .client_name("web")
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+            .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+            .send()
+            .await
+            .unwrap();
+        c.admin_create_user()
+            .user_pool_id(&id)
+            .username("mallory")
+            .temporary_password("Tmp-Passw0rd!")
+            .message_action(MessageActionType::Suppress)
+            .send()
+            .await
+            .unwrap();
+        c.admin_set_user_password()
+            .user_pool_id(&id)
+            .username("mallory")
+            .password("Perm-Passw0rd!")
+            .permanent(true)
+            .send()
+            .await
+            .unwrap();
+        id
+    })
+}
+
+/// Block markers in the Cognito flag, sorted.
+fn flag_markers(aws: &Aws, pool: &str) -> Vec<String> {
+    let snapshot = CognitoUserSnapshot::take(aws, pool, "mallory").unwrap();
+    let mut markers: Vec<String> = snapshot
+        .attributes
+        .get(FLAG)
+        .and_then(|v| Flag::parse(v))
+        .map(|f| f.blocks.into_iter().map(|b| b.marker).collect())
+        .unwrap_or_default();
+    markers.sort();
+    markers
+}
+
+/// Names of the block deny policies on the IAM user, sorted.
+fn deny_policies(aws: &Aws, user: &str) -> Vec<String> {
+    let mut names: Vec<String> = IamUserSnapshot::take(aws, user)
+        .unwrap()
+        .policies
+        .into_keys()
+        .filter(|p| terraform_provider_jit::policy::block::is_marker(p))
+        .collect();
+    names.sort();
+    names
+}
+
+fn sorted(mut items: Vec<String>) -> Vec<String> {
+    items.sort();
+    items
+}
+
+// ---------------------------------------------------------------------------
+// Grants.
+
+tftest!(workspaces_grant_one_access_at_once, |tf, aws| {
+    // Two workspaces grant alice the same access in applies that overlap.
+    // The proxy answers like AWS (one assignment per key) and delays the
+    // first two lease writes, so each run lists the leases before the
+    // other's exists: the latest expiry must still be the one enabled.
+    let fx = sso(aws);
+    let proxy = Proxy::start(moto_port(aws));
+    proxy.inject(
+        Match::route("POST", "/schedules/jit-"),
+        When::first(2),
+        Fault::Delay(Duration::from_secs(2)),
+    );
+    let provider = tf.provider(POLICY).replace(&tf.endpoint, &proxy.endpoint());
+    let a = tf;
+    let b = tf.sibling("b");
+    a.write_main(&[&provider, &grant("s3", "1h", "")]);
+    b.write_main(&[&provider, &grant("s3", "30m", "")]);
+    a.init();
+    b.init();
+    apply_together(a, &b);
+    proxy.clear_faults();
+
+    let (long, short) = (
+        text(a, "jit_grant.s3", "schedule_name"),
+        text(&b, "jit_grant.s3", "schedule_name"),
+    );
+    assert_ne!(long, short);
+    assert_eq!(assigned(aws), [fx.alice.clone()]);
+    assert_eq!(
+        lease_names(&leases(aws, GROUP)),
+        BTreeSet::from([long.clone(), short.clone()])
+    );
+    LeaseCheck::default().assert_holds(aws, "after both applies");
+    // An enabled 30m lease would end alice's 1h access after 30 minutes.
+    assert_eq!(
+        enabled_leases(aws),
+        [long.clone()],
+        "only the latest-expiring lease may be enabled"
+    );
+    a.assert_plan_empty();
+    b.assert_plan_empty();
+
+    // Revoking the later grant keeps the access the other workspace holds;
+    // its lease now ends it.
+    a.destroy();
+    assert_eq!(assigned(aws), [fx.alice.clone()]);
+    assert_eq!(enabled_leases(aws), [short.clone()]);
+    b.assert_plan_empty();
+    assert_eq!(b.resource("jit_grant.s3")["status"], "ACTIVE");
+
+    // The last one out removes the access; nothing is left.
+    b.destroy();
+    assert!(assigned(aws).is_empty());
+    assert!(leases(aws, GROUP).is_empty(), "{:?}", leases(aws, GROUP));
+    let _ = std::fs::remove_dir_all(&b.dir);
+});
+
+tftest!(workspaces_grant_is_never_taken_over, |tf, aws| {
+    let fx = sso(aws);
+    let provider = tf.provider(POLICY);
+    let a = tf;
+    let b = tf.sibling("b");
+    // The same configuration, word for word, in two workspaces.
+    let config = [provider.as_str(), &grant("s3", "1h", "")].concat();
+    a.write("main.tf", &config);
+    b.write("main.tf", &config);
+    a.init();
+    b.init();
+    a.apply();
+    let theirs = text(a, "jit_grant.s3", "schedule_name");
+    b.apply();
+    let ours = text(&b, "jit_grant.s3", "schedule_name");
+    // B never adopts A's finished lease: each workspace owns its own.
+    assert_ne!(ours, theirs);
+    assert_eq!(assigned(aws), [fx.alice.clone()]);
+    assert_eq!(
+        lease_names(&leases(aws, GROUP)),
+        BTreeSet::from([ours.clone(), theirs.clone()])
+    );
+    assert_eq!(enabled_leases(aws), [ours.clone()]);
+    a.assert_plan_empty();
+    b.assert_plan_empty();
+
+    // B's destroy removes B's lease only: A keeps the access and its lease
+    // takes over the expiry.
+    b.destroy();
+    assert_eq!(assigned(aws), [fx.alice.clone()]);
+    assert_eq!(enabled_leases(aws), [theirs.clone()]);
+    LeaseCheck::default().assert_holds(aws, "after B's destroy");
+    a.assert_plan_empty();
+
+    // B imports A's grant: a read. Adopting the configuration's inputs
+    // changes nothing in AWS and nothing A sees.
+    let before = leases(aws, GROUP);
+    b.import("jit_grant.s3", &theirs);
+    assert_eq!(b.resource("jit_grant.s3")["status"], "ACTIVE");
+    b.apply();
+    b.assert_plan_empty();
+    assert_eq!(leases(aws, GROUP), before);
+    a.assert_plan_empty();
+
+    // Destroying it from B is a manual revoke (documented): the access
+    // goes, and A sees REVOKED and never grants again by itself.
+    b.destroy();
+    assert!(assigned(aws).is_empty());
+    assert!(leases(aws, GROUP).is_empty());
+    let refreshed = a.ok(&["apply", "-refresh-only", "-auto-approve", "-no-color"]);
+    assert!(
+        refreshed.all().contains("was revoked outside this grant"),
+        "{}",
+        refreshed.all()
+    );
+    assert_eq!(a.resource("jit_grant.s3")["status"], "REVOKED");
+    let plan = a.plan_changes();
+    assert_eq!(
+        plan.actions(),
+        [("jit_grant.s3".to_string(), vec!["update".to_string()])]
+    );
+    a.apply();
+    assert!(
+        assigned(aws).is_empty(),
+        "a REVOKED grant is never re-granted"
+    );
+    a.destroy();
+
+    // A third workspace blocks alice in Identity Center: B's new grant for
+    // her is refused at apply and leaves nothing behind.
+    let c = tf.sibling("c");
+    c.write_main(&[
+        &provider,
+        &block(
+            "alice",
+            "  identity_center {\n    user = \"alice@example.com\"\n  }",
+            "",
+        ),
+    ]);
+    c.init();
+    c.apply();
+    let marker = text(&c, "jit_user_block.alice", "marker");
+    b.write_main(&[&provider, &grant("again", "1h", "")]);
+    let refused = b.apply_fails();
+    let error = refused.error("Principal is blocked");
+    assert!(error.detail.contains(&marker), "{}", error.detail);
+    assert!(assigned(aws).is_empty());
+    assert!(leases(aws, GROUP).is_empty());
+    assert!(!b.has_resource("jit_grant.again"));
+    c.destroy();
+    for dir in [&b.dir, &c.dir] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+});
+
+// ---------------------------------------------------------------------------
+// Blocks.
+
+tftest!(workspaces_block_one_user_at_once, |tf, aws| {
+    // Two workspaces block the same IAM user and the same Cognito user in
+    // applies that overlap: both read the user before either writes (the
+    // proxy delays the first write of each kind by 2 s).
+    let user = iam_user(aws, &tf.prefix);
+    let pool = cognito_user(aws, &tf.prefix);
+    let iam_before = IamUserSnapshot::take(aws, &user).unwrap();
+    let cognito_before = CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap();
+    let proxy = Proxy::start(moto_port(aws));
+    for op in ["AdminUpdateUserAttributes", "TagUser", "PutUserPolicy"] {
+        proxy.inject(
+            Match::op(op),
+            When::first(2),
+            Fault::Delay(Duration::from_secs(2)),
+        );
+    }
+    let provider = tf.provider("").replace(&tf.endpoint, &proxy.endpoint());
+    let a = tf;
+    let b = tf.sibling("b");
+    for ws in [a, &b] {
+        ws.write_main(&[
+            &provider,
+            &block("iam", &iam_target(&user), ""),
+            &block("cognito", &cognito_target(&pool), ""),
+        ]);
+        ws.init();
+    }
+    apply_together(a, &b);
+    proxy.clear_faults();
+
+    let marker = |ws: &Tf, name: &str| text(ws, &format!("jit_user_block.{name}"), "marker");
+    assert_eq!(
+        deny_policies(aws, &user),
+        sorted(vec![marker(a, "iam"), marker(&b, "iam")])
+    );
+    assert_eq!(
+        flag_markers(aws, &pool),
+        sorted(vec![marker(a, "cognito"), marker(&b, "cognito")]),
+        "both blocks' markers must be in the flag"
+    );
+    let iam_now = IamUserSnapshot::take(aws, &user).unwrap();
+    assert_eq!(
+        iam_now.block_state(&iam_before),
+        BlockState::Blocked,
+        "{iam_now:#?}"
+    );
+    let cognito_now = CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap();
+    assert_eq!(
+        cognito_now.block_state(&cognito_before, FLAG),
+        BlockState::Blocked,
+        "{cognito_now:#?}"
+    );
+    a.assert_plan_empty();
+    b.assert_plan_empty();
+
+    // The first restore leaves both users fully blocked by the other.
+    a.destroy();
+    assert_eq!(deny_policies(aws, &user), [marker(&b, "iam")]);
+    assert_eq!(flag_markers(aws, &pool), [marker(&b, "cognito")]);
+    let iam_now = IamUserSnapshot::take(aws, &user).unwrap();
+    assert_eq!(
+        iam_now.block_state(&iam_before),
+        BlockState::Blocked,
+        "{iam_now:#?}"
+    );
+    let cognito_now = CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap();
+    assert_eq!(
+        cognito_now.block_state(&cognito_before, FLAG),
+        BlockState::Blocked,
+        "{cognito_now:#?}"
+    );
+    b.assert_plan_empty();
+
+    // The last restore puts back exactly what was there before.
+    b.destroy();
+    assert_eq!(IamUserSnapshot::take(aws, &user).unwrap(), iam_before);
+    assert_eq!(
+        CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap(),
+        cognito_before
+    );
+    let _ = std::fs::remove_dir_all(&b.dir);
+});
+
+// ---------------------------------------------------------------------------
+// An aliased provider.
+
+tftest!(
+    workspaces_aliased_provider_shares_access_and_the_audit_chain,
+    |tf, aws| {
+        // One configuration, two `jit` provider processes (default and
+        // `jit.second`) writing one audit log: grants of the same access and
+        // blocks of the same users split across them, all in one apply.
+        let fx = sso(aws);
+        let user = iam_user(aws, &tf.prefix);
+        let pool = cognito_user(aws, &tf.prefix);
+        let iam_before = IamUserSnapshot::take(aws, &user).unwrap();
+        let cognito_before = CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap();
+        let proxy = Proxy::start(moto_port(aws));
+        let provider = tf.provider(POLICY).replace(&tf.endpoint, &proxy.endpoint());
+        let second = format!(
+        "\nprovider \"jit\" {{\n  alias        = \"second\"\n  region       = \"eu-west-1\"\n  endpoint_url = \"{}\"\n{POLICY}}}\n",
+        proxy.endpoint()
+    );
+        let on_second = "  provider = jit.second";
+        tf.write_main(&[
+            &provider,
+            &second,
+            &grant("long", "1h", ""),
+            &grant("short", "30m", on_second),
+            &block("iam_a", &iam_target(&user), ""),
+            &block("iam_b", &iam_target(&user), on_second),
+            &block("cognito_a", &cognito_target(&pool), ""),
+            &block("cognito_b", &cognito_target(&pool), on_second),
+        ]);
+        tf.init();
+        tf.apply();
+        tf.assert_plan_empty();
+
+        let long = text(tf, "jit_grant.long", "schedule_name");
+        let short = text(tf, "jit_grant.short", "schedule_name");
+        assert_eq!(assigned(aws), [fx.alice.clone()]);
+        assert_eq!(
+            lease_names(&leases(aws, GROUP)),
+            BTreeSet::from([long.clone(), short.clone()])
+        );
+        LeaseCheck::default().assert_holds(aws, "after the apply");
+        assert_eq!(
+            enabled_leases(aws),
+            [long.clone()],
+            "only the latest-expiring lease may be enabled"
+        );
+        let marker = |name: &str| text(tf, &format!("jit_user_block.{name}"), "marker");
+        assert_eq!(
+            deny_policies(aws, &user),
+            sorted(vec![marker("iam_a"), marker("iam_b")])
+        );
+        assert_eq!(
+            flag_markers(aws, &pool),
+            sorted(vec![marker("cognito_a"), marker("cognito_b")])
+        );
+
+        let log = tf.dir.join("audit.jsonl");
+        let (code, out) = audit_verify(&log);
+        assert_eq!(code, Some(0), "{out}");
+        let creates = tf
+            .audit_events()
+            .into_iter()
+            .filter(|e| e["action"] == "grant.create" && e["result"] == "success")
+            .count();
+        assert_eq!(creates, 2);
+
+        // Destroy everything at once: both processes revoke and restore.
+        tf.destroy();
+        assert!(assigned(aws).is_empty());
+        assert!(leases(aws, GROUP).is_empty(), "{:?}", leases(aws, GROUP));
+        assert_eq!(IamUserSnapshot::take(aws, &user).unwrap(), iam_before);
+        assert_eq!(
+            CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap(),
+            cognito_before
+        );
+        let (code, out) = audit_verify(&log);
+        assert_eq!(code, Some(0), "{out}");
+        let events = tf.audit_events();
+        for action in ["grant.revoke", "user_block.restore"] {
+            assert_eq!(
+                events.iter().filter(|e| e["action"] == action).count(),
+                if action == "grant.revoke" { 2 } else { 4 },
+                "{action}"
+            );
+        }
+    }
+);
