@@ -27,10 +27,11 @@ const GROUP: &str = "jit-grants";
 const SET: &str = "JIT-S3FullAccess";
 const FLAG: &str = "custom:access_revoked";
 
-/// Provider block lines: revoker role, `JIT-S3FullAccess` low risk.
-const POLICY: &str = "  revoker_role_arn = \"arn:aws:iam::123456789012:role/jit-revoker\"\n  grant_policy {\n    max_duration = \"1h\"\n    permission_set {\n      name = \"JIT-S3FullAccess\"\n      risk = \"low\"\n    }\n  }\n";
+/// Provider block lines: revoker role, `JIT-S3FullAccess` and
+/// `JIT-ReadOnly` low risk.
+const POLICY: &str = "  revoker_role_arn = \"arn:aws:iam::123456789012:role/jit-revoker\"\n  grant_policy {\n    max_duration = \"1h\"\n    permission_set {\n      name = \"JIT-S3FullAccess\"\n      risk = \"low\"\n    }\n    permission_set {\n      name = \"JIT-ReadOnly\"\n      risk = \"low\"\n    }\n  }\n";
 
-/// Identity Center: the instance, alice's user id, the permission set.
+/// Identity Center: alice (a user) and two permission sets exist.
 struct Sso {
     alice: String,
 }
@@ -50,13 +51,15 @@ fn sso(aws: &Aws) -> Sso {
                 "alice@example.com",
             )
             .await;
-        sso.create_permission_set()
-            .instance_arn(&instance_arn)
-            .name(SET)
-            .session_duration("PT1H")
-            .send()
-            .await
-            .unwrap();
+        for set in [SET, "JIT-ReadOnly"] {
+            sso.create_permission_set()
+                .instance_arn(&instance_arn)
+                .name(set)
+                .session_duration("PT1H")
+                .send()
+                .await
+                .unwrap();
+        }
         Sso { alice }
     })
 }
@@ -64,8 +67,13 @@ fn sso(aws: &Aws) -> Sso {
 /// A low-risk grant of `JIT-S3FullAccess` to alice; `provider` is the
 /// `provider = …` line or empty.
 fn grant(name: &str, duration: &str, provider: &str) -> String {
+    grant_of(name, SET, duration, provider)
+}
+
+/// A low-risk grant of `set` to alice.
+fn grant_of(name: &str, set: &str, duration: &str, provider: &str) -> String {
     format!(
-        "\nresource \"jit_grant\" \"{name}\" {{\n{provider}\n  principal      = \"alice@example.com\"\n  account_id     = \"{ACCOUNT}\"\n  permission_set = \"{SET}\"\n  duration       = \"{duration}\"\n  reason         = \"Investigate failing lifecycle rule\"\n  requested_by   = \"alice@example.com\"\n}}\n"
+        "\nresource \"jit_grant\" \"{name}\" {{\n{provider}\n  principal      = \"alice@example.com\"\n  account_id     = \"{ACCOUNT}\"\n  permission_set = \"{set}\"\n  duration       = \"{duration}\"\n  reason         = \"Investigate failing lifecycle rule\"\n  requested_by   = \"alice@example.com\"\n}}\n"
     )
 }
 
@@ -361,6 +369,18 @@ tftest!(workspaces_grant_is_never_taken_over, |tf, aws| {
     LeaseCheck::default().assert_holds(aws, "after B's destroy");
     a.assert_plan_empty();
 
+    // B keeps its leases in another schedule group: it cannot see A's
+    // lease, so A's assignment looks standing and B's grant is refused
+    // before anything is written (never a second owner that is blind to
+    // the first).
+    let elsewhere = tf.provider(&format!("{POLICY}  schedule_group = \"team-b\"\n"));
+    b.write_main(&[&elsewhere, &grant("s3", "1h", "")]);
+    b.apply_fails().error("Standing assignment exists");
+    assert!(leases(aws, "team-b").is_empty());
+    assert_eq!(enabled_leases(aws), [theirs.clone()]);
+    assert!(!b.has_resource("jit_grant.s3"));
+    b.write("main.tf", &config);
+
     // B imports A's grant: a read. Adopting the configuration's inputs
     // changes nothing in AWS and nothing A sees.
     let before = leases(aws, GROUP);
@@ -511,89 +531,91 @@ tftest!(workspaces_block_one_user_at_once, |tf, aws| {
 // ---------------------------------------------------------------------------
 // An aliased provider.
 
-tftest!(
-    workspaces_aliased_provider_shares_access_and_the_audit_chain,
-    |tf, aws| {
-        // One configuration, two `jit` provider processes (default and
-        // `jit.second`) writing one audit log: grants of the same access and
-        // blocks of the same users split across them, all in one apply.
-        let fx = sso(aws);
-        let user = iam_user(aws, &tf.prefix);
-        let pool = cognito_user(aws, &tf.prefix);
-        let iam_before = IamUserSnapshot::take(aws, &user).unwrap();
-        let cognito_before = CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap();
-        let proxy = Proxy::start(moto_port(aws));
-        let provider = tf.provider(POLICY).replace(&tf.endpoint, &proxy.endpoint());
-        let second = format!(
+tftest!(workspaces_aliased_provider_splits_one_apply, |tf, aws| {
+    // One configuration, two `jit` provider processes (default and
+    // `jit.second`) writing one audit log at once: grants, and blocks of
+    // the same IAM user, split across them.
+    let fx = sso(aws);
+    let user = iam_user(aws, &tf.prefix);
+    let pool = cognito_user(aws, &tf.prefix);
+    let iam_before = IamUserSnapshot::take(aws, &user).unwrap();
+    let cognito_before = CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap();
+    let provider = tf.provider(POLICY);
+    let second = format!(
         "\nprovider \"jit\" {{\n  alias        = \"second\"\n  region       = \"eu-west-1\"\n  endpoint_url = \"{}\"\n{POLICY}}}\n",
-        proxy.endpoint()
+        tf.endpoint
     );
-        let on_second = "  provider = jit.second";
-        tf.write_main(&[
-            &provider,
-            &second,
-            &grant("long", "1h", ""),
-            &grant("short", "30m", on_second),
-            &block("iam_a", &iam_target(&user), ""),
-            &block("iam_b", &iam_target(&user), on_second),
-            &block("cognito_a", &cognito_target(&pool), ""),
-            &block("cognito_b", &cognito_target(&pool), on_second),
-        ]);
-        tf.init();
-        tf.apply();
-        tf.assert_plan_empty();
+    let on_second = "  provider = jit.second";
+    tf.write_main(&[
+        &provider,
+        &second,
+        &grant("s3", "1h", ""),
+        &grant_of("read", "JIT-ReadOnly", "30m", on_second),
+        &block("iam_a", &iam_target(&user), ""),
+        &block("iam_b", &iam_target(&user), on_second),
+        &block("cognito", &cognito_target(&pool), on_second),
+    ]);
+    tf.init();
+    tf.apply();
+    tf.assert_plan_empty();
 
-        let long = text(tf, "jit_grant.long", "schedule_name");
-        let short = text(tf, "jit_grant.short", "schedule_name");
-        assert_eq!(assigned(aws), [fx.alice.clone()]);
-        assert_eq!(
-            lease_names(&leases(aws, GROUP)),
-            BTreeSet::from([long.clone(), short.clone()])
-        );
-        LeaseCheck::default().assert_holds(aws, "after the apply");
-        assert_eq!(
-            enabled_leases(aws),
-            [long.clone()],
-            "only the latest-expiring lease may be enabled"
-        );
-        let marker = |name: &str| text(tf, &format!("jit_user_block.{name}"), "marker");
-        assert_eq!(
-            deny_policies(aws, &user),
-            sorted(vec![marker("iam_a"), marker("iam_b")])
-        );
-        assert_eq!(
-            flag_markers(aws, &pool),
-            sorted(vec![marker("cognito_a"), marker("cognito_b")])
-        );
+    let s3 = text(tf, "jit_grant.s3", "schedule_name");
+    let read = text(tf, "jit_grant.read", "schedule_name");
+    assert_eq!(assigned(aws), [fx.alice.clone(), fx.alice.clone()]);
+    assert_eq!(
+        lease_names(&leases(aws, GROUP)),
+        BTreeSet::from([s3.clone(), read.clone()])
+    );
+    LeaseCheck::default().assert_holds(aws, "after the apply");
+    let marker = |name: &str| text(tf, &format!("jit_user_block.{name}"), "marker");
+    assert_eq!(
+        deny_policies(aws, &user),
+        sorted(vec![marker("iam_a"), marker("iam_b")])
+    );
+    let iam_now = IamUserSnapshot::take(aws, &user).unwrap();
+    assert_eq!(
+        iam_now.block_state(&iam_before),
+        BlockState::Blocked,
+        "{iam_now:#?}"
+    );
+    assert_eq!(flag_markers(aws, &pool), [marker("cognito")]);
 
-        let log = tf.dir.join("audit.jsonl");
-        let (code, out) = audit_verify(&log);
-        assert_eq!(code, Some(0), "{out}");
-        let creates = tf
-            .audit_events()
+    let log = tf.dir.join("audit.jsonl");
+    let (code, out) = audit_verify(&log);
+    assert_eq!(code, Some(0), "{out}");
+    let count = |action: &str, result: &str| {
+        tf.audit_events()
             .into_iter()
-            .filter(|e| e["action"] == "grant.create" && e["result"] == "success")
-            .count();
-        assert_eq!(creates, 2);
+            .filter(|e| e["action"] == action && e["result"] == result)
+            .count()
+    };
+    assert_eq!(count("grant.create", "success"), 2);
+    assert_eq!(count("user_block.block", "success"), 3);
 
-        // Destroy everything at once: both processes revoke and restore.
-        tf.destroy();
-        assert!(assigned(aws).is_empty());
-        assert!(leases(aws, GROUP).is_empty(), "{:?}", leases(aws, GROUP));
-        assert_eq!(IamUserSnapshot::take(aws, &user).unwrap(), iam_before);
-        assert_eq!(
-            CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap(),
-            cognito_before
-        );
-        let (code, out) = audit_verify(&log);
-        assert_eq!(code, Some(0), "{out}");
-        let events = tf.audit_events();
-        for action in ["grant.revoke", "user_block.restore"] {
-            assert_eq!(
-                events.iter().filter(|e| e["action"] == action).count(),
-                if action == "grant.revoke" { 2 } else { 4 },
-                "{action}"
-            );
-        }
-    }
-);
+    // Moving a block from one alias to the other is no change in AWS.
+    tf.write_main(&[
+        &provider,
+        &second,
+        &grant("s3", "1h", ""),
+        &grant_of("read", "JIT-ReadOnly", "30m", on_second),
+        &block("iam_a", &iam_target(&user), on_second),
+        &block("iam_b", &iam_target(&user), ""),
+        &block("cognito", &cognito_target(&pool), on_second),
+    ]);
+    tf.assert_plan_empty();
+
+    // Destroy everything at once: both processes revoke and restore.
+    tf.destroy();
+    assert!(assigned(aws).is_empty());
+    assert!(leases(aws, GROUP).is_empty(), "{:?}", leases(aws, GROUP));
+    assert_eq!(IamUserSnapshot::take(aws, &user).unwrap(), iam_before);
+    assert_eq!(
+        CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap(),
+        cognito_before
+    );
+    let (code, out) = audit_verify(&log);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("intact"), "{out}");
+    assert_eq!(count("grant.revoke", "success"), 2);
+    assert_eq!(count("user_block.restore", "success"), 3);
+});
