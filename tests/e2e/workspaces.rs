@@ -320,13 +320,13 @@ tftest!(
         let b = two_racing_workspaces(tf, &proxy, "1h", "1h");
         apply_together(tf, &b);
         proxy.clear_faults();
-        assert_eq!(assigned(aws), [fx.alice.clone()]);
+        assert_eq!(assigned(aws), vec![fx.alice.clone()]);
         LeaseCheck::default().assert_holds(aws, "after both applies");
         assert_eq!(enabled_leases(aws).len(), 1, "{:?}", leases(aws, GROUP));
         tf.assert_plan_empty();
         b.assert_plan_empty();
         tf.destroy();
-        assert_eq!(assigned(aws), [fx.alice.clone()]);
+        assert_eq!(assigned(aws), vec![fx.alice.clone()]);
         b.destroy();
         assert!(assigned(aws).is_empty());
         assert!(leases(aws, GROUP).is_empty());
@@ -357,7 +357,7 @@ tftest!(
             text(a, "jit_grant.s3", "schedule_name"),
             text(&b, "jit_grant.s3", "schedule_name"),
         );
-        assert_eq!(assigned(aws), [fx.alice.clone()]);
+        assert_eq!(assigned(aws), vec![fx.alice.clone()]);
         assert_eq!(
             lease_names(&leases(aws, GROUP)),
             BTreeSet::from([first.clone(), long.clone(), short.clone()])
@@ -365,7 +365,7 @@ tftest!(
         LeaseCheck::default().assert_holds(aws, "after both applies");
         assert_eq!(
             enabled_leases(aws),
-            [long.clone()],
+            vec![long.clone()],
             "only the latest-expiring lease may be enabled"
         );
         a.assert_plan_empty();
@@ -373,12 +373,12 @@ tftest!(
         // Revoking the later grants keeps the access the others still hold;
         // the next latest lease then ends it.
         a.destroy();
-        assert_eq!(assigned(aws), [fx.alice.clone()]);
-        assert_eq!(enabled_leases(aws), [short.clone()]);
+        assert_eq!(assigned(aws), vec![fx.alice.clone()]);
+        assert_eq!(enabled_leases(aws), vec![short.clone()]);
         assert_eq!(b.resource("jit_grant.s3")["status"], "ACTIVE");
         b.destroy();
-        assert_eq!(assigned(aws), [fx.alice.clone()]);
-        assert_eq!(enabled_leases(aws), [first.clone()]);
+        assert_eq!(assigned(aws), vec![fx.alice.clone()]);
+        assert_eq!(enabled_leases(aws), vec![first.clone()]);
         c.assert_plan_empty();
 
         // The last one out removes the access; nothing is left.
@@ -408,20 +408,20 @@ tftest!(workspaces_grant_is_never_taken_over, |tf, aws| {
     let ours = text(&b, "jit_grant.s3", "schedule_name");
     // B never adopts A's finished lease: each workspace owns its own.
     assert_ne!(ours, theirs);
-    assert_eq!(assigned(aws), [fx.alice.clone()]);
+    assert_eq!(assigned(aws), vec![fx.alice.clone()]);
     assert_eq!(
         lease_names(&leases(aws, GROUP)),
         BTreeSet::from([ours.clone(), theirs.clone()])
     );
-    assert_eq!(enabled_leases(aws), [ours.clone()]);
+    assert_eq!(enabled_leases(aws), vec![ours.clone()]);
     a.assert_plan_empty();
     b.assert_plan_empty();
 
     // B's destroy removes B's lease only: A keeps the access and its lease
     // takes over the expiry.
     b.destroy();
-    assert_eq!(assigned(aws), [fx.alice.clone()]);
-    assert_eq!(enabled_leases(aws), [theirs.clone()]);
+    assert_eq!(assigned(aws), vec![fx.alice.clone()]);
+    assert_eq!(enabled_leases(aws), vec![theirs.clone()]);
     LeaseCheck::default().assert_holds(aws, "after B's destroy");
     a.assert_plan_empty();
 
@@ -433,7 +433,7 @@ tftest!(workspaces_grant_is_never_taken_over, |tf, aws| {
     b.write_main(&[&elsewhere, &grant("s3", "1h", "")]);
     b.apply_fails().error("Standing assignment exists");
     assert!(leases(aws, "team-b").is_empty());
-    assert_eq!(enabled_leases(aws), [theirs.clone()]);
+    assert_eq!(enabled_leases(aws), vec![theirs.clone()]);
     assert!(!b.has_resource("jit_grant.s3"));
     b.write("main.tf", &config);
 
