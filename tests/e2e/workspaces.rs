@@ -679,3 +679,45 @@ tftest!(workspaces_aliased_provider_splits_one_apply, |tf, aws| {
     assert_eq!(count("grant.revoke", "success"), 2);
     assert_eq!(count("user_block.restore", "success"), 3);
 });
+
+tftest!(workspaces_block_one_iam_user_at_once, |tf, aws| {
+    // The IAM half of the case above: each block owns its deny policy and
+    // record tags, so overlapping blocks from two workspaces coexist.
+    let user = iam_user(aws, &tf.prefix);
+    let before = IamUserSnapshot::take(aws, &user).unwrap();
+    let proxy = Proxy::start(moto_port(aws));
+    for op in ["TagUser", "PutUserPolicy"] {
+        proxy.inject(
+            Match::op(op),
+            When::first(2),
+            Fault::Delay(Duration::from_secs(2)),
+        );
+    }
+    let provider = tf.provider("").replace(&tf.endpoint, &proxy.endpoint());
+    let b = tf.sibling("b");
+    for ws in [tf, &b] {
+        ws.write_main(&[&provider, &block("iam", &iam_target(&user), "")]);
+        ws.init();
+    }
+    apply_together(tf, &b);
+    proxy.clear_faults();
+    let marker = |ws: &Tf| text(ws, "jit_user_block.iam", "marker");
+    assert_eq!(
+        deny_policies(aws, &user),
+        sorted(vec![marker(tf), marker(&b)])
+    );
+    let now = IamUserSnapshot::take(aws, &user).unwrap();
+    assert_eq!(now.block_state(&before), BlockState::Blocked, "{now:#?}");
+    tf.assert_plan_empty();
+    b.assert_plan_empty();
+
+    // The first restore leaves the user fully blocked; the last is exact.
+    tf.destroy();
+    assert_eq!(deny_policies(aws, &user), vec![marker(&b)]);
+    let now = IamUserSnapshot::take(aws, &user).unwrap();
+    assert_eq!(now.block_state(&before), BlockState::Blocked, "{now:#?}");
+    b.assert_plan_empty();
+    b.destroy();
+    assert_eq!(IamUserSnapshot::take(aws, &user).unwrap(), before);
+    let _ = std::fs::remove_dir_all(&b.dir);
+});
