@@ -306,6 +306,12 @@ fn two_racing_workspaces(tf: &Tf, proxy: &Proxy, a_duration: &str, b_duration: &
     b
 }
 
+// BUG (resources/grant/create.rs, `Creation::run` -> `assignment_failed`):
+// the later `CreateAccountAssignment` gets AWS's definite "already exists"
+// (`ConflictException`); the assignment is listed afterwards, yet the grant
+// is reported "may have been made", saved tainted and the apply fails. Both
+// leases stay enabled. Fix: a conflict with the assignment listed is a
+// shared assignment; go on to reconcile (after re-listing the leases).
 tftest!(
     #[ignore = "provider bug: the second of two overlapping first grants of one access fails (CreateAccountAssignment ConflictException taken as 'may have been made') and is tainted"]
     workspaces_first_grants_of_one_access_at_once,
@@ -334,6 +340,11 @@ tftest!(
     }
 );
 
+// BUG (resources/grant/create.rs, `Creation::run`): `reconcile` runs over
+// the leases listed before this run wrote its own, so two overlapping runs
+// each keep their own lease enabled; the 30m lease then ends the 1h grant's
+// access early. Fix: list the key's leases again after writing the lease and
+// the assignment, and reconcile over that list (the later lister sees both).
 tftest!(
     #[ignore = "provider bug: overlapping grants of one access in two processes leave both new leases enabled (each reconciles only the leases it listed before writing its own)"]
     workspaces_grant_one_access_at_once,
@@ -501,6 +512,14 @@ tftest!(workspaces_grant_is_never_taken_over, |tf, aws| {
 // ---------------------------------------------------------------------------
 // Blocks.
 
+// BUG (resources/user_block/cognito.rs, `block`): the flag attribute holding
+// every block's marker is read, changed and written back with nothing that
+// detects a concurrent writer; the final re-read only re-adds this block's
+// own marker while it is still pending. Seen losing a marker on both
+// Terraform versions (it passed once, so timing decides). Fix: after the
+// final write, read the flag again and re-add every marker this run saw or
+// wrote until it holds them (bounded retries), or serialise per user through
+// a lock object in AWS.
 tftest!(
     #[ignore = "provider bug: two processes blocking one Cognito user at once overwrite each other's marker in the flag attribute (read-modify-write, no re-check); the loser's block is lost"]
     workspaces_block_one_user_at_once,
