@@ -24,3 +24,4 @@ mod summary;
 mod user_block;
 mod user_block_identity_center;
 mod workflows;
+mod workspaces;
