@@ -306,101 +306,82 @@ fn two_racing_workspaces(tf: &Tf, proxy: &Proxy, a_duration: &str, b_duration: &
     b
 }
 
-// BUG (resources/grant/create.rs, `Creation::run` -> `assignment_failed`):
-// the later `CreateAccountAssignment` gets AWS's definite "already exists"
-// (`ConflictException`); the assignment is listed afterwards, yet the grant
-// is reported "may have been made", saved tainted and the apply fails. Both
-// leases stay enabled. Fix: a conflict with the assignment listed is a
-// shared assignment; go on to reconcile (after re-listing the leases).
-tftest!(
-    #[ignore = "provider bug: the second of two overlapping first grants of one access fails (CreateAccountAssignment ConflictException taken as 'may have been made') and is tainted"]
-    workspaces_first_grants_of_one_access_at_once,
-    |tf, aws| {
-        // Nobody holds the access yet; two workspaces grant it at once. Both
-        // find it unassigned, both write a lease and ask for the assignment;
-        // AWS keeps one and answers the later request "already exists". That
-        // answer is definite and the assignment is there with our lease:
-        // the grant shares it, and both applies succeed.
-        let fx = sso(aws);
-        let proxy = Proxy::start(moto_port(aws));
-        let b = two_racing_workspaces(tf, &proxy, "1h", "1h");
-        apply_together(tf, &b);
-        proxy.clear_faults();
-        assert_eq!(assigned(aws), vec![fx.alice.clone()]);
-        LeaseCheck::default().assert_holds(aws, "after both applies");
-        assert_eq!(enabled_leases(aws).len(), 1, "{:?}", leases(aws, GROUP));
-        tf.assert_plan_empty();
-        b.assert_plan_empty();
-        tf.destroy();
-        assert_eq!(assigned(aws), vec![fx.alice.clone()]);
-        b.destroy();
-        assert!(assigned(aws).is_empty());
-        assert!(leases(aws, GROUP).is_empty());
-        let _ = std::fs::remove_dir_all(&b.dir);
+tftest!(workspaces_first_grants_of_one_access_at_once, |tf, aws| {
+    // Nobody holds the access yet; two workspaces grant it at once. Both
+    // find it unassigned, both write a lease and ask for the assignment;
+    // AWS keeps one and answers the later request "already exists". That
+    // answer is definite and the assignment is there with our lease:
+    // the grant shares it, and both applies succeed.
+    let fx = sso(aws);
+    let proxy = Proxy::start(moto_port(aws));
+    let b = two_racing_workspaces(tf, &proxy, "1h", "1h");
+    apply_together(tf, &b);
+    proxy.clear_faults();
+    assert_eq!(assigned(aws), vec![fx.alice.clone()]);
+    LeaseCheck::default().assert_holds(aws, "after both applies");
+    assert_eq!(enabled_leases(aws).len(), 1, "{:?}", leases(aws, GROUP));
+    tf.assert_plan_empty();
+    b.assert_plan_empty();
+    tf.destroy();
+    assert_eq!(assigned(aws), vec![fx.alice.clone()]);
+    b.destroy();
+    assert!(assigned(aws).is_empty());
+    assert!(leases(aws, GROUP).is_empty());
+    let _ = std::fs::remove_dir_all(&b.dir);
+});
+
+tftest!(workspaces_grant_one_access_at_once, |tf, aws| {
+    // A third workspace holds alice's S3 access for 10 minutes; then two
+    // workspaces grant it at once for 1h (a) and 30m (b). Each lists the
+    // leases before the other's exists. Only the latest expiry (a's) may
+    // stay enabled: an enabled 30m lease would end a's 1h access early.
+    let fx = sso(aws);
+    let c = tf.sibling("c");
+    c.write_main(&[&tf.provider(POLICY), &grant("s3", "10m", "")]);
+    c.init();
+    c.apply();
+    let first = text(&c, "jit_grant.s3", "schedule_name");
+    let proxy = Proxy::start(moto_port(aws));
+    let (a, b) = (tf, two_racing_workspaces(tf, &proxy, "1h", "30m"));
+    apply_together(a, &b);
+    proxy.clear_faults();
+
+    let (long, short) = (
+        text(a, "jit_grant.s3", "schedule_name"),
+        text(&b, "jit_grant.s3", "schedule_name"),
+    );
+    assert_eq!(assigned(aws), vec![fx.alice.clone()]);
+    assert_eq!(
+        lease_names(&leases(aws, GROUP)),
+        BTreeSet::from([first.clone(), long.clone(), short.clone()])
+    );
+    LeaseCheck::default().assert_holds(aws, "after both applies");
+    assert_eq!(
+        enabled_leases(aws),
+        vec![long.clone()],
+        "only the latest-expiring lease may be enabled"
+    );
+    a.assert_plan_empty();
+
+    // Revoking the later grants keeps the access the others still hold;
+    // the next latest lease then ends it.
+    a.destroy();
+    assert_eq!(assigned(aws), vec![fx.alice.clone()]);
+    assert_eq!(enabled_leases(aws), vec![short.clone()]);
+    assert_eq!(b.resource("jit_grant.s3")["status"], "ACTIVE");
+    b.destroy();
+    assert_eq!(assigned(aws), vec![fx.alice.clone()]);
+    assert_eq!(enabled_leases(aws), vec![first.clone()]);
+    c.assert_plan_empty();
+
+    // The last one out removes the access; nothing is left.
+    c.destroy();
+    assert!(assigned(aws).is_empty());
+    assert!(leases(aws, GROUP).is_empty(), "{:?}", leases(aws, GROUP));
+    for dir in [&b.dir, &c.dir] {
+        let _ = std::fs::remove_dir_all(dir);
     }
-);
-
-// BUG (resources/grant/create.rs, `Creation::run`): `reconcile` runs over
-// the leases listed before this run wrote its own, so two overlapping runs
-// each keep their own lease enabled; the 30m lease then ends the 1h grant's
-// access early. Fix: list the key's leases again after writing the lease and
-// the assignment, and reconcile over that list (the later lister sees both).
-tftest!(
-    #[ignore = "provider bug: overlapping grants of one access in two processes leave both new leases enabled (each reconciles only the leases it listed before writing its own)"]
-    workspaces_grant_one_access_at_once,
-    |tf, aws| {
-        // A third workspace holds alice's S3 access for 10 minutes; then two
-        // workspaces grant it at once for 1h (a) and 30m (b). Each lists the
-        // leases before the other's exists. Only the latest expiry (a's) may
-        // stay enabled: an enabled 30m lease would end a's 1h access early.
-        let fx = sso(aws);
-        let c = tf.sibling("c");
-        c.write_main(&[&tf.provider(POLICY), &grant("s3", "10m", "")]);
-        c.init();
-        c.apply();
-        let first = text(&c, "jit_grant.s3", "schedule_name");
-        let proxy = Proxy::start(moto_port(aws));
-        let (a, b) = (tf, two_racing_workspaces(tf, &proxy, "1h", "30m"));
-        apply_together(a, &b);
-        proxy.clear_faults();
-
-        let (long, short) = (
-            text(a, "jit_grant.s3", "schedule_name"),
-            text(&b, "jit_grant.s3", "schedule_name"),
-        );
-        assert_eq!(assigned(aws), vec![fx.alice.clone()]);
-        assert_eq!(
-            lease_names(&leases(aws, GROUP)),
-            BTreeSet::from([first.clone(), long.clone(), short.clone()])
-        );
-        LeaseCheck::default().assert_holds(aws, "after both applies");
-        assert_eq!(
-            enabled_leases(aws),
-            vec![long.clone()],
-            "only the latest-expiring lease may be enabled"
-        );
-        a.assert_plan_empty();
-
-        // Revoking the later grants keeps the access the others still hold;
-        // the next latest lease then ends it.
-        a.destroy();
-        assert_eq!(assigned(aws), vec![fx.alice.clone()]);
-        assert_eq!(enabled_leases(aws), vec![short.clone()]);
-        assert_eq!(b.resource("jit_grant.s3")["status"], "ACTIVE");
-        b.destroy();
-        assert_eq!(assigned(aws), vec![fx.alice.clone()]);
-        assert_eq!(enabled_leases(aws), vec![first.clone()]);
-        c.assert_plan_empty();
-
-        // The last one out removes the access; nothing is left.
-        c.destroy();
-        assert!(assigned(aws).is_empty());
-        assert!(leases(aws, GROUP).is_empty(), "{:?}", leases(aws, GROUP));
-        for dir in [&b.dir, &c.dir] {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
-);
+});
 
 tftest!(workspaces_grant_is_never_taken_over, |tf, aws| {
     let fx = sso(aws);

@@ -663,6 +663,13 @@ impl AssignmentFailure {
         matches!(self, Self::Definite(_))
     }
 
+    /// True when AWS refused the call because the assignment exists
+    /// (another process made it in between).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::Definite(error) | Self::Ambiguous(error)
+            if error.aws_code() == Some("ConflictException"))
+    }
+
     /// The underlying error.
     pub fn into_error(self) -> Error {
         match self {

@@ -253,6 +253,7 @@ impl Creation<'_> {
         };
         tracing::debug!(lease = %name, enabled, shared = assigned, adopted = adopted.is_some(), "lease written");
 
+        let mut assigned = assigned;
         if !assigned {
             let outcome = ctx
                 .aws
@@ -260,7 +261,16 @@ impl Creation<'_> {
                 .create_account_assignment(key, self.wait)
                 .await;
             if let Err(failure) = outcome {
-                return Err(self.assignment_failed(op, state, &lease, failure).await);
+                // Another process (a second workspace, an aliased provider)
+                // made the same assignment since the list above: it is
+                // shared, as if it had been there, and the leases settle
+                // below.
+                let shared = failure.is_conflict()
+                    && matches!(ctx.aws.sso_admin().is_assigned(key).await, Ok(true));
+                if !shared {
+                    return Err(self.assignment_failed(op, state, &lease, failure).await);
+                }
+                assigned = true;
             }
         }
 
@@ -302,6 +312,8 @@ impl Creation<'_> {
                 ),
             ));
         }
+
+        settle(ctx, key, granted_at, &mut follow_up).await;
 
         if let Some(topic) = &ctx.config.notification_topic_arn {
             let message = notice_message(&state, expires_at);
@@ -529,4 +541,33 @@ fn same_lease(found: &Schedule, written: &Schedule) -> bool {
         && found.expression == written.expression
         && found.target.arn == written.target.arn
         && found.target.input == written.target.input
+}
+
+/// Lists the leases of the access again, now that ours is confirmed, and
+/// leaves exactly the latest live one enabled. Another process (a second
+/// workspace, an aliased provider) may have written a lease of the same
+/// access since the first list; every run settles on the same lease, so
+/// the last one to settle leaves the right one enabled. Failures are added
+/// to `follow_up`.
+async fn settle(
+    ctx: &Ctx,
+    key: &crate::policy::lease::AssignmentKey,
+    now: time::OffsetDateTime,
+    follow_up: &mut Vec<String>,
+) {
+    let fresh = match list_leases(ctx, key).await {
+        Ok(fresh) => fresh,
+        Err(error) => {
+            follow_up.push(format!("listing the leases again: {error}"));
+            return;
+        }
+    };
+    let views: Vec<LeaseView> = fresh.iter().map(|lease| lease.view.clone()).collect();
+    for (name, enable) in reconcile(&views, now) {
+        if let Some(lease) = fresh.iter().find(|lease| lease.view.name == name) {
+            if let Err(error) = update_lease(ctx, lease, enable, &lease.meta).await {
+                follow_up.push(format!("`{name}`: {error}"));
+            }
+        }
+    }
 }
