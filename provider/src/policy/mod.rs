@@ -24,6 +24,7 @@ pub mod block;
 pub mod ci_role;
 mod cidr;
 mod conditions;
+pub mod creation;
 mod document;
 pub mod duration;
 mod environment;

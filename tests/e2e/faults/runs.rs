@@ -58,6 +58,71 @@ tftest!(
 );
 
 tftest!(
+    faults_env_group_create_retried_after_a_lost_answer_takes_its_group,
+    |tf, aws| {
+        let proxy = Proxy::start(moto_port(aws));
+        tf.write_main(&[
+            &provider_via(tf, &proxy, ""),
+            &env_group(tf, "g", "developer"),
+        ]);
+        tf.init();
+        // IAM makes the group, its answer is lost: the SDK retries, and the
+        // retry answers EntityAlreadyExists for the group the first attempt
+        // made. The create takes it (new, empty, at `/`) and attaches its
+        // policy: nothing is left behind, nothing fails.
+        proxy.inject(
+            Match::op("CreateGroup").in_service("iam"),
+            When::nth(1),
+            Fault::LoseResponse,
+        );
+        tf.apply();
+        assert_eq!(
+            outcomes(&proxy, "CreateGroup"),
+            [(None, Some("lost response".into())), (Some(409), None)]
+        );
+        let name = format!("{}-dev-developer", tf.prefix);
+        assert!(tf.has_resource("jit_iam_env_group.g"));
+        let policy = aws.run(
+            aws.iam()
+                .get_group_policy()
+                .group_name(&name)
+                .policy_name("jit-env-access")
+                .send(),
+        );
+        assert!(policy.is_ok(), "policy of {name}: {policy:?}");
+        tf.assert_plan_empty();
+
+        // A group of that name made before the create (by anyone) is
+        // refused and left as it is, with or without a lost answer.
+        let other = format!("{}-dev-infra-member", tf.prefix);
+        aws.run(aws.iam().create_group().group_name(&other).send())
+            .unwrap();
+        std::thread::sleep(Duration::from_secs(7));
+        tf.write_main(&[
+            &provider_via(tf, &proxy, ""),
+            &env_group(tf, "g", "developer"),
+            &env_group(tf, "h", "infra-member"),
+        ]);
+        proxy.clear();
+        let failed = tf.apply_fails();
+        let diag = failed.error("Group already exists");
+        assert!(diag.detail.contains("import"), "{diag:?}");
+        assert!(!tf.has_resource("jit_iam_env_group.h"));
+        let policies = aws
+            .run(aws.iam().list_group_policies().group_name(&other).send())
+            .unwrap();
+        assert!(policies.policy_names().is_empty(), "{policies:?}");
+        tf.write_main(&[
+            &provider_via(tf, &proxy, ""),
+            &env_group(tf, "g", "developer"),
+        ]);
+        tf.destroy();
+        assert!(!iam_group_exists(aws, &name));
+        assert!(iam_group_exists(aws, &other));
+    }
+);
+
+tftest!(
     faults_hung_call_is_observed_and_the_run_interrupted,
     |tf, aws| {
         let proxy = Proxy::start(moto_port(aws));

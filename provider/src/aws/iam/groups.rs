@@ -4,6 +4,7 @@ use super::{done_unless_gone, none_if_gone, Iam, IAM_PROPAGATION, SERVICE};
 use crate::aws::aws_error;
 use crate::aws::wait::retry_when;
 use crate::error::{gone_ok, Error};
+use crate::policy::creation::FoundAfterCreate;
 
 /// A group as IAM describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +68,34 @@ impl Iam {
                 .extend(page.users.into_iter().map(|user| user.user_name));
         }
         Ok(found)
+    }
+
+    /// What a create needs to know about a group found under the name it
+    /// used (after `CreateGroup` answered `EntityAlreadyExists`): its ARN,
+    /// creation date, path, and whether anything is in it; `None` when
+    /// there is no such group.
+    pub async fn find_group_after_create(
+        &self,
+        name: &str,
+    ) -> Result<Option<(String, FoundAfterCreate)>, Error> {
+        let request = self.client.get_group().group_name(name).max_items(1);
+        let Some(output) = none_if_gone(send!(SERVICE, "GetGroup", request))? else {
+            return Ok(None);
+        };
+        let Some(group) = output.group else {
+            return Ok(None);
+        };
+        let members = output.users.len();
+        let inline_policies = self.list_group_policies(name).await?.len();
+        let attached_policies = self.list_attached_group_policies(name).await?.len();
+        let found = FoundAfterCreate {
+            created: Some(group.create_date.secs()),
+            path: group.path,
+            members,
+            inline_policies,
+            attached_policies,
+        };
+        Ok(Some((group.arn, found)))
     }
 
     /// True when the group exists (one small call, members not read).

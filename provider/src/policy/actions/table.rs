@@ -1225,6 +1225,18 @@ pub const COMPONENTS: &[Component] = &[
                 Step::Create,
                 &[&[
                     Need::always("iam:CreateGroup"),
+                    Need::when(
+                        "iam:GetGroup",
+                        "`CreateGroup` answered `EntityAlreadyExists`: was the group made by this create?",
+                    ),
+                    Need::when(
+                        "iam:ListGroupPolicies",
+                        "`CreateGroup` answered `EntityAlreadyExists`: is the group empty?",
+                    ),
+                    Need::when(
+                        "iam:ListAttachedGroupPolicies",
+                        "`CreateGroup` answered `EntityAlreadyExists`: is the group empty?",
+                    ),
                     Need::always("iam:PutGroupPolicy"),
                 ]],
             ),

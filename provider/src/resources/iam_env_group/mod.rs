@@ -10,12 +10,14 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
+use time::OffsetDateTime;
 
 use crate::aws::iam::{Group, Iam};
 use crate::changed_fields;
 use crate::config::ProviderConfig;
 use crate::error::{attr, Error};
 use crate::framework::{Change, Errors, Failure, Op, Planned, ResourceType};
+use crate::policy::creation::made_by_this_create;
 use crate::policy::parse_group_name;
 use crate::schema::*;
 use crate::values::{str_list, text, StrList};
@@ -142,10 +144,7 @@ impl ResourceType for IamEnvGroup {
             .into());
         };
         let name = text(&state.name).to_string();
-        let arn = iam
-            .create_group(&name)
-            .await
-            .map_err(|error| error.at(attr("name_prefix")))?;
+        let arn = create_group(&iam, &name).await?;
         state.arn = Value::Value(arn);
         if let Err(error) = iam
             .put_group_policy(&name, POLICY_NAME, &policy.to_json())
@@ -249,6 +248,36 @@ async fn find(op: &Op<'_>, name: &str) -> Result<FoundGroup, Error> {
     let group = iam.find_group_by_name(name).await?;
     let policy = iam.find_group_policy(name, POLICY_NAME).await?;
     Ok(FoundGroup { group, policy })
+}
+
+/// Creates the group. When `CreateGroup` answers `EntityAlreadyExists`
+/// because the SDK retried it after a lost answer, the group found is this
+/// create's own (created while the call was under way, at path `/`, still
+/// empty) and is taken; any other group of that name is refused.
+async fn create_group(iam: &Iam, name: &str) -> Result<String, Error> {
+    let sent = OffsetDateTime::now_utc().unix_timestamp();
+    let error = match iam.create_group(name).await {
+        Ok(arn) => return Ok(arn),
+        Err(error) if error.aws_code() == Some("EntityAlreadyExists") => error,
+        Err(error) => return Err(error.at(attr("name_prefix"))),
+    };
+    let answered = OffsetDateTime::now_utc().unix_timestamp();
+    match iam.find_group_after_create(name).await {
+        Ok(Some((arn, found))) if made_by_this_create(&found, sent, answered) => {
+            tracing::debug!(group = %name, %error, "group made by an earlier attempt of this create; taken");
+            Ok(arn)
+        }
+        Ok(_) => Err(Error::invalid(
+            attr("name_prefix"),
+            "Group already exists",
+            format!("An IAM group `{name}` already exists in this account, and this create did not make it ({error}). Import it (`terraform import <address> {name}`) or choose another `name_prefix`."),
+        )),
+        Err(read) => Err(Error::incomplete(
+            "Group may exist",
+            format!("`CreateGroup` answered {error}, and reading group `{name}` to learn whether an earlier attempt of this create made it failed: {read}. If the group is empty and new, delete it or import it, then run apply again."),
+        )
+        .at(attr("name_prefix"))),
+    }
 }
 
 /// Deletes a group this create just made, unless something else refers to
