@@ -210,6 +210,24 @@ fn run_lease(aws: &Aws, name: &str) {
     .unwrap();
 }
 
+/// Gives `user` `JIT-S3FullAccess` in the account as a standing
+/// assignment (no lease), as an administrator would.
+fn assign_standing(aws: &Aws, fx: &Fixture, user: &str) {
+    aws.run(
+        aws.clients
+            .sso_admin
+            .create_account_assignment()
+            .instance_arn(&fx.instance)
+            .target_id(ACCOUNT)
+            .target_type("AWS_ACCOUNT".into())
+            .permission_set_arn(fx.set("JIT-S3FullAccess"))
+            .principal_type("USER".into())
+            .principal_id(fx.user(user))
+            .send(),
+    )
+    .unwrap();
+}
+
 fn refresh(tf: &Tf) -> tests::TfOutput {
     tf.ok(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
 }
@@ -424,19 +442,7 @@ tftest!(grant_lifecycle, |tf, aws| {
     // 5. An administrator gives alice the same access as a standing
     // assignment after the grant ended. Destroying the REVOKED grant
     // removes only its own leftovers, never that assignment.
-    aws.run(
-        aws.clients
-            .sso_admin
-            .create_account_assignment()
-            .instance_arn(&fx.instance)
-            .target_id(ACCOUNT)
-            .target_type("AWS_ACCOUNT".into())
-            .permission_set_arn(fx.set("JIT-S3FullAccess"))
-            .principal_type("USER".into())
-            .principal_id(fx.user("alice"))
-            .send(),
-    )
-    .unwrap();
+    assign_standing(aws, &fx, "alice");
     tf.destroy();
     assert!(schedules(aws).is_empty());
     assert_eq!(
@@ -479,19 +485,7 @@ fn attrs(tf: &Tf, name: &str) -> Value {
 tftest!(grant_plan_checks, |tf, aws| {
     let fx = fixtures(aws);
     // dave holds JIT-S3FullAccess as a standing assignment (no lease).
-    aws.run(
-        aws.clients
-            .sso_admin
-            .create_account_assignment()
-            .instance_arn(&fx.instance)
-            .target_id(ACCOUNT)
-            .target_type("AWS_ACCOUNT".into())
-            .permission_set_arn(fx.set("JIT-S3FullAccess"))
-            .principal_type("USER".into())
-            .principal_id(fx.user("dave"))
-            .send(),
-    )
-    .unwrap();
+    assign_standing(aws, &fx, "dave");
     let provider = tf.provider(&policy(""));
 
     // Shape errors, found by `validate` before any AWS call.
