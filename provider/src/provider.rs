@@ -1,6 +1,9 @@
 //! The `jit` provider: its configuration schema, validation and configure,
 //! and the registry of resources and data sources.
 
+#[cfg(test)]
+mod props;
+
 use std::collections::HashMap;
 
 use async_trait::async_trait;

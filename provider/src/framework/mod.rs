@@ -18,8 +18,6 @@
 //! summary ([`ResourceType::summary`], see [`summary`]).
 
 pub mod data_source;
-#[cfg(test)]
-mod props;
 pub mod resource;
 pub mod summary;
 

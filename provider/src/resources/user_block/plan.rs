@@ -492,7 +492,7 @@ impl Target {
 }
 
 /// Import ids: any text parses or is refused naming the forms, never a
-/// panic; the other parsers are in `framework/props.rs`.
+/// panic; the other parsers are in `provider/props.rs`.
 #[cfg(test)]
 mod import_id_props {
     use proptest::prelude::*;
