@@ -18,8 +18,9 @@ use super::*;
 const ACCOUNT: &str = "123456789012";
 const DETAIL: &str = "Reviewer summary.";
 
-/// Users and permission sets in Identity Center, and the IAM user to block.
-fn fixtures(aws: &Aws) {
+/// Users and permission sets in Identity Center, and the IAM user to block
+/// (also the world the plan-comment fixtures are recorded in).
+pub(crate) fn fixtures(aws: &Aws) {
     aws.run(async {
         let sso = &aws.clients.sso_admin;
         let instances = sso.list_instances().send().await.unwrap();

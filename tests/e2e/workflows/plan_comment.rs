@@ -338,35 +338,6 @@ fn plan_comment_of_a_failed_plan_shows_its_errors() {
 
 // ------------------------------------------------------------ recording
 
-fn identity_center(aws: &Aws) {
-    aws.run(async {
-        let sso = &aws.clients.sso_admin;
-        let instances = sso.list_instances().send().await.unwrap();
-        let instance = &instances.instances()[0];
-        let store_id = instance.identity_store_id().unwrap();
-        for name in ["alice", "bob", "manager"] {
-            let user_name = format!("{name}@example.com");
-            aws.create_identity_center_user(store_id, &user_name, name, &user_name)
-                .await;
-        }
-        for name in ["JIT-ReadOnly", "JIT-EmergencyAdmin"] {
-            sso.create_permission_set()
-                .instance_arn(instance.instance_arn().unwrap())
-                .name(name)
-                .session_duration("PT1H")
-                .send()
-                .await
-                .unwrap();
-        }
-        aws.iam()
-            .create_user()
-            .user_name("mallory")
-            .send()
-            .await
-            .unwrap();
-    });
-}
-
 fn grant(name: &str, who: &str, set: &str, duration: &str, extra: &str) -> String {
     format!(
         "\nresource \"jit_grant\" \"{name}\" {{\n  principal      = \"{who}@example.com\"\n  account_id     = \"{ACCOUNT}\"\n  permission_set = \"{set}\"\n  duration       = \"{duration}\"\n  reason         = \"Investigate the failing lifecycle rule\"\n  requested_by   = \"{who}@example.com\"\n{extra}}}\n"
@@ -381,7 +352,7 @@ const REVOKER: &str = "  revoker_role_arn = \"arn:aws:iam::123456789012:role/jit
 const POLICY: &str = r#"{"max_duration": "2h", "permission_set": [{"name": "JIT-ReadOnly", "risk": "low"}, {"name": "JIT-EmergencyAdmin", "risk": "high", "approvers": ["manager@example.com"]}]}"#;
 
 fn record(tf: &Tf, aws: &Aws) {
-    identity_center(aws);
+    crate::summary::fixtures(aws);
     tf.write("grant-policy.json", POLICY);
     let file = tf.dir.join("grant-policy.json");
     let tf = &tf.with_env(&[("JIT_GRANT_POLICY_FILE", file.to_str().unwrap())]);
