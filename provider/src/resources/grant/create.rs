@@ -278,13 +278,7 @@ impl Creation<'_> {
         // over by a replaced grant are deleted now that ours exists, and
         // leases left by dead runs are switched off.
         let mut follow_up: Vec<String> = Vec::new();
-        for (lease_name, enable) in reconcile(&views, granted_at) {
-            if let Some(other) = others.iter().find(|l| l.view.name == lease_name) {
-                if let Err(error) = update_lease(ctx, other, enable, &other.meta).await {
-                    follow_up.push(format!("`{lease_name}`: {error}"));
-                }
-            }
-        }
+        apply_reconcile(ctx, &others, &views, granted_at, &mut follow_up).await;
         for other in &others {
             if other.view.retired {
                 if let Err(error) = delete_schedule(ctx, &other.view.name).await {
@@ -563,8 +557,22 @@ async fn settle(
         }
     };
     let views: Vec<LeaseView> = fresh.iter().map(|lease| lease.view.clone()).collect();
-    for (name, enable) in reconcile(&views, now) {
-        if let Some(lease) = fresh.iter().find(|lease| lease.view.name == name) {
+    let leases: Vec<&Lease> = fresh.iter().collect();
+    apply_reconcile(ctx, &leases, &views, now, follow_up).await;
+}
+
+/// Enables and disables `leases` as [`reconcile`] decides over `views`
+/// (views of a lease not in `leases`, such as the one being written, are
+/// weighed but not updated). Failures are added to `follow_up`.
+async fn apply_reconcile(
+    ctx: &Ctx,
+    leases: &[&Lease],
+    views: &[LeaseView],
+    now: time::OffsetDateTime,
+    follow_up: &mut Vec<String>,
+) {
+    for (name, enable) in reconcile(views, now) {
+        if let Some(lease) = leases.iter().find(|lease| lease.view.name == name) {
             if let Err(error) = update_lease(ctx, lease, enable, &lease.meta).await {
                 follow_up.push(format!("`{name}`: {error}"));
             }
