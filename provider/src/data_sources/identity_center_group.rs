@@ -114,6 +114,7 @@ mod tests {
                 group_id: "g-1".into(),
                 name: "Kiro Pro".into(),
                 description: Some("Seats".into()),
+                created_at: None,
             },
         );
         assert_eq!(state.group_id, Value::Value("g-1".into()));

@@ -24,19 +24,34 @@ pub struct FoundAfterCreate {
     pub attached_policies: usize,
 }
 
+/// A create call as this process timed it, in seconds since the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallWindow {
+    /// When the call was sent.
+    pub sent: i64,
+    /// When its (failed) answer came back.
+    pub answered: i64,
+}
+
+impl CallWindow {
+    /// Whether an object AWS says was created at `created` was made while
+    /// the call was under way (within [`CREATION_CLOCK_SKEW_SECONDS`] either
+    /// side). No creation date: never.
+    pub fn holds(&self, created: Option<i64>) -> bool {
+        created.is_some_and(|created| {
+            created >= self.sent.saturating_sub(CREATION_CLOCK_SKEW_SECONDS)
+                && created <= self.answered.saturating_add(CREATION_CLOCK_SKEW_SECONDS)
+        })
+    }
+}
+
 /// Whether a group found after `CreateGroup` answered `EntityAlreadyExists`
-/// is the one this create made: created while the create was under way
-/// (between `sent` and `answered`, seconds since the epoch, within
-/// [`CREATION_CLOCK_SKEW_SECONDS`]), with the path the create used (`/`),
-/// and still empty (no members, no policies). A group that existed before,
-/// or that someone else already uses, is never taken over.
-pub fn made_by_this_create(found: &FoundAfterCreate, sent: i64, answered: i64) -> bool {
-    let Some(created) = found.created else {
-        return false;
-    };
-    let during = created >= sent.saturating_sub(CREATION_CLOCK_SKEW_SECONDS)
-        && created <= answered.saturating_add(CREATION_CLOCK_SKEW_SECONDS);
-    during
+/// is the one this create made: created while the create was under way,
+/// with the path the create used (`/`), and still empty (no members, no
+/// policies). A group that existed before, or that someone else already
+/// uses, is never taken over.
+pub fn made_by_this_create(found: &FoundAfterCreate, call: CallWindow) -> bool {
+    call.holds(found.created)
         && found.path == "/"
         && found.members == 0
         && found.inline_policies == 0
@@ -59,13 +74,16 @@ mod tests {
 
     #[test]
     fn only_an_empty_group_created_during_the_create_is_its_own() {
-        let (sent, answered) = (1_000, 1_030);
+        let call = CallWindow {
+            sent: 1_000,
+            answered: 1_030,
+        };
         // Made by the first attempt, whose answer was lost.
-        assert!(made_by_this_create(&fresh(1_001), sent, answered));
-        assert!(made_by_this_create(&fresh(1_030), sent, answered));
+        assert!(made_by_this_create(&fresh(1_001), call));
+        assert!(made_by_this_create(&fresh(1_030), call));
         // Within the clock skew either side.
-        assert!(made_by_this_create(&fresh(995), sent, answered));
-        assert!(made_by_this_create(&fresh(1_035), sent, answered));
+        assert!(made_by_this_create(&fresh(995), call));
+        assert!(made_by_this_create(&fresh(1_035), call));
         let refused = [
             // Existed before the create was sent.
             fresh(994),
@@ -96,7 +114,7 @@ mod tests {
             },
         ];
         for found in refused {
-            assert!(!made_by_this_create(&found, sent, answered), "{found:?}");
+            assert!(!made_by_this_create(&found, call), "{found:?}");
         }
     }
 }

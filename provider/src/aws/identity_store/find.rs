@@ -2,7 +2,7 @@
 //! unique attribute, and listings.
 
 use aws_sdk_identitystore::types::{AlternateIdentifier, MemberId, UniqueAttribute};
-use aws_smithy_types::Document;
+use aws_smithy_types::{DateTime, Document};
 
 use super::{
     build_error, found, is_identity_id, store_error, Group, IdentityStore, Membership, User,
@@ -59,6 +59,7 @@ impl IdentityStore<'_> {
             user.display_name(),
             user.name(),
             user.emails(),
+            user.created_at(),
         ))
     }
 
@@ -112,6 +113,7 @@ impl IdentityStore<'_> {
                 .description()
                 .filter(|text| !text.is_empty())
                 .map(str::to_string),
+            created_at: group.created_at().map(DateTime::secs),
         })
     }
 
@@ -162,6 +164,7 @@ impl IdentityStore<'_> {
                     user.display_name(),
                     user.name(),
                     user.emails(),
+                    user.created_at(),
                 )
             }));
             match page.next_token() {
@@ -222,6 +225,7 @@ impl IdentityStore<'_> {
                     membership_id: membership.membership_id().to_string(),
                     group_id: membership.group_id().unwrap_or_default().to_string(),
                     user_id: member.clone(),
+                    created_at: membership.created_at().map(DateTime::secs),
                 })
             }));
             match page.next_token() {
@@ -273,6 +277,7 @@ impl IdentityStore<'_> {
                 .and_then(|member| member.as_user_id().ok())
                 .cloned()
                 .unwrap_or_default(),
+            created_at: membership.created_at().map(DateTime::secs),
         })
     }
 }

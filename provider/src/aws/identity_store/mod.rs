@@ -12,6 +12,7 @@ use aws_sdk_identitystore::error::SdkError;
 use aws_sdk_identitystore::types::{Email, Name};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_smithy_types::DateTime;
 
 use super::{aws_error, AwsClients};
 use crate::error::Error;
@@ -89,6 +90,9 @@ pub struct User {
     pub email: Option<String>,
     /// Every email address of the user.
     pub emails: Vec<String>,
+    /// When it was created (`CreatedAt`, seconds since the epoch), where
+    /// AWS says.
+    pub created_at: Option<i64>,
 }
 
 impl User {
@@ -98,6 +102,7 @@ impl User {
         display_name: Option<&str>,
         name: Option<&Name>,
         emails: &[Email],
+        created_at: Option<&DateTime>,
     ) -> Self {
         Self {
             user_id: user_id.to_string(),
@@ -110,6 +115,7 @@ impl User {
                 .iter()
                 .filter_map(|email| email.value().map(str::to_string))
                 .collect(),
+            created_at: created_at.map(DateTime::secs),
         }
     }
 
@@ -139,6 +145,9 @@ pub struct Group {
     pub name: String,
     /// Description, when set.
     pub description: Option<String>,
+    /// When it was created (`CreatedAt`, seconds since the epoch), where
+    /// AWS says.
+    pub created_at: Option<i64>,
 }
 
 /// One group membership.
@@ -150,6 +159,9 @@ pub struct Membership {
     pub group_id: String,
     /// The member user.
     pub user_id: String,
+    /// When it was created (`CreatedAt`, seconds since the epoch), where
+    /// AWS says.
+    pub created_at: Option<i64>,
 }
 
 /// A new user.

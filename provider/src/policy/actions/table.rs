@@ -1103,7 +1103,7 @@ const IC_USER_LOOKUP: &[Need] = &[
     Need::when("identitystore:GetUserId", "no duplicate user name or email"),
     Need::when(
         "identitystore:DescribeUser",
-        "an existing user with that name or email is named",
+        "an existing user with that name or email is named, or `CreateUser` answered `ConflictException` (was the user made by this create?)",
     ),
 ];
 
@@ -1366,6 +1366,14 @@ pub const COMPONENTS: &[Component] = &[
                     &[
                         Need::always("identitystore:GetGroupId"),
                         Need::always("identitystore:CreateGroup"),
+                        Need::when(
+                            "identitystore:DescribeGroup",
+                            "`CreateGroup` answered `ConflictException`: was the group made by this create?",
+                        ),
+                        Need::when(
+                            "identitystore:ListGroupMemberships",
+                            "`CreateGroup` answered `ConflictException`: is the group empty?",
+                        ),
                     ],
                     AUDIT,
                 ],
@@ -1421,6 +1429,10 @@ pub const COMPONENTS: &[Component] = &[
                     &[
                         Need::always("identitystore:GetGroupMembershipId"),
                         Need::always("identitystore:CreateGroupMembership"),
+                        Need::when(
+                            "identitystore:DescribeGroupMembership",
+                            "`CreateGroupMembership` answered `ConflictException`: was the membership made by this create?",
+                        ),
                     ],
                     AUDIT,
                 ],

@@ -17,7 +17,7 @@ use crate::changed_fields;
 use crate::config::ProviderConfig;
 use crate::error::{attr, Error};
 use crate::framework::{Change, Errors, Failure, Op, Planned, ResourceType};
-use crate::policy::creation::made_by_this_create;
+use crate::policy::creation::{made_by_this_create, CallWindow};
 use crate::policy::parse_group_name;
 use crate::schema::*;
 use crate::values::{str_list, text, StrList};
@@ -261,9 +261,12 @@ async fn create_group(iam: &Iam, name: &str) -> Result<String, Error> {
         Err(error) if error.aws_code() == Some("EntityAlreadyExists") => error,
         Err(error) => return Err(error.at(attr("name_prefix"))),
     };
-    let answered = OffsetDateTime::now_utc().unix_timestamp();
+    let call = CallWindow {
+        sent,
+        answered: OffsetDateTime::now_utc().unix_timestamp(),
+    };
     match iam.find_group_after_create(name).await {
-        Ok(Some((arn, found))) if made_by_this_create(&found, sent, answered) => {
+        Ok(Some((arn, found))) if made_by_this_create(&found, call) => {
             tracing::debug!(group = %name, %error, "group made by an earlier attempt of this create; taken");
             Ok(arn)
         }

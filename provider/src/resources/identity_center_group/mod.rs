@@ -15,6 +15,7 @@ use tf_provider::AttributePath;
 use crate::error::{attr, Error};
 use crate::framework::{Errors, Failure, Op, Planned, ResourceType};
 use crate::resources::audit_change;
+use crate::resources::retried_create::{create_or_own, is_conflict, Found};
 use crate::schema::*;
 use crate::values::{known_str, text};
 use crate::{copy_fields, unknown_fields};
@@ -149,11 +150,27 @@ impl ResourceType for IdentityCenterGroup {
             let (summary, detail, path) = describe_conflict(&name, &group_id);
             return Err(Error::invalid(path, summary, detail).into());
         }
-        let created = ctx
-            .aws
-            .identity_store()
-            .create_group(&store, &name, known_str(&state.description))
-            .await;
+        let description = known_str(&state.description);
+        let identity_store = ctx.aws.identity_store();
+        let created = create_or_own(
+            "group",
+            identity_store.create_group(&store, &name, description),
+            || async {
+                let Some(id) = identity_store.find_group_id_by_name(&store, &name).await? else {
+                    return Ok(None);
+                };
+                let group = identity_store.find_group_by_id(&store, &id).await?;
+                let members = identity_store.list_member_ids(&store, &id).await?;
+                Ok(Some(Found {
+                    as_configured: group.description.as_deref()
+                        == description.filter(|d| !d.is_empty())
+                        && members.is_empty(),
+                    created_at: group.created_at,
+                    id,
+                }))
+            },
+        )
+        .await;
         let group_id = match created {
             Ok(group_id) => group_id,
             Err(error) => {
@@ -166,6 +183,12 @@ impl ResourceType for IdentityCenterGroup {
                     Some(&error),
                 )
                 .await;
+                if is_conflict(&error) {
+                    if let Some(group_id) = find_existing(op, &name).await? {
+                        let (summary, detail, path) = describe_conflict(&name, &group_id);
+                        return Err(Error::invalid(path, summary, detail).into());
+                    }
+                }
                 return Err(error.at(attr("name")).into());
             }
         };

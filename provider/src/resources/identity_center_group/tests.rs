@@ -69,6 +69,7 @@ fn refresh_takes_name_and_description_from_aws() {
             group_id: "g-2".into(),
             name: "Renamed".into(),
             description: None,
+            created_at: None,
         },
     );
     assert_eq!(state.name, s("Renamed"));

@@ -19,6 +19,7 @@ use crate::error::{attr, Error};
 use crate::framework::{Errors, Failure, Op, Planned, ResourceType};
 use crate::inputs::identity_center::import_hint;
 use crate::resources::audit_change;
+use crate::resources::retried_create::{create_or_own, Found};
 use crate::schema::*;
 use crate::values::{known_str, text};
 use crate::{changed_fields, copy_fields, unknown_fields};
@@ -234,9 +235,25 @@ impl ResourceType for IdentityCenterGroupMembership {
             .collect();
         intent.result = result::INTENT.to_string();
         op.audit_required(intent).await?;
-        let created = identity_store
-            .create_group_membership(&store, &group_id, &user_id)
-            .await;
+        let created = create_or_own(
+            "membership",
+            identity_store.create_group_membership(&store, &group_id, &user_id),
+            || async {
+                let Some(id) = identity_store
+                    .find_membership_id(&store, &group_id, &user_id)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let membership = identity_store.find_membership_by_id(&store, &id).await?;
+                Ok(Some(Found {
+                    as_configured: true,
+                    created_at: membership.created_at,
+                    id,
+                }))
+            },
+        )
+        .await;
         audit_change(
             op,
             "identity_center_group_membership.create",
@@ -251,6 +268,7 @@ impl ResourceType for IdentityCenterGroupMembership {
             membership_id,
             group_id,
             user_id,
+            created_at: None,
         };
         Ok((flatten(planned, &store, found), private))
     }

@@ -72,6 +72,7 @@ fn flatten_keeps_the_written_form_and_fills_ids() {
             membership_id: "m-2".into(),
             group_id: "g-2".into(),
             user_id: "u-2".into(),
+            created_at: None,
         },
     );
     assert_eq!(state.group, s("Kiro Pro"));

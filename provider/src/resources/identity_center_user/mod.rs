@@ -19,11 +19,12 @@ use crate::aws::identity_store::NewUser;
 use crate::error::{attr, Error};
 use crate::framework::{Errors, Failure, Op, Planned, ResourceType};
 use crate::resources::audit_change;
+use crate::resources::retried_create::{create_or_own, is_conflict, Found};
 use crate::schema::*;
 use crate::values::{known_str, text};
 use crate::{copy_fields, unknown_fields};
 
-use plan::{check, expand_update, flatten, plan_display_name, Conflict};
+use plan::{check, expand_update, flatten, is_as_created, plan_display_name, Conflict};
 
 /// The resource type, for messages and audit events.
 pub const TYPE_NAME: &str = "jit_identity_center_user";
@@ -193,20 +194,33 @@ impl ResourceType for IdentityCenterUser {
             return Err(conflict_errors(existing).into());
         }
         let user_name = text(&state.user_name).to_string();
-        let created = ctx
-            .aws
-            .identity_store()
-            .create_user(
-                &store,
-                &NewUser {
-                    user_name: &user_name,
-                    display_name: text(&state.display_name),
-                    given_name: text(&state.given_name),
-                    family_name: text(&state.family_name),
-                    email: text(&state.email),
-                },
-            )
-            .await;
+        let new_user = NewUser {
+            user_name: &user_name,
+            display_name: text(&state.display_name),
+            given_name: text(&state.given_name),
+            family_name: text(&state.family_name),
+            email: text(&state.email),
+        };
+        let identity_store = ctx.aws.identity_store();
+        let created = create_or_own(
+            "user",
+            identity_store.create_user(&store, &new_user),
+            || async {
+                let Some(id) = identity_store
+                    .find_user_id_by(&store, "userName", &user_name)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let user = identity_store.find_user_by_id(&store, &id).await?;
+                Ok(Some(Found {
+                    as_configured: is_as_created(&user, &new_user),
+                    created_at: user.created_at,
+                    id,
+                }))
+            },
+        )
+        .await;
         let user_id = match created {
             Ok(user_id) => user_id,
             Err(error) => {
@@ -219,6 +233,12 @@ impl ResourceType for IdentityCenterUser {
                     Some(&error),
                 )
                 .await;
+                if is_conflict(&error) {
+                    let existing = find_existing(op, &state, None).await?;
+                    if !existing.is_empty() {
+                        return Err(conflict_errors(existing).into());
+                    }
+                }
                 return Err(error.at(attr("user_name")).into());
             }
         };

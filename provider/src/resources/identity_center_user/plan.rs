@@ -6,7 +6,7 @@ use tf_provider::value::Value;
 use tf_provider::AttributePath;
 
 use super::{UserState, TYPE_NAME};
-use crate::aws::identity_store::{AttributeUpdate, AttributeValue, User};
+use crate::aws::identity_store::{AttributeUpdate, AttributeValue, NewUser, User};
 use crate::error::{attr, Error};
 use crate::framework::Errors;
 use crate::inputs::identity_center::{
@@ -66,6 +66,16 @@ pub fn flatten(mut state: UserState, store: &str, user: User) -> UserState {
     state.family_name = opt_str(user.family_name);
     state.email = opt_str(user.email);
     state
+}
+
+/// Whether `user` has exactly what `CreateUser` sent as `new`: the test that
+/// a user found after a conflicting create may be that create's own.
+pub fn is_as_created(user: &User, new: &NewUser) -> bool {
+    user.user_name == new.user_name
+        && user.display_name.as_deref() == Some(new.display_name)
+        && user.given_name.as_deref() == Some(new.given_name)
+        && user.family_name.as_deref() == Some(new.family_name)
+        && user.emails == [new.email]
 }
 
 /// The `UpdateUser` changes turning `prior` into `planned`: one per changed

@@ -3,9 +3,9 @@
 use tf_provider::value::Value;
 use tf_provider::AttributePath;
 
-use super::plan::{check, expand_update, flatten, plan_display_name, Conflict};
+use super::plan::{check, expand_update, flatten, is_as_created, plan_display_name, Conflict};
 use super::UserState;
-use crate::aws::identity_store::{AttributeUpdate, AttributeValue, User};
+use crate::aws::identity_store::{AttributeUpdate, AttributeValue, NewUser, User};
 use crate::error::attr;
 
 fn s(text: &str) -> Value<String> {
@@ -121,6 +121,7 @@ fn refresh_takes_every_attribute_from_aws() {
         family_name: Some("King".into()),
         email: Some("ada@example.org".into()),
         emails: vec!["ada@example.org".into()],
+        created_at: None,
     };
     let state = flatten(UserState::default(), "d-9", found);
     assert_eq!(state.user_id, s("u-2"));
@@ -158,4 +159,47 @@ fn conflicts_name_the_existing_user_and_the_import_command() {
     assert_eq!(summary, "Identity Center user `ada` already exists");
     assert!(detail.contains("u-8"));
     assert_eq!(path, attr("user_name"));
+}
+
+#[test]
+fn a_user_found_after_a_conflict_is_ours_only_with_every_attribute_sent() {
+    let sent = NewUser {
+        user_name: "ada",
+        display_name: "Ada Lovelace",
+        given_name: "Ada",
+        family_name: "Lovelace",
+        email: "ada@example.com",
+    };
+    let found = User {
+        user_id: "u-1".into(),
+        user_name: "ada".into(),
+        display_name: Some("Ada Lovelace".into()),
+        given_name: Some("Ada".into()),
+        family_name: Some("Lovelace".into()),
+        email: Some("ada@example.com".into()),
+        emails: vec!["ada@example.com".into()],
+        created_at: Some(1_000),
+    };
+    assert!(is_as_created(&found, &sent));
+    let others = [
+        User {
+            display_name: Some("Ada L.".into()),
+            ..found.clone()
+        },
+        User {
+            family_name: None,
+            ..found.clone()
+        },
+        User {
+            emails: vec!["ada@example.com".into(), "mallory@example.com".into()],
+            ..found.clone()
+        },
+        User {
+            emails: vec!["ADA@example.com".into()],
+            ..found.clone()
+        },
+    ];
+    for other in others {
+        assert!(!is_as_created(&other, &sent), "{other:?}");
+    }
 }

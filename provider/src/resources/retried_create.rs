@@ -1,0 +1,71 @@
+//! Identity store creates whose answer may have been lost. The SDK retries
+//! a create whose answer never came, and the retry meets the first
+//! attempt's object: `ConflictException`. That object is this create's own
+//! only when AWS says it was created while the call was under way and it is
+//! what the configuration describes; anything else stays a conflict.
+
+use std::future::Future;
+
+use time::OffsetDateTime;
+
+use crate::error::Error;
+use crate::policy::creation::CallWindow;
+
+/// AWS's answer to a create of an identity store object that exists.
+const CONFLICT: &str = "ConflictException";
+
+/// What a create found under its unique key after a conflict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Found {
+    /// The object's id.
+    pub id: String,
+    /// `CreatedAt`, seconds since the epoch (`None`: AWS did not say).
+    pub created_at: Option<i64>,
+    /// Whether every attribute the create sent has the value it sent.
+    pub as_configured: bool,
+}
+
+/// Runs `create`. On a conflict, `find` reads the object under the same
+/// unique key; its id is returned when it is this create's own. Otherwise
+/// the error is AWS's (the conflict itself when the object is someone
+/// else's: check [`is_conflict`]), or an incomplete-change error when the
+/// read failed and the object may be this create's.
+pub(crate) async fn create_or_own<F, R>(
+    what: &str,
+    create: impl Future<Output = Result<String, Error>>,
+    find: F,
+) -> Result<String, Error>
+where
+    F: FnOnce() -> R,
+    R: Future<Output = Result<Option<Found>, Error>>,
+{
+    let sent = now();
+    let conflict = match create.await {
+        Err(error) if is_conflict(&error) => error,
+        answered => return answered,
+    };
+    let call = CallWindow {
+        sent,
+        answered: now(),
+    };
+    match find().await {
+        Ok(Some(found)) if found.as_configured && call.holds(found.created_at) => {
+            tracing::info!(id = %found.id, %conflict, "{what} made by an earlier attempt of this create (its answer was lost); taken");
+            Ok(found.id)
+        }
+        Ok(_) => Err(conflict),
+        Err(read) => Err(Error::incomplete(
+            format!("{what} may exist"),
+            format!("The create answered {conflict}, and reading the {what} to learn whether an earlier attempt of this create made it failed: {read}. If that {what} exists now and nobody else made it, it is this create's: import it into this resource, or delete it, then run apply again."),
+        )),
+    }
+}
+
+/// Whether AWS refused a create because the object exists.
+pub(crate) fn is_conflict(error: &Error) -> bool {
+    error.aws_code() == Some(CONFLICT)
+}
+
+fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
