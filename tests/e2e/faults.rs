@@ -11,6 +11,7 @@
 
 mod grant_steps;
 mod grants;
+mod identity_center;
 mod interrupted_grants;
 mod runs;
 mod sdk;

@@ -13,7 +13,7 @@ const GROUP: &str = "jit_identity_center_group.g";
 const MEMBERSHIP: &str = "jit_identity_center_group_membership.m";
 
 /// The case's identity store id.
-fn store(aws: &Aws) -> String {
+pub(crate) fn store(aws: &Aws) -> String {
     let instances = aws
         .run(aws.clients.sso_admin.list_instances().send())
         .unwrap();
@@ -23,7 +23,7 @@ fn store(aws: &Aws) -> String {
         .to_string()
 }
 
-fn user_hcl(label: &str, user_name: &str, email: &str, extra: &str) -> String {
+pub(crate) fn user_hcl(label: &str, user_name: &str, email: &str, extra: &str) -> String {
     format!(
         "\nresource \"jit_identity_center_user\" \"{label}\" {{\n  user_name   = \"{user_name}\"\n  given_name  = \"Ada\"\n  family_name = \"Lovelace\"\n  email       = \"{email}\"\n{extra}}}\n"
     )
@@ -65,7 +65,7 @@ fn make_group(aws: &Aws, store: &str, name: &str) -> String {
     .group_id
 }
 
-fn user_exists(aws: &Aws, store: &str, user_id: &str) -> bool {
+pub(crate) fn user_exists(aws: &Aws, store: &str, user_id: &str) -> bool {
     aws.run(
         aws.clients
             .identity_store
@@ -77,7 +77,7 @@ fn user_exists(aws: &Aws, store: &str, user_id: &str) -> bool {
     .is_ok()
 }
 
-fn group_exists(aws: &Aws, store: &str, group_id: &str) -> bool {
+pub(crate) fn group_exists(aws: &Aws, store: &str, group_id: &str) -> bool {
     aws.run(
         aws.clients
             .identity_store
@@ -90,7 +90,7 @@ fn group_exists(aws: &Aws, store: &str, group_id: &str) -> bool {
 }
 
 /// Membership ids of `user_id` in `group_id` (moto can hold duplicates).
-fn memberships(aws: &Aws, store: &str, group_id: &str, user_id: &str) -> Vec<String> {
+pub(crate) fn memberships(aws: &Aws, store: &str, group_id: &str, user_id: &str) -> Vec<String> {
     aws.run(
         aws.clients
             .identity_store
@@ -107,7 +107,7 @@ fn memberships(aws: &Aws, store: &str, group_id: &str, user_id: &str) -> Vec<Str
     .collect()
 }
 
-fn moto_port(aws: &Aws) -> u16 {
+pub(crate) fn moto_port(aws: &Aws) -> u16 {
     aws.endpoint.rsplit(':').next().unwrap().parse().unwrap()
 }
 
@@ -426,11 +426,11 @@ tftest!(identity_center_user_bad_input, |tf, _aws| {
     assert!(plan.after("jit_identity_center_user.second")["display_name"].is_null());
 });
 
-fn group_hcl(name: &str, extra: &str) -> String {
+pub(crate) fn group_hcl(name: &str, extra: &str) -> String {
     format!("\nresource \"jit_identity_center_group\" \"g\" {{\n  name = \"{name}\"\n{extra}}}\n")
 }
 
-fn membership_hcl(group: &str, user: &str) -> String {
+pub(crate) fn membership_hcl(group: &str, user: &str) -> String {
     format!("\nresource \"jit_identity_center_group_membership\" \"m\" {{\n  group = {group}\n  user  = {user}\n}}\n")
 }
 

@@ -119,6 +119,7 @@ struct State {
     keys: sigv4::Keys,
     admin: Key,
     fidelity: bool,
+    created: fidelity::CreationTimes,
     busy: Busy,
 }
 
@@ -161,6 +162,7 @@ impl Proxy {
                 keys: sigv4::Keys::default(),
                 admin: Key::new("testing", "testing"),
                 fidelity: true,
+                created: fidelity::CreationTimes::default(),
                 busy: Busy::default(),
             }),
             changed: Condvar::new(),
@@ -633,6 +635,15 @@ fn forward(
         if let Some(translated) = fidelity::auth_error(op.protocol, &response) {
             notes.push("fidelity: auth error format".into());
             response = translated;
+        }
+    }
+    if fidelity && op.service == "identitystore" && response.status == 200 {
+        let mut answer = response.json();
+        let mut state = shared.lock();
+        state.created.learn(&op.name, &answer);
+        if state.created.stamp(&op.name, &mut answer) {
+            notes.push("fidelity: CreatedAt".into());
+            response = json_answer(answer);
         }
     }
     if matches!(op.name.as_str(), "AssumeRole" | "CreateAccessKey") && response.status == 200 {

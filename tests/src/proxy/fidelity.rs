@@ -10,9 +10,14 @@
 //! - `CreateSchedule` in a missing schedule group is a
 //!   `ResourceNotFoundException` (moto fails with a 500);
 //! - moto's auth errors (always query-style XML) are turned into the JSON
-//!   errors a JSON or REST service answers with (`AccessDeniedException`, …).
+//!   errors a JSON or REST service answers with (`AccessDeniedException`, …);
+//! - identity store users, groups and memberships carry `CreatedAt` in their
+//!   `Describe*` answers (moto leaves it out): the moment the proxy saw
+//!   moto answer their create, so only what was made through the proxy has
+//!   one.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
@@ -121,6 +126,62 @@ impl Upstream {
     }
 }
 
+/// The id key of each identity store object, by the operations that create
+/// and describe it.
+const IDENTITY_OBJECTS: [(&str, &str, &str); 3] = [
+    ("CreateUser", "DescribeUser", "UserId"),
+    ("CreateGroup", "DescribeGroup", "GroupId"),
+    (
+        "CreateGroupMembership",
+        "DescribeGroupMembership",
+        "MembershipId",
+    ),
+];
+
+/// When each identity store object made through the proxy was created,
+/// seconds since the epoch, by id key and id (`UserId:…`).
+#[derive(Debug, Default)]
+pub struct CreationTimes(HashMap<String, f64>);
+
+impl CreationTimes {
+    /// Notes the object a successful identity store create answered with.
+    pub fn learn(&mut self, operation: &str, answer: &Value) {
+        let Some((_, _, key)) = IDENTITY_OBJECTS
+            .iter()
+            .find(|(create, ..)| *create == operation)
+        else {
+            return;
+        };
+        if let Some(id) = answer[key].as_str() {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0.0, |since| since.as_secs_f64());
+            self.0.insert(format!("{key}:{id}"), now);
+        }
+    }
+
+    /// Adds `CreatedAt` to a `Describe*` answer of an object it knows;
+    /// whether it did.
+    pub fn stamp(&self, operation: &str, answer: &mut Value) -> bool {
+        let Some((_, _, key)) = IDENTITY_OBJECTS
+            .iter()
+            .find(|(_, describe, _)| *describe == operation)
+        else {
+            return false;
+        };
+        let known = answer[key]
+            .as_str()
+            .and_then(|id| self.0.get(&format!("{key}:{id}")));
+        match (known, answer.as_object_mut()) {
+            (Some(created), Some(fields)) if !fields.contains_key("CreatedAt") => {
+                fields.insert("CreatedAt".into(), json!(created));
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 /// AWS's answer to a create of something that exists, when moto would
 /// store a duplicate; `None` to let the request through.
 pub fn duplicate_create(
@@ -218,5 +279,27 @@ mod tests {
         assert!(auth_error(Protocol::Query, &xml).is_none());
         let ok = Response::new(200, "application/json", "{}");
         assert!(auth_error(Protocol::Json, &ok).is_none());
+    }
+
+    #[test]
+    fn only_objects_created_through_the_proxy_are_dated() {
+        let mut times = CreationTimes::default();
+        times.learn(
+            "CreateUser",
+            &json!({ "UserId": "u-1", "IdentityStoreId": "d-1" }),
+        );
+        times.learn("ListUsers", &json!({ "UserId": "u-9" }));
+        let mut described = json!({ "UserId": "u-1", "UserName": "ada" });
+        assert!(times.stamp("DescribeUser", &mut described));
+        assert!(described["CreatedAt"].as_f64().is_some_and(|at| at > 1.7e9));
+        // Made outside the proxy, or a group described under a user's id.
+        let mut outside = json!({ "UserId": "u-2" });
+        assert!(!times.stamp("DescribeUser", &mut outside));
+        assert!(outside.get("CreatedAt").is_none());
+        assert!(!times.stamp("DescribeGroup", &mut json!({ "GroupId": "u-1" })));
+        // AWS's own date is kept.
+        let mut dated = json!({ "UserId": "u-1", "CreatedAt": 1.0 });
+        assert!(!times.stamp("DescribeUser", &mut dated));
+        assert_eq!(dated["CreatedAt"], 1.0);
     }
 }
