@@ -19,7 +19,7 @@ use crate::error::{attr, Error};
 use crate::framework::{Errors, Failure, Op, Planned, ResourceType};
 use crate::inputs::identity_center::import_hint;
 use crate::resources::audit_change;
-use crate::resources::retried_create::{create_or_own, Found};
+use crate::resources::retried_create::{create_or_own, is_conflict, Found};
 use crate::schema::*;
 use crate::values::{known_str, text};
 use crate::{changed_fields, copy_fields, unknown_fields};
@@ -206,15 +206,7 @@ impl ResourceType for IdentityCenterGroupMembership {
             .find_membership_id(&store, &group_id, &user_id)
             .await?
         {
-            return Err(Error::invalid(
-                attr("user"),
-                format!("`{user}` is already a member of Identity Center group `{group}`"),
-                format!(
-                    "The membership exists already (membership id `{membership_id}`), made outside this resource. {}",
-                    import_hint(TYPE_NAME, &membership_id)
-                ),
-            )
-            .into());
+            return Err(already_member(user, group, &membership_id).into());
         }
         let target = format!("{user} in {group}");
         let details = [
@@ -263,7 +255,20 @@ impl ResourceType for IdentityCenterGroupMembership {
             created.as_ref().err(),
         )
         .await;
-        let membership_id = created.map_err(|error| error.at(attr("group")))?;
+        let membership_id = match created {
+            Ok(membership_id) => membership_id,
+            Err(error) if is_conflict(&error) => {
+                return Err(match identity_store
+                    .find_membership_id(&store, &group_id, &user_id)
+                    .await?
+                {
+                    Some(rival) => already_member(user, group, &rival),
+                    None => error.at(attr("group")),
+                }
+                .into())
+            }
+            Err(error) => return Err(error.at(attr("group")).into()),
+        };
         let found = Membership {
             membership_id,
             group_id,
@@ -411,4 +416,17 @@ async fn find_live_membership(
         .find_user_by_id(store, &found.user_id)
         .await?;
     Ok(found)
+}
+
+/// The error for a membership that exists already and is not this
+/// resource's.
+fn already_member(user: &str, group: &str, membership_id: &str) -> Error {
+    Error::invalid(
+        attr("user"),
+        format!("`{user}` is already a member of Identity Center group `{group}`"),
+        format!(
+            "The membership exists already (membership id `{membership_id}`), made outside this resource. {}",
+            import_hint(TYPE_NAME, membership_id)
+        ),
+    )
 }
