@@ -11,6 +11,7 @@ macro_rules! send {
     };
 }
 
+pub mod attempts;
 pub mod cache;
 pub mod cognito;
 pub mod iam;

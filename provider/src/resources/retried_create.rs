@@ -1,13 +1,16 @@
 //! Identity store creates whose answer may have been lost. The SDK retries
 //! a create whose answer never came, and the retry meets the first
 //! attempt's object: `ConflictException`. That object is this create's own
-//! only when AWS says it was created while the call was under way and it is
-//! what the configuration describes; anything else stays a conflict.
+//! only when the conflict answered a retry (a conflict at the first attempt
+//! is someone else's object, e.g. a second workspace creating the same user
+//! at once), AWS says it was created while the call was under way, and it
+//! is what the configuration describes; anything else stays a conflict.
 
 use std::future::Future;
 
 use time::OffsetDateTime;
 
+use crate::aws::attempts::Attempts;
 use crate::error::Error;
 use crate::policy::creation::CallWindow;
 
@@ -25,23 +28,27 @@ pub(crate) struct Found {
     pub as_configured: bool,
 }
 
-/// Runs `create`. On a conflict, `find` reads the object under the same
+/// Runs `create` with an attempt counter. On a conflict answered to a
+/// retry, `find` reads the object under the same
 /// unique key; its id is returned when it is this create's own. Otherwise
 /// the error is AWS's (the conflict itself when the object is someone
 /// else's: check [`is_conflict`]), or an incomplete-change error when the
 /// read failed and the object may be this create's.
-pub(crate) async fn create_or_own<F, R>(
+pub(crate) async fn create_or_own<C, CF, F, FF>(
     what: &str,
-    create: impl Future<Output = Result<String, Error>>,
+    create: C,
     find: F,
 ) -> Result<String, Error>
 where
-    F: FnOnce() -> R,
-    R: Future<Output = Result<Option<Found>, Error>>,
+    C: FnOnce(Attempts) -> CF,
+    CF: Future<Output = Result<String, Error>>,
+    F: FnOnce() -> FF,
+    FF: Future<Output = Result<Option<Found>, Error>>,
 {
     let sent = now();
-    let conflict = match create.await {
-        Err(error) if is_conflict(&error) => error,
+    let attempts = Attempts::default();
+    let conflict = match create(attempts.clone()).await {
+        Err(error) if is_conflict(&error) && attempts.retried() => error,
         answered => return answered,
     };
     let call = CallWindow {

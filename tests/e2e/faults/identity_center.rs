@@ -5,6 +5,7 @@
 
 use super::*;
 use aws_sdk_identitystore::types::{Email, Name};
+use tests::TfOutput;
 
 use crate::identity_center::{
     group_exists, group_hcl, membership_hcl, memberships, moto_port, store, user_exists, user_hcl,
@@ -170,5 +171,63 @@ tftest!(
                 .any(|e| e["action"] == "identity_center_user.create" && e["result"] == "failure"),
             "{events:?}"
         );
+    }
+);
+
+tftest!(
+    faults_identity_center_two_workspaces_create_one_user_at_once,
+    |tf, aws| {
+        // Two workspaces declare the same user; both pass the duplicate check
+        // before either creates (the proxy holds each CreateUser 2 s). The
+        // identity store makes one; the other create is answered with a
+        // conflict at its first attempt: that user is another's, never taken.
+        let store = store(aws);
+        let proxy = Proxy::start(moto_port(aws));
+        proxy.inject(
+            identity_store_op("CreateUser"),
+            When::first(2),
+            Fault::Delay(Duration::from_secs(2)),
+        );
+        let user_name = format!("{}-ada", tf.prefix);
+        let config = [
+            tf.provider("").replace(&tf.endpoint, &proxy.endpoint()),
+            user_hcl(
+                "u",
+                &user_name,
+                &format!("{}.ada@example.com", tf.prefix),
+                "",
+            ),
+        ]
+        .concat();
+        let other = tf.sibling("b");
+        for ws in [tf, &other] {
+            ws.write_main(&[&config]);
+            ws.init();
+        }
+        let args = ["apply", "-auto-approve", "-no-color", "-json"];
+        let outputs: Vec<TfOutput> = std::thread::scope(|s| {
+            let runs = [s.spawn(|| tf.run(&args)), s.spawn(|| other.run(&args))];
+            runs.map(|run| run.join().unwrap()).into()
+        });
+        assert_eq!(proxy.count(&identity_store_op("CreateUser")), 2);
+        let users = users_named(aws, &store, &user_name);
+        assert_eq!(users.len(), 1, "one user made");
+        let (won, lost): (Vec<_>, Vec<_>) = [tf, &other]
+            .into_iter()
+            .zip(&outputs)
+            .partition(|(_, output)| output.success());
+        assert_eq!((won.len(), lost.len()), (1, 1), "{outputs:#?}");
+        let (winner, _) = won[0];
+        let (loser, failed) = lost[0];
+        assert_eq!(winner.resource(USER)["user_id"], users[0].as_str());
+        let error = failed.error(&format!(
+            "Identity Center user `{user_name}` already exists"
+        ));
+        assert!(error.detail.contains(&users[0]), "{}", error.detail);
+        assert!(!loser.has_resource(USER));
+        winner.assert_plan_empty();
+        winner.destroy();
+        assert!(users_named(aws, &store, &user_name).is_empty());
+        let _ = std::fs::remove_dir_all(&other.dir);
     }
 );

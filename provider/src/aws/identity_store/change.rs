@@ -7,6 +7,7 @@ use aws_smithy_types::Document;
 use super::{
     build_error, store_error, AttributeUpdate, AttributeValue, IdentityStore, NewUser, EMAIL_TYPE,
 };
+use crate::aws::attempts::Attempts;
 use crate::error::{gone_ok, Error};
 
 /// The email list of an `UpdateUser`: AWS replaces the whole multi-valued
@@ -53,8 +54,13 @@ pub(super) fn expand_updates(
 }
 
 impl IdentityStore<'_> {
-    /// Creates a user; returns its id.
-    pub async fn create_user(&self, store: &str, user: &NewUser<'_>) -> Result<String, Error> {
+    /// Creates a user; returns its id. `attempts` counts the SDK's tries.
+    pub async fn create_user(
+        &self,
+        store: &str,
+        user: &NewUser<'_>,
+        attempts: &Attempts,
+    ) -> Result<String, Error> {
         let name = Name::builder()
             .given_name(user.given_name)
             .family_name(user.family_name)
@@ -71,6 +77,8 @@ impl IdentityStore<'_> {
             .display_name(user.display_name)
             .name(name)
             .emails(email)
+            .customize()
+            .interceptor(attempts.clone())
             .send()
             .await
             .map(|output| output.user_id)
@@ -109,18 +117,21 @@ impl IdentityStore<'_> {
         )
     }
 
-    /// Creates a group; returns its id.
+    /// Creates a group; returns its id. `attempts` counts the SDK's tries.
     pub async fn create_group(
         &self,
         store: &str,
         name: &str,
         description: Option<&str>,
+        attempts: &Attempts,
     ) -> Result<String, Error> {
         self.client
             .create_group()
             .identity_store_id(store)
             .display_name(name)
             .set_description(description.map(str::to_string))
+            .customize()
+            .interceptor(attempts.clone())
             .send()
             .await
             .map(|output| output.group_id)
@@ -159,18 +170,22 @@ impl IdentityStore<'_> {
         )
     }
 
-    /// Adds a user to a group; returns the membership id.
+    /// Adds a user to a group; returns the membership id. `attempts`
+    /// counts the SDK's tries.
     pub async fn create_group_membership(
         &self,
         store: &str,
         group_id: &str,
         user_id: &str,
+        attempts: &Attempts,
     ) -> Result<String, Error> {
         self.client
             .create_group_membership()
             .identity_store_id(store)
             .group_id(group_id)
             .member_id(MemberId::UserId(user_id.to_string()))
+            .customize()
+            .interceptor(attempts.clone())
             .send()
             .await
             .map(|output| output.membership_id)

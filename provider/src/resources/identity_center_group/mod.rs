@@ -154,7 +154,14 @@ impl ResourceType for IdentityCenterGroup {
         let identity_store = ctx.aws.identity_store();
         let created = create_or_own(
             "group",
-            identity_store.create_group(&store, &name, description),
+            |attempts| {
+                let (store, name) = (&store, &name);
+                async move {
+                    identity_store
+                        .create_group(store, name, description, &attempts)
+                        .await
+                }
+            },
             || async {
                 let Some(id) = identity_store.find_group_id_by_name(&store, &name).await? else {
                     return Ok(None);

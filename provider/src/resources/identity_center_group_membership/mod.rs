@@ -229,7 +229,14 @@ impl ResourceType for IdentityCenterGroupMembership {
         op.audit_required(intent).await?;
         let created = create_or_own(
             "membership",
-            identity_store.create_group_membership(&store, &group_id, &user_id),
+            |attempts| {
+                let (store, group_id, user_id) = (&store, &group_id, &user_id);
+                async move {
+                    identity_store
+                        .create_group_membership(store, group_id, user_id, &attempts)
+                        .await
+                }
+            },
             || async {
                 let Some(id) = identity_store
                     .find_membership_id(&store, &group_id, &user_id)

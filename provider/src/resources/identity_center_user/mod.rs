@@ -204,7 +204,10 @@ impl ResourceType for IdentityCenterUser {
         let identity_store = ctx.aws.identity_store();
         let created = create_or_own(
             "user",
-            identity_store.create_user(&store, &new_user),
+            |attempts| {
+                let (store, new_user) = (&store, &new_user);
+                async move { identity_store.create_user(store, new_user, &attempts).await }
+            },
             || async {
                 let Some(id) = identity_store
                     .find_user_id_by(&store, "userName", &user_name)

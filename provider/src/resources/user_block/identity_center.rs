@@ -25,6 +25,7 @@ use tokio::task::JoinSet;
 use super::meter::Meter;
 use super::plan::identity_center_path;
 use super::record::{quoted, Observed, Progress, Record, Restored, Run};
+use crate::aws::attempts::Attempts;
 use crate::aws::identity_store::Membership;
 use crate::aws::sso_admin::SsoAdmin;
 use crate::aws::wait::retry_when;
@@ -34,6 +35,7 @@ use crate::policy::lease::{parse_at_expression, AssignmentKey, DELETE_ASSIGNMENT
 use crate::policy::session_deny::{
     check_limits, permission_set_id, AssignmentFact, IcRecord, InlinePolicy, UserEntries,
 };
+use crate::resources::retried_create::is_conflict;
 
 /// Longest a block or restore waits for one account assignment to be
 /// removed or created (the 60 s budget of a block).
@@ -865,13 +867,24 @@ async fn put_back(
             )),
             Err(error) => restored.failed(format!("check group `{group}`"), error),
             Ok(_) => {
-                let call = store.create_group_membership(&subject.store, group, &subject.user_id);
+                let attempts = Attempts::default();
+                let call = store.create_group_membership(
+                    &subject.store,
+                    group,
+                    &subject.user_id,
+                    &attempts,
+                );
                 match run
                     .meter
                     .call("identitystore", "CreateGroupMembership", call)
                     .await
                 {
                     Ok(_) => restored.done.push(format!("re-added to group `{group}`")),
+                    // A retry after a lost answer, or someone re-added the
+                    // user meanwhile: a member either way.
+                    Err(error) if is_conflict(&error) => restored
+                        .done
+                        .push(format!("re-added to group `{group}` (already a member)")),
                     Err(error) => restored.failed(format!("re-add to group `{group}`"), error),
                 }
             }
