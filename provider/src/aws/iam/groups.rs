@@ -1,6 +1,7 @@
 //! IAM groups and their members.
 
 use super::{done_unless_gone, none_if_gone, Iam, IAM_PROPAGATION, SERVICE};
+use crate::aws::attempts::Attempts;
 use crate::aws::aws_error;
 use crate::aws::wait::retry_when;
 use crate::error::{gone_ok, Error};
@@ -30,12 +31,16 @@ pub(crate) struct GroupRef {
 }
 
 impl Iam {
-    /// Creates a group; returns its ARN.
-    pub async fn create_group(&self, name: &str) -> Result<String, Error> {
+    /// Creates a group; returns its ARN. `attempts` counts the SDK's tries.
+    pub async fn create_group(&self, name: &str, attempts: &Attempts) -> Result<String, Error> {
         let output = send!(
             SERVICE,
             "CreateGroup",
-            self.client.create_group().group_name(name)
+            self.client
+                .create_group()
+                .group_name(name)
+                .customize()
+                .interceptor(attempts.clone())
         )?;
         Ok(output.group.map(|group| group.arn).unwrap_or_default())
     }

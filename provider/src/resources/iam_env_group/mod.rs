@@ -12,6 +12,7 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use time::OffsetDateTime;
 
+use crate::aws::attempts::Attempts;
 use crate::aws::iam::{Group, Iam};
 use crate::changed_fields;
 use crate::config::ProviderConfig;
@@ -256,9 +257,17 @@ async fn find(op: &Op<'_>, name: &str) -> Result<FoundGroup, Error> {
 /// empty) and is taken; any other group of that name is refused.
 async fn create_group(iam: &Iam, name: &str) -> Result<String, Error> {
     let sent = OffsetDateTime::now_utc().unix_timestamp();
-    let error = match iam.create_group(name).await {
+    let attempts = Attempts::default();
+    let error = match iam.create_group(name, &attempts).await {
         Ok(arn) => return Ok(arn),
-        Err(error) if error.aws_code() == Some("EntityAlreadyExists") => error,
+        // At the first attempt the group is someone else's (a second
+        // workspace creating it at once); only a retry may meet our own.
+        Err(error) if error.aws_code() == Some("EntityAlreadyExists") && attempts.retried() => {
+            error
+        }
+        Err(error) if error.aws_code() == Some("EntityAlreadyExists") => {
+            return Err(already_exists(name, &error))
+        }
         Err(error) => return Err(error.at(attr("name_prefix"))),
     };
     let call = CallWindow {
@@ -270,17 +279,22 @@ async fn create_group(iam: &Iam, name: &str) -> Result<String, Error> {
             tracing::debug!(group = %name, %error, "group made by an earlier attempt of this create; taken");
             Ok(arn)
         }
-        Ok(_) => Err(Error::invalid(
-            attr("name_prefix"),
-            "Group already exists",
-            format!("An IAM group `{name}` already exists in this account, and this create did not make it ({error}). Import it (`terraform import <address> {name}`) or choose another `name_prefix`."),
-        )),
+        Ok(_) => Err(already_exists(name, &error)),
         Err(read) => Err(Error::incomplete(
             "Group may exist",
             format!("`CreateGroup` answered {error}, and reading group `{name}` to learn whether an earlier attempt of this create made it failed: {read}. If the group is empty and new, delete it or import it, then run apply again."),
         )
         .at(attr("name_prefix"))),
     }
+}
+
+/// The error for a group of this name that this create did not make.
+fn already_exists(name: &str, error: &Error) -> Error {
+    Error::invalid(
+        attr("name_prefix"),
+        "Group already exists",
+        format!("An IAM group `{name}` already exists in this account, and this create did not make it ({error}). Import it (`terraform import <address> {name}`) or choose another `name_prefix`."),
+    )
 }
 
 /// Deletes a group this create just made, unless something else refers to
