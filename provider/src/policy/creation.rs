@@ -9,19 +9,18 @@
 /// object that existed before (safe, and reported).
 pub const CREATION_CLOCK_SKEW_SECONDS: i64 = 5;
 
-/// What IAM says about a group found under the name a create used.
+/// What IAM says about a group or user found under the name a create used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FoundAfterCreate {
     /// `CreateDate`, seconds since the epoch (`None`: not given).
     pub created: Option<i64>,
     /// Path (`/` unless someone set another).
     pub path: String,
-    /// Member user names.
-    pub members: usize,
-    /// Inline policy names.
-    pub inline_policies: usize,
-    /// Attached managed policies.
-    pub attached_policies: usize,
+    /// What hangs on it: members or groups, inline and managed policies,
+    /// access keys, a console password.
+    pub attached: usize,
+    /// Whether it carries exactly what the create sent (a user's tags).
+    pub as_sent: bool,
 }
 
 /// A create call as this process timed it, in seconds since the epoch.
@@ -45,45 +44,46 @@ impl CallWindow {
     }
 }
 
-/// Whether a group found after `CreateGroup` answered `EntityAlreadyExists`
-/// is the one this create made: created while the create was under way,
-/// with the path the create used (`/`), and still empty (no members, no
-/// policies). A group that existed before, or that someone else already
-/// uses, is never taken over.
-pub fn made_by_this_create(found: &FoundAfterCreate, call: CallWindow) -> bool {
-    call.holds(found.created)
-        && found.path == "/"
-        && found.members == 0
-        && found.inline_policies == 0
-        && found.attached_policies == 0
+impl FoundAfterCreate {
+    /// Whether it is as a create leaves it: at the path the create used
+    /// (`/`), nothing attached yet, exactly what the create sent. With
+    /// [`CallWindow::holds`] on its creation date, the test that an object
+    /// met by a retried create is that create's own; one that someone else
+    /// already uses is never taken over.
+    pub fn untouched(&self) -> bool {
+        self.path == "/" && self.attached == 0 && self.as_sent
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn own(found: &FoundAfterCreate, call: CallWindow) -> bool {
+        call.holds(found.created) && found.untouched()
+    }
+
     fn fresh(created: i64) -> FoundAfterCreate {
         FoundAfterCreate {
             created: Some(created),
             path: "/".into(),
-            members: 0,
-            inline_policies: 0,
-            attached_policies: 0,
+            attached: 0,
+            as_sent: true,
         }
     }
 
     #[test]
-    fn only_an_empty_group_created_during_the_create_is_its_own() {
+    fn only_an_untouched_object_created_during_the_create_is_its_own() {
         let call = CallWindow {
             sent: 1_000,
             answered: 1_030,
         };
         // Made by the first attempt, whose answer was lost.
-        assert!(made_by_this_create(&fresh(1_001), call));
-        assert!(made_by_this_create(&fresh(1_030), call));
+        assert!(own(&fresh(1_001), call));
+        assert!(own(&fresh(1_030), call));
         // Within the clock skew either side.
-        assert!(made_by_this_create(&fresh(995), call));
-        assert!(made_by_this_create(&fresh(1_035), call));
+        assert!(own(&fresh(995), call));
+        assert!(own(&fresh(1_035), call));
         let refused = [
             // Existed before the create was sent.
             fresh(994),
@@ -95,26 +95,22 @@ mod tests {
                 created: None,
                 ..fresh(1_001)
             },
-            // Someone else's: another path, members or policies.
+            // Someone else's: another path, something attached, other tags.
             FoundAfterCreate {
                 path: "/other/".into(),
                 ..fresh(1_001)
             },
             FoundAfterCreate {
-                members: 1,
+                attached: 1,
                 ..fresh(1_001)
             },
             FoundAfterCreate {
-                inline_policies: 1,
-                ..fresh(1_001)
-            },
-            FoundAfterCreate {
-                attached_policies: 1,
+                as_sent: false,
                 ..fresh(1_001)
             },
         ];
         for found in refused {
-            assert!(!made_by_this_create(&found, call), "{found:?}");
+            assert!(!own(&found, call), "{found:?}");
         }
     }
 }

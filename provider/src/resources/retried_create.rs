@@ -1,6 +1,7 @@
-//! Identity store creates whose answer may have been lost. The SDK retries
-//! a create whose answer never came, and the retry meets the first
-//! attempt's object: `ConflictException`. That object is this create's own
+//! Creates whose answer may have been lost (identity store users, groups
+//! and memberships; IAM groups and users). The SDK retries a create whose
+//! answer never came, and the retry meets the first attempt's object:
+//! `ConflictException` or `EntityAlreadyExists`. That object is this create's own
 //! only when the conflict answered a retry (a conflict at the first attempt
 //! is someone else's object, e.g. a second workspace creating the same user
 //! at once), AWS says it was created while the call was under way, and it
@@ -12,20 +13,33 @@ use time::OffsetDateTime;
 
 use crate::aws::attempts::Attempts;
 use crate::error::Error;
-use crate::policy::creation::CallWindow;
+use crate::policy::creation::{CallWindow, FoundAfterCreate};
 
-/// AWS's answer to a create of an identity store object that exists.
-const CONFLICT: &str = "ConflictException";
+/// AWS's answers to a create of an object that exists (identity store,
+/// IAM).
+const EXISTS: [&str; 2] = ["ConflictException", "EntityAlreadyExists"];
 
 /// What a create found under its unique key after a conflict.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Found {
-    /// The object's id.
+    /// The object's id (an ARN for IAM).
     pub id: String,
     /// `CreatedAt`, seconds since the epoch (`None`: AWS did not say).
     pub created_at: Option<i64>,
     /// Whether every attribute the create sent has the value it sent.
     pub as_configured: bool,
+}
+
+impl Found {
+    /// An IAM object found after its create: its ARN is the id, and it is
+    /// as configured while untouched.
+    pub fn iam((arn, found): (String, FoundAfterCreate)) -> Self {
+        Self {
+            id: arn,
+            created_at: found.created,
+            as_configured: found.untouched(),
+        }
+    }
 }
 
 /// Runs `create` with an attempt counter. On a conflict answered to a
@@ -62,7 +76,7 @@ where
         }
         Ok(_) => Err(conflict),
         Err(read) => Err(Error::incomplete(
-            format!("{what} may exist"),
+            format!("The {what} may exist"),
             format!("The create answered {conflict}, and reading the {what} to learn whether an earlier attempt of this create made it failed: {read}. If that {what} exists now and nobody else made it, it is this create's: import it into this resource, or delete it, then run apply again."),
         )),
     }
@@ -70,7 +84,7 @@ where
 
 /// Whether AWS refused a create because the object exists.
 pub(crate) fn is_conflict(error: &Error) -> bool {
-    error.aws_code() == Some(CONFLICT)
+    error.aws_code().is_some_and(|code| EXISTS.contains(&code))
 }
 
 fn now() -> i64 {

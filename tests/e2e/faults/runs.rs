@@ -123,6 +123,48 @@ tftest!(
 );
 
 tftest!(
+    faults_env_user_create_retried_after_a_lost_answer_takes_its_user,
+    |tf, aws| {
+        // IAM makes the user, its answer is lost, the SDK's retry meets it:
+        // the create takes it (made during the call, only the tags sent,
+        // nothing on it) and goes on to add it to its role group.
+        let proxy = Proxy::start(moto_port(aws));
+        let name = format!("{}-bob", tf.prefix);
+        let user = format!(
+            "\nresource \"jit_iam_env_user\" \"u\" {{\n  name        = \"{name}\"\n  name_prefix = \"{}\"\n  environment = \"dev\"\n  roles       = [\"developer\"]\n  depends_on  = [jit_iam_env_group.g]\n}}\n",
+            tf.prefix
+        );
+        tf.write_main(&[
+            &provider_via(tf, &proxy, ""),
+            &env_group(tf, "g", "developer"),
+            &user,
+        ]);
+        tf.init();
+        proxy.inject(
+            Match::op("CreateUser").in_service("iam"),
+            When::nth(1),
+            Fault::LoseResponse,
+        );
+        tf.apply();
+        assert_eq!(
+            outcomes(&proxy, "CreateUser"),
+            [(None, Some("lost response".into())), (Some(409), None)]
+        );
+        assert!(tf.has_resource("jit_iam_env_user.u"));
+        let groups = aws
+            .run(aws.iam().list_groups_for_user().user_name(&name).send())
+            .unwrap();
+        let groups: Vec<_> = groups.groups().iter().map(|g| g.group_name()).collect();
+        assert_eq!(groups, [format!("{}-dev-developer", tf.prefix)]);
+        tf.assert_plan_empty();
+        tf.destroy();
+        assert!(aws
+            .run(aws.iam().get_user().user_name(&name).send())
+            .is_err());
+    }
+);
+
+tftest!(
     faults_hung_call_is_observed_and_the_run_interrupted,
     |tf, aws| {
         let proxy = Proxy::start(moto_port(aws));

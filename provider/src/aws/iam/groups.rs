@@ -90,15 +90,14 @@ impl Iam {
         let Some(group) = output.group else {
             return Ok(None);
         };
-        let members = output.users.len();
-        let inline_policies = self.list_group_policies(name).await?.len();
-        let attached_policies = self.list_attached_group_policies(name).await?.len();
+        let attached = output.users.len()
+            + self.list_group_policies(name).await?.len()
+            + self.list_attached_group_policies(name).await?.len();
         let found = FoundAfterCreate {
             created: Some(group.create_date.secs()),
             path: group.path,
-            members,
-            inline_policies,
-            attached_policies,
+            attached,
+            as_sent: true,
         };
         Ok(Some((group.arn, found)))
     }

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use super::{done_unless_gone, none_if_gone, sdk_tags, Iam, SERVICE};
+use crate::aws::attempts::Attempts;
 use crate::error::{gone_ok, Error};
+use crate::policy::creation::FoundAfterCreate;
 
 /// A user as `GetUser` describes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,19 +25,49 @@ pub(crate) struct User {
 
 impl Iam {
     /// Creates a user with tags; returns its ARN. An existing user is an
-    /// `EntityAlreadyExists` error.
+    /// `EntityAlreadyExists` error. `attempts` counts the SDK's tries.
     pub async fn create_user(
         &self,
         name: &str,
         tags: &BTreeMap<String, String>,
+        attempts: &Attempts,
     ) -> Result<String, Error> {
         let request = self
             .client
             .create_user()
             .user_name(name)
-            .set_tags(Some(sdk_tags(tags)));
+            .set_tags(Some(sdk_tags(tags)))
+            .customize()
+            .interceptor(attempts.clone());
         let output = send!(SERVICE, "CreateUser", request)?;
         Ok(output.user.map(|user| user.arn).unwrap_or_default())
+    }
+
+    /// The user named `name` as a create that met it sees it: its ARN,
+    /// when it was made, its path, what hangs on it, and whether its tags
+    /// are `tags`. `None` when there is no such user.
+    pub async fn find_user_after_create(
+        &self,
+        name: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<Option<(String, FoundAfterCreate)>, Error> {
+        let request = self.client.get_user().user_name(name);
+        let Some(user) = none_if_gone(send!(SERVICE, "GetUser", request))?.and_then(|out| out.user)
+        else {
+            return Ok(None);
+        };
+        let attached = self.list_groups_for_user(name).await?.len()
+            + self.list_user_policies(name).await?.len()
+            + self.list_attached_user_policies(name).await?.len()
+            + self.list_access_keys(name).await?.len()
+            + usize::from(self.find_login_profile(name).await?.is_some());
+        let found = FoundAfterCreate {
+            created: Some(user.create_date.secs()),
+            path: user.path,
+            attached,
+            as_sent: self.list_user_tags(name).await? == *tags,
+        };
+        Ok(Some((user.arn, found)))
     }
 
     /// The user, or a not-found error.

@@ -1103,7 +1103,7 @@ const IC_USER_LOOKUP: &[Need] = &[
     Need::when("identitystore:GetUserId", "no duplicate user name or email"),
     Need::when(
         "identitystore:DescribeUser",
-        "an existing user with that name or email is named, or `CreateUser` answered `ConflictException` (was the user made by this create?)",
+        "an existing user with that name or email is named, or `CreateUser` answered a retry with `ConflictException` (was the user made by this create?)",
     ),
 ];
 
@@ -1227,15 +1227,15 @@ pub const COMPONENTS: &[Component] = &[
                     Need::always("iam:CreateGroup"),
                     Need::when(
                         "iam:GetGroup",
-                        "`CreateGroup` answered `EntityAlreadyExists`: was the group made by this create?",
+                        "`CreateGroup` answered a retry with `EntityAlreadyExists`: was the group made by this create?",
                     ),
                     Need::when(
                         "iam:ListGroupPolicies",
-                        "`CreateGroup` answered `EntityAlreadyExists`: is the group empty?",
+                        "`CreateGroup` answered a retry with `EntityAlreadyExists`: is the group empty?",
                     ),
                     Need::when(
                         "iam:ListAttachedGroupPolicies",
-                        "`CreateGroup` answered `EntityAlreadyExists`: is the group empty?",
+                        "`CreateGroup` answered a retry with `EntityAlreadyExists`: is the group empty?",
                     ),
                     Need::always("iam:PutGroupPolicy"),
                 ]],
@@ -1275,6 +1275,34 @@ pub const COMPONENTS: &[Component] = &[
                         ENV_USER_PASSWORD,
                         Need::always("iam:CreateUser"),
                         Need::when("iam:TagUser", "tags (always: the provider tags its users)"),
+                        Need::when(
+                            "iam:GetUser",
+                            "`CreateUser` answered a retry with `EntityAlreadyExists`: was the user made by this create?",
+                        ),
+                        Need::when(
+                            "iam:ListUserTags",
+                            "`CreateUser` answered a retry with `EntityAlreadyExists`: are the tags the ones sent?",
+                        ),
+                        Need::when(
+                            "iam:ListGroupsForUser",
+                            "`CreateUser` answered a retry with `EntityAlreadyExists`: is the user untouched?",
+                        ),
+                        Need::when(
+                            "iam:ListUserPolicies",
+                            "`CreateUser` answered a retry with `EntityAlreadyExists`: is the user untouched?",
+                        ),
+                        Need::when(
+                            "iam:ListAttachedUserPolicies",
+                            "`CreateUser` answered a retry with `EntityAlreadyExists`: is the user untouched?",
+                        ),
+                        Need::when(
+                            "iam:ListAccessKeys",
+                            "`CreateUser` answered a retry with `EntityAlreadyExists`: is the user untouched?",
+                        ),
+                        Need::when(
+                            "iam:GetLoginProfile",
+                            "`CreateUser` answered a retry with `EntityAlreadyExists`: is the user untouched?",
+                        ),
                         Need::when("iam:AddUserToGroup", "`roles` is not empty"),
                         Need::when("iam:CreateLoginProfile", "`console_access = true`"),
                     ],
@@ -1368,11 +1396,11 @@ pub const COMPONENTS: &[Component] = &[
                         Need::always("identitystore:CreateGroup"),
                         Need::when(
                             "identitystore:DescribeGroup",
-                            "`CreateGroup` answered `ConflictException`: was the group made by this create?",
+                            "`CreateGroup` answered a retry with `ConflictException`: was the group made by this create?",
                         ),
                         Need::when(
                             "identitystore:ListGroupMemberships",
-                            "`CreateGroup` answered `ConflictException`: is the group empty?",
+                            "`CreateGroup` answered a retry with `ConflictException`: is the group empty?",
                         ),
                     ],
                     AUDIT,
@@ -1431,7 +1459,7 @@ pub const COMPONENTS: &[Component] = &[
                         Need::always("identitystore:CreateGroupMembership"),
                         Need::when(
                             "identitystore:DescribeGroupMembership",
-                            "`CreateGroupMembership` answered `ConflictException`: was the membership made by this create?",
+                            "`CreateGroupMembership` answered a retry with `ConflictException`: was the membership made by this create?",
                         ),
                     ],
                     AUDIT,

@@ -10,16 +10,14 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
-use time::OffsetDateTime;
 
-use crate::aws::attempts::Attempts;
 use crate::aws::iam::{Group, Iam};
 use crate::changed_fields;
 use crate::config::ProviderConfig;
 use crate::error::{attr, Error};
 use crate::framework::{Change, Errors, Failure, Op, Planned, ResourceType};
-use crate::policy::creation::{made_by_this_create, CallWindow};
 use crate::policy::parse_group_name;
+use crate::resources::retried_create::{create_or_own, is_conflict, Found};
 use crate::schema::*;
 use crate::values::{str_list, text, StrList};
 
@@ -251,41 +249,24 @@ async fn find(op: &Op<'_>, name: &str) -> Result<FoundGroup, Error> {
     Ok(FoundGroup { group, policy })
 }
 
-/// Creates the group. When `CreateGroup` answers `EntityAlreadyExists`
-/// because the SDK retried it after a lost answer, the group found is this
-/// create's own (created while the call was under way, at path `/`, still
-/// empty) and is taken; any other group of that name is refused.
+/// Creates the group. When `CreateGroup` answers `EntityAlreadyExists` to
+/// a retry after a lost answer, the group found is this create's own when
+/// it was created while the call was under way and is untouched (path `/`,
+/// empty); any other group of that name is refused.
 async fn create_group(iam: &Iam, name: &str) -> Result<String, Error> {
-    let sent = OffsetDateTime::now_utc().unix_timestamp();
-    let attempts = Attempts::default();
-    let error = match iam.create_group(name, &attempts).await {
-        Ok(arn) => return Ok(arn),
-        // At the first attempt the group is someone else's (a second
-        // workspace creating it at once); only a retry may meet our own.
-        Err(error) if error.aws_code() == Some("EntityAlreadyExists") && attempts.retried() => {
-            error
+    let created = create_or_own(
+        "group",
+        |attempts| async move { iam.create_group(name, &attempts).await },
+        || async { Ok(iam.find_group_after_create(name).await?.map(Found::iam)) },
+    )
+    .await;
+    created.map_err(|error| {
+        if is_conflict(&error) {
+            already_exists(name, &error)
+        } else {
+            error.at(attr("name_prefix"))
         }
-        Err(error) if error.aws_code() == Some("EntityAlreadyExists") => {
-            return Err(already_exists(name, &error))
-        }
-        Err(error) => return Err(error.at(attr("name_prefix"))),
-    };
-    let call = CallWindow {
-        sent,
-        answered: OffsetDateTime::now_utc().unix_timestamp(),
-    };
-    match iam.find_group_after_create(name).await {
-        Ok(Some((arn, found))) if made_by_this_create(&found, call) => {
-            tracing::debug!(group = %name, %error, "group made by an earlier attempt of this create; taken");
-            Ok(arn)
-        }
-        Ok(_) => Err(already_exists(name, &error)),
-        Err(read) => Err(Error::incomplete(
-            "Group may exist",
-            format!("`CreateGroup` answered {error}, and reading group `{name}` to learn whether an earlier attempt of this create made it failed: {read}. If the group is empty and new, delete it or import it, then run apply again."),
-        )
-        .at(attr("name_prefix"))),
-    }
+    })
 }
 
 /// The error for a group of this name that this create did not make.

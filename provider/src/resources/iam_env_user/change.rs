@@ -21,6 +21,7 @@ use crate::aws::wait::retry_when;
 use crate::error::{attr, Error};
 use crate::framework::{Errors, Failure, Op};
 use crate::policy::{group_name, Role};
+use crate::resources::retried_create::{create_or_own, is_conflict, Found};
 use crate::values::{known_str_list, str_list, text};
 
 /// How long a just-created user may be invisible to other IAM calls.
@@ -45,13 +46,30 @@ pub(crate) async fn create(
         Some(key) => Some(new_password(&iam, key).await?),
         None => None,
     };
-    let arn = match iam.create_user(&name, &known_map(&planned.tags_all)).await {
+    // A retry after a lost answer takes the user its first attempt made
+    // (created during the call, with only the tags sent, nothing else on it).
+    let tags = known_map(&planned.tags_all);
+    let created = create_or_own(
+        "user",
+        |attempts| {
+            let (iam, name, tags) = (&iam, &name, &tags);
+            async move { iam.create_user(name, tags, &attempts).await }
+        },
+        || async {
+            Ok(iam
+                .find_user_after_create(&name, &tags)
+                .await?
+                .map(Found::iam))
+        },
+    )
+    .await;
+    let arn = match created {
         Ok(arn) => arn,
-        Err(error) if error.aws_code() == Some("EntityAlreadyExists") => {
+        Err(error) if is_conflict(&error) => {
             return Err(Error::invalid(
                 attr("name"),
                 "User already exists",
-                format!("An IAM user `{name}` already exists in this account. Import it (`terraform import <address> {name}`) or choose another `name`."),
+                format!("An IAM user `{name}` already exists in this account, and this create did not make it. Import it (`terraform import <address> {name}`) or choose another `name`."),
             )
             .into());
         }
