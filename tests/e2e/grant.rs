@@ -957,9 +957,16 @@ tftest!(grant_overlap, |tf, aws| {
     assert_eq!(leases.len(), 2);
     assert!(enabled(&leases[&long_lease]) && !enabled(&leases[&short_lease]));
 
-    // The earlier grant ends first: access stays, the later lease rules.
+    // The earlier grant ends first: access stays, the later lease rules,
+    // and the revoke says so (it does not end the access).
     tf.write_main(&[&provider, &long]);
-    tf.apply();
+    let revoked = tf.apply().all().replace('\n', " ");
+    assert!(
+        revoked.contains(&format!(
+            "Access continues after the revoke of grant `{short_lease}`"
+        )) && revoked.contains(&format!("`{long_lease}`")),
+        "{revoked}"
+    );
     assert_eq!(assigned(aws, &fx, "JIT-S3FullAccess"), [fx.user("alice")]);
     let leases = schedules(aws);
     assert_eq!(leases.keys().collect::<Vec<_>>(), [&long_lease]);
@@ -982,8 +989,9 @@ tftest!(grant_overlap, |tf, aws| {
     assert!(enabled(&leases[&other_lease]));
     other.assert_plan_empty();
 
-    // The last grant ends: access goes.
-    other.destroy();
+    // The last grant ends: access goes, with no such warning.
+    let revoked = other.destroy().all();
+    assert!(!revoked.contains("Access continues"), "{revoked}");
     assert!(assigned(aws, &fx, "JIT-S3FullAccess").is_empty());
     assert!(schedules(aws).is_empty());
     let _ = std::fs::remove_dir_all(&other.dir);

@@ -26,7 +26,7 @@ use crate::error::Error;
 use crate::framework::Op;
 use crate::policy::grant::Status;
 use crate::policy::lease::{
-    parse_lease_name, parse_rfc3339, reconcile, rfc3339, LeaseMeta, LeaseView,
+    latest_live, parse_lease_name, parse_rfc3339, reconcile, rfc3339, LeaseMeta, LeaseView,
 };
 use crate::values::{known_str, text};
 
@@ -197,6 +197,21 @@ pub async fn revoke(
             event
                 .details
                 .insert("assignment".to_string(), kept.to_string());
+            let views: Vec<LeaseView> = others.iter().map(|l| l.view.clone()).collect();
+            if let Some(latest) = latest_live(&views, now).filter(|_| owns_assignment) {
+                // The revoke does not end the access: say until when, and
+                // under which lease, so nobody takes it for ended.
+                let until = rfc3339(latest.expires_at);
+                event.details.insert(
+                    "kept_until".to_string(),
+                    format!("{until} (lease {})", latest.name),
+                );
+                op.warn(
+                    format!("Access continues after the revoke of grant `{name}`"),
+                    format!("Another live lease of the same access, `{}` in `{}`, keeps the assignment until `{until}`: a grant of the same principal, permission set and account holds it, in this state or another. If no grant holds it (an apply killed while confirming that lease leaves one), delete that schedule and then the assignment to end the access now.", latest.name, ctx.config.schedule_group),
+                    Default::default(),
+                );
+            }
             if let Some(lock) = ends {
                 end_sessions::prune(op, lock, state).await;
             }
