@@ -640,7 +640,11 @@ mod tests {
             ..lease("f", 30, false, false)
         };
         assert!(!dead.governs(now));
-        assert!(LeaseView { enabled: true, ..dead.clone() }.governs(now));
+        assert!(LeaseView {
+            enabled: true,
+            ..dead.clone()
+        }
+        .governs(now));
         // Still pending, deadline ahead: its run may still finish.
         let pending = LeaseView {
             pending_until: Some(datetime!(2024-05-01 12:20 UTC)),
