@@ -283,6 +283,15 @@ impl LeaseView {
     pub fn guards(&self, now: OffsetDateTime) -> bool {
         self.enabled && self.expires_at > now
     }
+
+    /// Makes the assignment lease-governed, not standing: it guards, or it
+    /// is the lease of a grant that holds the access (not expired, not left
+    /// by a dead run; a retired lease of a replacement in progress too)
+    /// even when it was switched off outside Terraform. Only the leases of
+    /// a grant are counted: an assignment with no such lease stays standing.
+    pub fn governs(&self, now: OffsetDateTime) -> bool {
+        self.guards(now) || (self.expires_at > now && !self.is_abandoned(now))
+    }
 }
 
 /// Fingerprint (16 hex digits) of the inputs of a grant that force its
@@ -608,6 +617,40 @@ mod tests {
         assert_eq!(back.principal, "");
         assert_eq!(back.grant, "0123456789abcdef");
         assert_eq!(LeaseMeta::from_description("someone else's schedule"), None);
+    }
+
+    #[test]
+    fn a_switched_off_lease_of_a_grant_still_governs_the_assignment() {
+        let now = datetime!(2024-05-01 12:10 UTC);
+        // Enabled with its expiry ahead: guards and governs.
+        assert!(lease("a", 30, true, false).governs(now));
+        // Disabled outside Terraform: no guard, but its grant holds the
+        // access, so the assignment is not standing.
+        let off = lease("b", 30, false, false);
+        assert!(!off.guards(now) && off.governs(now));
+        // Retired by a replacement in progress, switched off: governs.
+        assert!(lease("c", 30, false, true).governs(now));
+        // Expired: governs nothing.
+        assert!(!lease("d", 5, false, false).governs(now));
+        assert!(!lease("e", 5, true, false).governs(now));
+        // Left switched off by a run that died: governs nothing; left
+        // enabled it still guards.
+        let dead = LeaseView {
+            pending_until: Some(datetime!(2024-05-01 12:05 UTC)),
+            ..lease("f", 30, false, false)
+        };
+        assert!(!dead.governs(now));
+        assert!(LeaseView {
+            enabled: true,
+            ..dead.clone()
+        }
+        .governs(now));
+        // Still pending, deadline ahead: its run may still finish.
+        let pending = LeaseView {
+            pending_until: Some(datetime!(2024-05-01 12:20 UTC)),
+            ..dead
+        };
+        assert!(pending.governs(now));
     }
 
     #[test]

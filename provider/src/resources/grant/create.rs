@@ -180,7 +180,7 @@ impl Creation<'_> {
             .iter()
             .filter(|lease| adopted.is_none_or(|a| a.view.name != lease.view.name))
             .collect();
-        if assigned && adopted.is_none() && !others.iter().any(|l| l.view.guards(granted_at)) {
+        if assigned && adopted.is_none() && !others.iter().any(|l| l.view.governs(granted_at)) {
             let error = standing_assignment(self.request);
             let mut event = self.event(&state, result::REFUSED);
             event.error = format!("refused: {error}: nothing was granted");

@@ -73,9 +73,17 @@ pub async fn refresh(
     match status {
         Status::Active => {
             if !own.is_some_and(|lease| lease.matches(&key, expires_at)) {
+                // A replacement's plan refuses an assignment no lease of
+                // ours governs (it looks standing): then only a destroy
+                // and a new grant work.
+                let fix = if leases.iter().any(|lease| lease.view.governs(now)) {
+                    "Destroy the grant, or replace it (`terraform apply -replace=<address>`) to lease it again."
+                } else {
+                    "No lease of this access is left, so the assignment looks standing and a replacement (`-replace`) is refused. Destroy the grant (`terraform destroy -target=<address>`), which removes the access; the next apply grants it again with a new lease."
+                };
                 op.warn(
                     format!("Grant {label} has no valid expiry lease"),
-                    format!("Schedule `{name}` in `{}` is missing or was changed outside Terraform, so the access may not end at `{}`. Destroy the grant, or replace it (`terraform apply -replace`) to lease it again.", ctx.config.schedule_group, text(&state.expires_at)),
+                    format!("Schedule `{name}` in `{}` is missing or was changed outside Terraform, so the access may not end at `{}`. {fix}", ctx.config.schedule_group, text(&state.expires_at)),
                     root(),
                 );
             }
@@ -90,11 +98,21 @@ pub async fn refresh(
             "The assignment vanished before expiry. The grant is kept in state as `REVOKED` and is not granted again by itself; remove it from the configuration, or write a new grant.",
             root(),
         ),
-        Status::Overdue => op.warn(
-            format!("Grant {label} is overdue"),
-            format!("The access should have ended at `{}` but is still assigned: the server-side expiry has not run yet or failed (check the revoker role and `expiry_dead_letter_queue_arn`). Destroy the grant to remove it now.", text(&state.expires_at)),
-            root(),
-        ),
+        Status::Overdue => {
+            // A destroy removes the assignment only while the grant's lease
+            // is there (see `revoke.rs`): once the lease ran it was deleted,
+            // and an assignment still there is not taken as this grant's.
+            let fix = if own.is_some() {
+                format!("Destroy the grant to remove it now (its lease `{name}` is still there).")
+            } else {
+                format!("Its lease `{name}` is gone (it ran), so destroying the grant leaves the assignment as it is: remove it in Identity Center, then remove the grant from the configuration.")
+            };
+            op.warn(
+                format!("Grant {label} is overdue"),
+                format!("The access should have ended at `{}` but is still assigned: the server-side expiry has not run yet or failed (check the revoker role and `expiry_dead_letter_queue_arn`). {fix}", text(&state.expires_at)),
+                root(),
+            )
+        }
     }
     if matches!(status, Status::Active | Status::Overdue) {
         let views: Vec<LeaseView> = leases.iter().map(|l| l.view.clone()).collect();
@@ -126,7 +144,7 @@ fn describe_problem(problem: &LeaseProblem, group: &str) -> (String, String) {
     match problem {
         LeaseProblem::NeverEnds { latest } => (
             "no lease will end the access".to_string(),
-            format!("No lease of this access in `{group}` is enabled, so nothing removes the assignment: the access would never end. Lease `{latest}` should be enabled; apply a change to any grant of this access (or replace this grant) to set it right, or destroy the grant."),
+            format!("No lease of this access in `{group}` is enabled, so nothing removes the assignment: the access would never end. Lease `{latest}` should be enabled. To set it right, replace a grant of this access (`terraform apply -replace=<address>`; it is granted again for its full duration, with every check) or create another grant of it: that apply leaves exactly the latest lease enabled. Or destroy the grant. A change that updates a grant in place does not touch its lease."),
         ),
         LeaseProblem::WrongLease {
             latest,
@@ -141,7 +159,7 @@ fn describe_problem(problem: &LeaseProblem, group: &str) -> (String, String) {
             let early = enabled.iter().any(|(_, at)| at < latest_expiry);
             (
                 format!("the access would end {}", if early { "early" } else { "late" }),
-                format!("The latest live lease of this access is `{latest}` (at `{}`), but {listed} is enabled besides or instead of it, so Scheduler removes the assignment at another time than the latest grant's expiry. A lease left by an interrupted apply, or a change outside Terraform, causes this. Replace or destroy the grant whose lease is wrong; a lease that belongs to no grant in state can be deleted from `{group}`.", rfc3339(*latest_expiry)),
+                format!("The latest live lease of this access is `{latest}` (at `{}`), but {listed} is enabled besides or instead of it, so Scheduler removes the assignment at another time than the latest grant's expiry. A lease left by an interrupted apply, or a change outside Terraform, causes this. To set it right, replace (`terraform apply -replace=<address>`) or destroy any grant of this access: that apply leaves exactly the latest live lease enabled. A lease that belongs to no grant in any state can instead be deleted from `{group}`. A change that updates a grant in place does not touch leases.", rfc3339(*latest_expiry)),
             )
         }
     }

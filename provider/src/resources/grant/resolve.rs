@@ -229,13 +229,15 @@ pub async fn plan_with_aws(
     let principals = reads.assigned_principals(ctx, &resolved.key).await?;
     let key = &resolved.key;
     if is_assigned(&principals, key) {
-        // Lease-governed when some lease will remove it, or when it is this
+        // Lease-governed when some lease will remove it or belongs to a
+        // grant that holds it (even switched off outside Terraform: a
+        // replacement of that grant sets it right), or when it is this
         // grant's own unfinished run (its pending lease, adopted at apply).
         let now = now();
         let fp = request.fingerprint();
         let leases = reads.leases_of(ctx, key).await?;
         let governed = leases.iter().any(|lease| {
-            lease.view.guards(now) || (lease.meta.fp == fp && lease.view.pending_until.is_some())
+            lease.view.governs(now) || (lease.meta.fp == fp && lease.view.pending_until.is_some())
         });
         if !governed {
             problems.push(standing_assignment(request));
