@@ -222,7 +222,7 @@ impl ResourceType for Grant {
                     ("required_approvers", computed_str_list("Who may approve, from the permission set's `approvers` in `grant_policy`; empty when anyone eligible may.")),
                     ("risk", computed_str("Effective risk of the permission set under `grant_policy`: `low` or `high`.")),
                     ("schedule_name", computed_str("Name of the lease schedule in `schedule_group`.")),
-                    ("status", computed_str("`ACTIVE`; `EXPIRED` after expiry; `REVOKED` when the assignment vanished before expiry; `OVERDUE` when still assigned after expiry (server-side expiry failed; destroy removes it). An expired or revoked grant is never granted again by itself.")),
+                    ("status", computed_str("`ACTIVE`; `EXPIRED` after expiry; `REVOKED` when the assignment vanished before expiry; `OVERDUE` when still assigned after expiry (server-side expiry failed; destroy removes it while the lease is still there, else remove the assignment in Identity Center). An expired or revoked grant is never granted again by itself.")),
                     ("ticket", optional_str("Change or incident ticket, e.g. `INC-42`. Required with `break_glass`. Updates in place.")),
                 ],
                 [(
