@@ -1,16 +1,24 @@
-//! Placing (or finishing) a block of an Identity Center user.
+//! Placing (or finishing) a block of an Identity Center user: the deny
+//! statement with the block's marker and record, marked pending (process
+//! nonce, deadline, input fingerprint: `policy::block::Pending`) while a
+//! new block is being placed; provisioning; memberships and assignments
+//! removed; then the pending mark removed, the last step. A pending block
+//! left by a killed apply is taken over by the next block or restore of the
+//! user from another process when the inputs are the same or its deadline
+//! has passed ([`Run::orphans`]).
 
 use std::collections::BTreeSet;
 
 use super::write::{provision, targets_of, write_entries};
 use super::{
-    from_state, futures_join_all, has_lease, key_of, resolve, scan, to_record, ASSIGNMENT_WAIT,
+    from_state, futures_join_all, has_lease, key_of, resolve, scan, to_record, Scan, SetView,
+    Subject, ASSIGNMENT_WAIT,
 };
 use crate::context::Ctx;
 use crate::error::Error;
 use crate::policy::session_deny::{permission_set_id, AssignmentFact, IcRecord};
 use crate::resources::user_block::plan::identity_center_path;
-use crate::resources::user_block::record::{Progress, Record, Run};
+use crate::resources::user_block::record::{quoted, Progress, Record, Run};
 
 /// Places (or finishes) the block `marker` of the user named `user`.
 pub(crate) async fn block(
@@ -19,6 +27,7 @@ pub(crate) async fn block(
     user: &str,
     marker: &str,
     own: &Record,
+    pending: bool,
     take_over: Option<&str>,
 ) -> Progress {
     let mut progress = Progress::default();
@@ -94,19 +103,30 @@ pub(crate) async fn block(
     record
         .groups
         .extend(scan.memberships.iter().map(|m| m.group_id.clone()));
+    record.pending = pending.then(|| run.pending());
 
+    // Blocks of killed applies (and the block this one replaces) are taken
+    // over in the same write that places this block: their records merge
+    // into this one, their markers and records leave the statement.
+    let blocks = existing
+        .records
+        .iter()
+        .map(|(m, r)| (m.as_str(), r.pending.as_ref()));
+    let orphans = run.orphans(blocks, marker, take_over);
     let mut entries = existing.clone();
     entries.denied = true;
     entries.markers.insert(marker.to_string());
-    if let Some(old) = take_over {
-        entries.markers.remove(old);
-        progress.adopted.push(old.to_string());
+    for orphan in &orphans {
+        entries.markers.remove(orphan);
+        if let Some(theirs) = entries.records.remove(orphan) {
+            record.merge(&theirs);
+        }
     }
     entries.records.insert(marker.to_string(), record.clone());
     progress.others = existing
         .markers
         .iter()
-        .filter(|m| m.as_str() != marker && take_over != Some(m.as_str()))
+        .filter(|m| m.as_str() != marker && !orphans.contains(m))
         .cloned()
         .collect();
 
@@ -121,6 +141,9 @@ pub(crate) async fn block(
                 .is_ok_and(|p| p.user(&subject.user_id).markers.contains(marker))
     });
     progress.marker_placed = placed;
+    if placed {
+        progress.adopted = orphans;
+    }
     if !written.is_empty() {
         progress.changed = true;
         progress.done.push(format!(
@@ -201,9 +224,67 @@ pub(crate) async fn block(
             Err(error) => failed.push((format!("remove the assignment of {what}"), error)),
         }
     }
+    if !progress.adopted.is_empty() {
+        progress.done.push(format!(
+            "took over {} of an apply that was cut off",
+            quoted(&progress.adopted)
+        ));
+    }
+
+    // 3. The last step: the block is no longer pending.
+    if record.pending.is_some() && placed {
+        if let Err(error) = finish(&subject, run, marker, &mut failed).await {
+            failed.push((
+                format!("clear the pending mark of `{marker}` (read the permission sets)"),
+                error,
+            ));
+        }
+    }
     for (step, error) in failed {
         progress.failed(step, error);
     }
+    record.pending = None;
     progress.record = to_record(&subject.user_id, &record, &scan);
     progress
+}
+
+/// Removes the pending mark of block `marker` from every permission set
+/// that has it, read again (the first write may have failed in some, and
+/// another block of the user may have changed the statement since). The
+/// values it removes match no session, so nothing is provisioned for it:
+/// the accounts' copies keep the mark until the next provisioning of the
+/// permission set (a restore provisions every set it writes).
+async fn finish(
+    subject: &Subject<'_>,
+    run: &Run,
+    marker: &str,
+    failed: &mut Vec<(String, Error)>,
+) -> Result<(), Error> {
+    let now = scan(subject, &run.meter, false).await?;
+    let pending_in = |set: &SetView| {
+        set.policy.as_ref().is_ok_and(|p| {
+            p.user(&subject.user_id)
+                .records
+                .get(marker)
+                .is_some_and(|r| r.pending.is_some())
+        })
+    };
+    let marked = Scan {
+        sets: now.sets.into_iter().filter(pending_in).collect(),
+        ..Scan::default()
+    };
+    let mut entries = marked.entries(&subject.user_id);
+    let Some(mine) = entries.records.get_mut(marker) else {
+        return Ok(());
+    };
+    mine.pending = None;
+    let mut clearing = Vec::new();
+    write_entries(subject, run, &marked, &entries, &mut clearing).await;
+    failed.extend(clearing.into_iter().map(|(step, error)| {
+        (
+            format!("{step}: clear the pending mark of `{marker}`"),
+            error,
+        )
+    }));
+    Ok(())
 }

@@ -1,7 +1,8 @@
 //! Blocking an IAM Identity Center user: the user's id goes into the
 //! provider's deny statement (`policy::session_deny`) in the inline policy
 //! of every permission set of the instance, together with the block's
-//! marker and its record; then the permission sets are provisioned to the
+//! marker and its record (marked pending until the block's last step:
+//! `block.rs`); then the permission sets are provisioned to the
 //! accounts they are provisioned to or assigned in (one provisioning per
 //! account at a time), which stops the user's live role sessions within
 //! AWS's propagation time; the user's group memberships and account

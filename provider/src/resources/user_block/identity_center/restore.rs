@@ -1,4 +1,9 @@
-//! Restoring a block of an Identity Center user.
+//! Restoring a block of an Identity Center user. Blocks left pending by a
+//! killed apply ([`Run::orphans`]) do not keep the user blocked: the last
+//! restore puts back what they recorded too and removes their entries; a
+//! block another run is placing right now does.
+
+use std::collections::BTreeSet;
 
 use super::write::{provision, targets_of, write_entries};
 use super::{from_state, has_lease, key_of, resolve, scan, Scan, Subject, ASSIGNMENT_WAIT};
@@ -48,22 +53,34 @@ pub(crate) async fn restore(
         }
     };
     let entries = scan.entries(&subject.user_id);
-    restored.others = entries
+    // Blocks of killed applies are not live: the last restore takes them
+    // over. A block another run is placing right now is.
+    let blocks = entries
+        .records
+        .iter()
+        .map(|(m, r)| (m.as_str(), r.pending.as_ref()));
+    let orphans = run.orphans(blocks, marker, None);
+    let placing = entries
+        .records
+        .iter()
+        .filter(|(m, r)| m.as_str() != marker && run.placing_elsewhere(r.pending.as_ref()))
+        .map(|(m, _)| m);
+    let others: BTreeSet<&String> = entries
         .markers
         .iter()
-        .filter(|m| m.as_str() != marker)
-        .cloned()
+        .filter(|m| m.as_str() != marker && !orphans.contains(m))
+        .chain(placing)
         .collect();
+    restored.others = others.into_iter().cloned().collect();
     let mut failed = Vec::new();
     if !restored.others.is_empty() {
         // Another block is live: only this marker goes; its record stays
         // for the last restore.
         let mut mine = entries.clone();
         mine.markers.remove(marker);
-        mine.records
-            .entry(marker.to_string())
-            .or_default()
-            .merge(&from_state(own));
+        let record = mine.records.entry(marker.to_string()).or_default();
+        record.merge(&from_state(own));
+        record.pending = None;
         let written = write_entries(&subject, run, &scan, &mine, &mut failed).await;
         if !written.is_empty() {
             restored
@@ -99,6 +116,12 @@ pub(crate) async fn restore(
         restored.done.push(format!(
             "removed the user from the deny statement of {} permission set(s)",
             written.len()
+        ));
+    }
+    if !orphans.is_empty() && failed.is_empty() {
+        restored.done.push(format!(
+            "took over {} of an apply that was cut off",
+            quoted(&orphans)
         ));
     }
     let assignments: Vec<(String, String)> = all
