@@ -8,8 +8,9 @@
 //!   not, the plan after the clean re-apply is empty, and the restore is
 //!   exact (harness snapshots);
 //! - interrupted applies of a block and of a restore (SIGINT, then SIGKILL
-//!   while the provider is still at work, at several points and seeds): the
-//!   next apply converges and the restore after it is exact;
+//!   while the provider is still at work, at several points and seeds), of
+//!   IAM, Cognito and Identity Center users: the next apply converges (takes
+//!   the cut-off block over) and the restore after it is exact;
 //! - `jit_iam_env_group` rolls a group back when its policy fails;
 //!   `jit_identity_center_user` lets exactly one of two users with one email
 //!   through a parallel apply; `jit_iam_env_user` leaves a blocked user's
@@ -24,8 +25,9 @@ use serde_json::Value;
 use terraform_provider_jit::policy::block::is_record_tag;
 
 use super::*;
+use tests::identity_center::{fixtures as ic_fixtures, IcUserSnapshot};
 use tests::interrupt::{seeded_delay, Interrupted, Running, Target as Signalled};
-use tests::invariants::{BlockState, CognitoUserSnapshot, IamUserSnapshot};
+use tests::invariants::{BlockState, CognitoUserSnapshot, IamUserSnapshot, LeaseCheck};
 use tests::proxy::{Fault, Match, Proxy, When};
 use tests::TfOutput;
 
@@ -507,15 +509,15 @@ enum Phase {
     Restore,
 }
 
-/// One trial in its own working directory: interrupt `phase` when the
-/// `nth` call of `op` arrives, kill after a grace drawn from `seed`, then
+/// One trial in its own working directory (every call to `services`
+/// slowed down): interrupt `phase` when the `nth` call of `op` arrives, kill after a grace drawn from `seed`, then
 /// converge and restore exactly.
 #[allow(clippy::too_many_arguments)]
 fn interrupted_trial(
     tf: &Tf,
     proxy: &Proxy,
     trial: usize,
-    service: &str,
+    services: &[&str],
     target: &str,
     (op, nth): (&str, usize),
     phase: Phase,
@@ -529,7 +531,9 @@ fn interrupted_trial(
         dir.apply();
         assert_eq!(check().0, BlockState::Blocked);
     }
-    proxy.inject(Match::service(service), When::every(), Fault::Delay(SLOW));
+    for service in services {
+        proxy.inject(Match::service(service), When::every(), Fault::Delay(SLOW));
+    }
     let signalled = if seed.is_multiple_of(2) {
         Signalled::Group
     } else {
@@ -540,7 +544,11 @@ fn interrupted_trial(
         Phase::Restore => &["apply", "-destroy", "-auto-approve", "-no-color", "-json"],
     };
     let run = Running::spawn(&dir, args, signalled);
-    run.interrupt_at(proxy, Match::op(op).in_service(service), nth);
+    let at = match services {
+        [service] => Match::op(op).in_service(service),
+        _ => Match::op(op),
+    };
+    run.interrupt_at(proxy, at, nth);
     let grace = seeded_delay(
         seed,
         Duration::from_millis(200),
@@ -625,7 +633,7 @@ fn iam_trials(tf: &Tf, aws: &Aws, points: &[Point]) {
                 tf,
                 &proxy,
                 trials,
-                "iam",
+                &["iam"],
                 &iam_target(&user),
                 (op, *nth),
                 *phase,
@@ -683,7 +691,7 @@ fn cognito_trials(tf: &Tf, aws: &Aws, points: &[Point]) {
                 tf,
                 &proxy,
                 trials,
-                "cognito-idp",
+                &["cognito-idp"],
                 &cognito_target(&pool, &user),
                 (op, *nth),
                 *phase,
@@ -713,6 +721,101 @@ tftest!(
     faults_block_cognito_killed_after_the_last_block_write,
     |tf, aws| {
         cognito_trials(tf, aws, &COGNITO_FINAL_WRITE);
+    }
+);
+
+/// Interrupt points of an Identity Center block and restore: the deny
+/// statement written (with the pending mark), the memberships and the
+/// assignments removed; on restore, the memberships and assignments
+/// re-created and the user's entries removed from the statement.
+const IC_INTERRUPTS: [Point; 6] = [
+    (Phase::Block, "PutInlinePolicyToPermissionSet", 1),
+    (Phase::Block, "DeleteGroupMembership", 1),
+    (Phase::Block, "DeleteAccountAssignment", 1),
+    (Phase::Restore, "CreateGroupMembership", 1),
+    (Phase::Restore, "CreateAccountAssignment", 1),
+    (Phase::Restore, "PutInlinePolicyToPermissionSet", 1),
+];
+
+fn ic_target(user: &str) -> String {
+    format!("  identity_center {{\n    user = \"{user}\"\n  }}")
+}
+
+/// A settled block of an Identity Center user has one marker and no
+/// pending mark: a second marker is a block of a killed apply that was not
+/// taken over (its last restore would leave the user blocked).
+fn ic_state(now: &IcUserSnapshot, before: &IcUserSnapshot) -> BlockState {
+    let state = now.block_state(before);
+    if state != BlockState::Blocked {
+        return state;
+    }
+    let mut wrong = Vec::new();
+    for (set, values) in &now.entries {
+        let markers = values
+            .iter()
+            .filter(|v| v.matches('#').count() == 1)
+            .count();
+        if markers != 1 {
+            wrong.push(format!("`{set}` has {markers} markers: {values:?}"));
+        }
+        if values.iter().any(|v| v.contains("#p.")) {
+            wrong.push(format!("`{set}` has a pending mark: {values:?}"));
+        }
+    }
+    if wrong.is_empty() {
+        BlockState::Blocked
+    } else {
+        BlockState::Half(wrong)
+    }
+}
+
+fn ic_trials(tf: &Tf, aws: &Aws, points: &[Point]) {
+    let proxy = Proxy::start(moto_port(aws));
+    let mut fx = ic_fixtures(aws);
+    let leases = LeaseCheck::before(aws);
+    let (mut trials, mut killed) = (0, 0);
+    for (point, (phase, op, nth)) in points.iter().enumerate() {
+        for seed in SEEDS {
+            let user = format!("i{point}s{seed}");
+            fx.add_member(aws, &user);
+            let leases = LeaseCheck {
+                standing: tests::invariants::assignments(aws, &leases.accounts),
+                ..leases.clone()
+            };
+            let before = fx.snapshot(aws, &user);
+            assert_eq!(before.assignments.len(), 1);
+            assert_eq!(before.groups.len(), 1);
+            let check = || {
+                let now = fx.snapshot(aws, &user);
+                leases.assert_holds(aws, &format!("trial {trials} of `{user}`"));
+                (ic_state(&now, &before), now == before)
+            };
+            let outcome = interrupted_trial(
+                tf,
+                &proxy,
+                trials,
+                &["sso-admin", "identitystore"],
+                &ic_target(&user),
+                (op, *nth),
+                *phase,
+                seed + point as u64,
+                &check,
+            );
+            trials += 1;
+            killed += usize::from(outcome.killed);
+        }
+    }
+    eprintln!(
+        "faults_block: Identity Center interrupted trials, Terraform {}: {trials} trials, {killed} ended by SIGKILL",
+        tf.version.as_str()
+    );
+    assert!(killed > 0, "no trial was cut off by SIGKILL");
+}
+
+tftest!(
+    faults_block_identity_center_interrupted_block_and_restore,
+    |tf, aws| {
+        ic_trials(tf, aws, &IC_INTERRUPTS);
     }
 );
 

@@ -4,119 +4,13 @@
 //! memberships removed and restored exactly, grants and memberships of the
 //! blocked user refused, import, drift, and the statement gone at the end.
 
-use std::collections::HashMap;
-
 use aws_sdk_identitystore::types::MemberId;
-use aws_sdk_ssoadmin::types::{PrincipalType, TargetType};
 use serde_json::{json, Value};
 
 use super::*;
+use tests::identity_center::{fixtures, Fixture, SID, THEIRS};
 
-const ACCOUNT: &str = "123456789012";
-const SID: &str = "JitBlockedUsers";
-const THEIRS: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"TheirsReadLogs","Effect":"Allow","Action":"logs:Get*","Resource":"*"}]}"#;
-
-struct Fixture {
-    instance: String,
-    store: String,
-    users: HashMap<String, String>,
-    group: String,
-    sets: HashMap<String, String>,
-}
-
-/// Users mallory and eve; group `Oncall` with mallory; permission
-/// sets `IC-Admin` (with a third party's inline policy, provisioned, and
-/// assigned to `Oncall`) and `IC-ReadOnly` (assigned to mallory).
-fn fixtures(aws: &Aws) -> Fixture {
-    aws.run(async {
-        let sso = &aws.clients.sso_admin;
-        let store = &aws.clients.identity_store;
-        let instances = sso.list_instances().send().await.unwrap();
-        let instance = instances.instances()[0].instance_arn().unwrap().to_string();
-        let store_id = instances.instances()[0]
-            .identity_store_id()
-            .unwrap()
-            .to_string();
-        let mut users = HashMap::new();
-        for name in ["mallory", "eve"] {
-            let email = format!("{name}@example.com");
-            let id = aws
-                .create_identity_center_user(&store_id, name, name, &email)
-                .await;
-            users.insert(name.to_string(), id);
-        }
-        let group = store
-            .create_group()
-            .identity_store_id(&store_id)
-            .display_name("Oncall")
-            .send()
-            .await
-            .unwrap()
-            .group_id;
-        store
-            .create_group_membership()
-            .identity_store_id(&store_id)
-            .group_id(&group)
-            .member_id(MemberId::UserId(users["mallory"].clone()))
-            .send()
-            .await
-            .unwrap();
-        let mut sets = HashMap::new();
-        for name in ["IC-Admin", "IC-ReadOnly"] {
-            let arn = sso
-                .create_permission_set()
-                .instance_arn(&instance)
-                .name(name)
-                .session_duration("PT1H")
-                .send()
-                .await
-                .unwrap()
-                .permission_set()
-                .unwrap()
-                .permission_set_arn()
-                .unwrap()
-                .to_string();
-            sets.insert(name.to_string(), arn);
-        }
-        sso.put_inline_policy_to_permission_set()
-            .instance_arn(&instance)
-            .permission_set_arn(&sets["IC-Admin"])
-            .inline_policy(THEIRS)
-            .send()
-            .await
-            .unwrap();
-        sso.provision_permission_set()
-            .instance_arn(&instance)
-            .permission_set_arn(&sets["IC-Admin"])
-            .target_type(aws_sdk_ssoadmin::types::ProvisionTargetType::AwsAccount)
-            .target_id(ACCOUNT)
-            .send()
-            .await
-            .unwrap();
-        for (principal_type, principal, set) in [
-            (PrincipalType::Group, group.clone(), "IC-Admin"),
-            (PrincipalType::User, users["mallory"].clone(), "IC-ReadOnly"),
-        ] {
-            sso.create_account_assignment()
-                .instance_arn(&instance)
-                .target_id(ACCOUNT)
-                .target_type(TargetType::AwsAccount)
-                .permission_set_arn(&sets[set])
-                .principal_type(principal_type)
-                .principal_id(principal)
-                .send()
-                .await
-                .unwrap();
-        }
-        Fixture {
-            instance,
-            store: store_id,
-            users,
-            group,
-            sets,
-        }
-    })
-}
+const ACCOUNT: &str = tests::invariants::DEFAULT_ACCOUNT;
 
 fn ic_block(name: &str, user: &str) -> String {
     format!(
@@ -124,27 +18,9 @@ fn ic_block(name: &str, user: &str) -> String {
     )
 }
 
-/// The inline policy of a permission set, parsed (`Null`: none).
-fn inline_policy(aws: &Aws, fx: &Fixture, set: &str) -> Value {
-    let output = aws
-        .run(
-            aws.clients
-                .sso_admin
-                .get_inline_policy_for_permission_set()
-                .instance_arn(&fx.instance)
-                .permission_set_arn(&fx.sets[set])
-                .send(),
-        )
-        .unwrap();
-    match output.inline_policy().map(str::trim) {
-        None | Some("") => Value::Null,
-        Some(text) => serde_json::from_str(text).unwrap(),
-    }
-}
-
 /// The values of our statement's condition in a permission set.
 fn denied_values(aws: &Aws, fx: &Fixture, set: &str) -> Option<Vec<String>> {
-    let policy = inline_policy(aws, fx, set);
+    let policy = fx.inline_policy(aws, set);
     let statements = policy["Statement"].as_array().cloned().unwrap_or_default();
     let ours = statements.iter().find(|s| s["Sid"] == SID)?;
     assert_eq!(ours["Effect"], "Deny");
@@ -154,7 +30,7 @@ fn denied_values(aws: &Aws, fx: &Fixture, set: &str) -> Option<Vec<String>> {
 }
 
 fn sids(aws: &Aws, fx: &Fixture, set: &str) -> Vec<String> {
-    let policy = inline_policy(aws, fx, set);
+    let policy = fx.inline_policy(aws, set);
     policy["Statement"]
         .as_array()
         .cloned()
@@ -162,45 +38,6 @@ fn sids(aws: &Aws, fx: &Fixture, set: &str) -> Vec<String> {
         .iter()
         .map(|s| s["Sid"].as_str().unwrap_or_default().to_string())
         .collect()
-}
-
-/// `(account, permission set ARN)` of a user's own assignments.
-fn assignments(aws: &Aws, fx: &Fixture, user: &str) -> Vec<(String, String)> {
-    aws.run(
-        aws.clients
-            .sso_admin
-            .list_account_assignments_for_principal()
-            .instance_arn(&fx.instance)
-            .principal_type(PrincipalType::User)
-            .principal_id(&fx.users[user])
-            .send(),
-    )
-    .unwrap()
-    .account_assignments()
-    .iter()
-    .map(|a| {
-        (
-            a.account_id().unwrap().to_string(),
-            a.permission_set_arn().unwrap().to_string(),
-        )
-    })
-    .collect()
-}
-
-fn groups(aws: &Aws, fx: &Fixture, user: &str) -> Vec<String> {
-    aws.run(
-        aws.clients
-            .identity_store
-            .list_group_memberships_for_member()
-            .identity_store_id(&fx.store)
-            .member_id(MemberId::UserId(fx.users[user].clone()))
-            .send(),
-    )
-    .unwrap()
-    .group_memberships()
-    .iter()
-    .filter_map(|m| m.group_id().map(str::to_string))
-    .collect()
 }
 
 /// A grant of `IC-ReadOnly` to `who` (low risk, no approver needed).
@@ -216,9 +53,9 @@ tftest!(user_block_identity_center, |tf, aws| {
     let fx = fixtures(aws);
     let mallory = fx.users["mallory"].clone();
     let eve = fx.users["eve"].clone();
-    let before_assignments = assignments(aws, &fx, "mallory");
+    let before_assignments = fx.assignments(aws, "mallory");
     assert_eq!(before_assignments.len(), 1);
-    assert_eq!(groups(aws, &fx, "mallory"), std::slice::from_ref(&fx.group));
+    assert_eq!(fx.groups(aws, "mallory"), std::slice::from_ref(&fx.group));
 
     // 1. Block mallory (named by email): the deny statement in every
     //    permission set, the third party's statement kept, assignment and
@@ -247,8 +84,8 @@ tftest!(user_block_identity_center, |tf, aws| {
         );
     }
     assert_eq!(sids(aws, &fx, "IC-Admin"), ["TheirsReadLogs", SID]);
-    assert!(assignments(aws, &fx, "mallory").is_empty());
-    assert!(groups(aws, &fx, "mallory").is_empty());
+    assert!(fx.assignments(aws, "mallory").is_empty());
+    assert!(fx.groups(aws, "mallory").is_empty());
     let blocked = tf
         .audit_events()
         .into_iter()
@@ -269,12 +106,12 @@ tftest!(user_block_identity_center, |tf, aws| {
     let refused = tf.apply_fails();
     let error = refused.error("Principal is blocked");
     assert!(error.detail.contains(&marker), "{}", error.detail);
-    assert!(assignments(aws, &fx, "mallory").is_empty());
+    assert!(fx.assignments(aws, "mallory").is_empty());
     let membership = "\nresource \"jit_identity_center_group_membership\" \"x\" {\n  group = \"Oncall\"\n  user  = \"mallory\"\n}\n";
     tf.write_main(&[&provider, &ic_block("m", "mallory@example.com"), membership]);
     let refused = tf.apply_fails();
     refused.error("User is blocked");
-    assert!(groups(aws, &fx, "mallory").is_empty());
+    assert!(fx.groups(aws, "mallory").is_empty());
 
     // 4. A second user blocked: both share the statement.
     tf.write_main(&[
@@ -311,7 +148,7 @@ tftest!(user_block_identity_center, |tf, aws| {
     refreshed.warning("Block undone outside Terraform: `identity_center:mallory@example.com`");
     tf.apply();
     assert_eq!(tf.resource("jit_user_block.m")["status"], "BLOCKED");
-    assert!(groups(aws, &fx, "mallory").is_empty());
+    assert!(fx.groups(aws, "mallory").is_empty());
     tf.assert_plan_empty();
 
     // 6. Import the block into a fresh state.
@@ -332,8 +169,8 @@ tftest!(user_block_identity_center, |tf, aws| {
     //    out of the statement, eve's and the third party's kept.
     tf.write_main(&[&provider, &ic_block("e", &eve)]);
     tf.apply();
-    assert_eq!(assignments(aws, &fx, "mallory"), before_assignments);
-    assert_eq!(groups(aws, &fx, "mallory"), std::slice::from_ref(&fx.group));
+    assert_eq!(fx.assignments(aws, "mallory"), before_assignments);
+    assert_eq!(fx.groups(aws, "mallory"), std::slice::from_ref(&fx.group));
     for set in ["IC-Admin", "IC-ReadOnly"] {
         let values = denied_values(aws, &fx, set).unwrap();
         assert!(
@@ -352,11 +189,11 @@ tftest!(user_block_identity_center, |tf, aws| {
     tf.write_main(&[&provider]);
     tf.apply();
     assert_eq!(
-        inline_policy(aws, &fx, "IC-Admin"),
+        fx.inline_policy(aws, "IC-Admin"),
         serde_json::from_str::<Value>(THEIRS).unwrap()
     );
-    assert_eq!(inline_policy(aws, &fx, "IC-ReadOnly"), Value::Null);
-    assert_eq!(assignments(aws, &fx, "mallory"), before_assignments);
+    assert_eq!(fx.inline_policy(aws, "IC-ReadOnly"), Value::Null);
+    assert_eq!(fx.assignments(aws, "mallory"), before_assignments);
     let restores = tf
         .audit_events()
         .into_iter()

@@ -12,6 +12,8 @@
 //!   answering as AWS where moto differs;
 //! - [`interrupt`] runs Terraform in the background and interrupts it;
 //! - [`invariants`] checks leases and user blocks after a faulted run;
+//! - [`identity_center`] builds Identity Center users, groups and
+//!   permission sets for block cases and snapshots a user;
 //! - [`enforce`] switches moto's IAM enforcement on;
 //! - [`release`] packages the provider into Terraform Registry release artifacts;
 //! - [`tftest!`] runs a body once per Terraform version.
@@ -21,6 +23,7 @@ pub mod aws_provider;
 pub mod docgen;
 pub mod enforce;
 pub mod examples;
+pub mod identity_center;
 pub mod interrupt;
 pub mod invariants;
 pub mod moto;

@@ -34,9 +34,10 @@
 //!   record, removes its marker) when it comes from another process and has
 //!   the same fingerprint, or when its deadline has passed.
 //!
-//! A new kind of block (e.g. Identity Center) adds its own record store
-//! beside these, keeps the marker format and the pending rules, and checks
-//! identity by immutable ids in the same way.
+//! The Identity Center kind keeps its markers, records and pending marks in
+//! the deny statement of the permission sets' inline policies (see
+//! `policy::session_deny`), with the same marker format and pending rules,
+//! and checks identity by immutable ids in the same way.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -103,11 +104,15 @@ pub struct Pending {
 }
 
 impl Pending {
-    fn render(&self) -> String {
+    /// `<nonce>.<deadline>.<fingerprint>`: hex, digits and dots only, so it
+    /// fits an IAM tag value, a Cognito attribute and an IAM condition value
+    /// alike.
+    pub fn render(&self) -> String {
         format!("{}.{}.{}", self.nonce, self.deadline, self.fingerprint)
     }
 
-    fn parse(text: &str) -> Option<Self> {
+    /// Reads [`Pending::render`]; `None` when malformed.
+    pub fn parse(text: &str) -> Option<Self> {
         let mut parts = text.split('.');
         let (nonce, deadline, fingerprint) = (parts.next()?, parts.next()?, parts.next()?);
         if parts.next().is_some() || !is_hex(nonce) || !is_hex(fingerprint) {

@@ -16,7 +16,12 @@
 //! - `<uid>#<marker>#a.<account>.<permission set id>[.j]`: an account
 //!   assignment the block removed (`.j`: a JIT grant's, re-created only
 //!   while its lease still guards it);
-//! - `<uid>#<marker>#g.<group id>`: a group membership the block removed.
+//! - `<uid>#<marker>#g.<group id>`: a group membership the block removed;
+//! - `<uid>#<marker>#p.<nonce>.<deadline>.<fingerprint>`: the block is
+//!   still being placed (`policy::block::Pending`): written with its marker
+//!   in one document, removed by the block's last write; a block or restore
+//!   of another provider process takes a pending block over when its inputs
+//!   are the same or its deadline has passed (an apply killed part-way).
 //!
 //! The extra values never equal a real user id (ids have no `#`), so they
 //! match nothing; they make the record of every block findable in AWS, as
@@ -44,6 +49,7 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
+use crate::policy::block::Pending;
 use crate::policy::lease::{fnv1a64, parse_rfc3339, rfc3339};
 
 /// Sid of the provider's statement of blocked users.
@@ -179,6 +185,8 @@ impl AssignmentFact {
 /// What one block of an Identity Center user removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IcRecord {
+    /// Set while the block is being placed.
+    pub pending: Option<Pending>,
     /// Account assignments removed.
     pub assignments: BTreeSet<AssignmentFact>,
     /// Group ids the user was removed from.
@@ -186,15 +194,29 @@ pub struct IcRecord {
 }
 
 impl IcRecord {
-    /// Adds everything `other` records.
+    /// Adds everything `other` records (its pending mark is not merged).
     pub fn merge(&mut self, other: &IcRecord) {
         self.assignments.extend(other.assignments.iter().cloned());
         self.groups.extend(other.groups.iter().cloned());
     }
 
-    /// True when nothing is recorded.
+    /// True when nothing is recorded (a pending mark is not a change).
     pub fn is_empty(&self) -> bool {
         self.assignments.is_empty() && self.groups.is_empty()
+    }
+
+    fn read_fact(&mut self, fact: &str) {
+        if let Some(group) = fact.strip_prefix("g.") {
+            self.groups.insert(group.to_string());
+        } else if let Some(pending) = fact.strip_prefix("p.") {
+            // Unreadable: treated as a finished block, which is never
+            // taken over (the safe side).
+            if let Some(pending) = Pending::parse(pending) {
+                self.pending = Some(pending);
+            }
+        } else if let Some(assignment) = AssignmentFact::parse(fact) {
+            self.assignments.insert(assignment);
+        }
     }
 }
 
@@ -216,10 +238,13 @@ impl UserEntries {
         self.denied |= other.denied;
         self.markers.extend(other.markers.iter().cloned());
         for (marker, record) in &other.records {
-            self.records
-                .entry(marker.clone())
-                .or_default()
-                .merge(record);
+            let mine = self.records.entry(marker.clone()).or_default();
+            mine.merge(record);
+            // The same block seen in another permission set: still pending
+            // if any copy says so.
+            if mine.pending.is_none() {
+                mine.pending = record.pending.clone();
+            }
         }
     }
 
@@ -246,6 +271,12 @@ impl UserEntries {
             values.push(format!("{user}{SEPARATOR}{marker}"));
         }
         for (marker, record) in &self.records {
+            if let Some(pending) = &record.pending {
+                values.push(format!(
+                    "{user}{SEPARATOR}{marker}{SEPARATOR}p.{}",
+                    pending.render()
+                ));
+            }
             for fact in &record.assignments {
                 values.push(format!(
                     "{user}{SEPARATOR}{marker}{SEPARATOR}{}",
@@ -359,11 +390,7 @@ impl InlinePolicy {
                 }
                 (Some(marker), Some(fact)) => {
                     let record = entries.records.entry(marker.to_string()).or_default();
-                    if let Some(group) = fact.strip_prefix("g.") {
-                        record.groups.insert(group.to_string());
-                    } else if let Some(assignment) = AssignmentFact::parse(fact) {
-                        record.assignments.insert(assignment);
-                    }
+                    record.read_fact(fact);
                 }
             }
         }
@@ -514,6 +541,7 @@ mod tests {
 
     fn record() -> IcRecord {
         IcRecord {
+            pending: None,
             assignments: [
                 AssignmentFact {
                     account: "123456789012".into(),
@@ -551,6 +579,71 @@ mod tests {
         assert!(others
             .into_iter()
             .all(|v| v.as_str().unwrap().contains('#')));
+    }
+
+    #[test]
+    fn a_pending_mark_round_trips_within_the_limits_and_survives_merging() {
+        let pending = Pending {
+            nonce: "a1b2c3d4".into(),
+            deadline: 1_764_892_800,
+            fingerprint: "0badf00d".into(),
+        };
+        let placing = IcRecord {
+            pending: Some(pending.clone()),
+            ..record()
+        };
+        let mut policy = InlinePolicy::default();
+        policy.set_user("u-1", &entries(M1, placing.clone()));
+        let document = policy.render().unwrap();
+        let parsed = InlinePolicy::parse(Some(&document)).unwrap();
+        assert!(parsed.intact());
+        assert_eq!(parsed.user("u-1").records[M1], placing);
+        // One value more, of hex, digits, dots and `#` only.
+        let value: Value = serde_json::from_str(&document).unwrap();
+        let listed = value["Statement"][0]["Condition"]["StringEquals"][USER_ID_KEY]
+            .as_array()
+            .unwrap()
+            .clone();
+        let mark = format!("u-1#{M1}#p.a1b2c3d4.1764892800.0badf00d");
+        assert!(listed.contains(&json!(mark)), "{listed:?}");
+        assert!(mark
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "#.-".contains(c)));
+        // A pending block of the largest user id (64 characters) with 10
+        // assignments and 10 groups is still far within the limits.
+        let mut big = IcRecord {
+            pending: Some(pending.clone()),
+            ..IcRecord::default()
+        };
+        for i in 0..10 {
+            big.assignments.insert(AssignmentFact {
+                account: format!("1234567890{i:02}"),
+                permission_set_id: format!("ps-{i:016x}"),
+                jit: i % 2 == 0,
+            });
+            big.groups
+                .insert(format!("{i:08}-aaaa-bbbb-cccc-dddddddddddd"));
+        }
+        let mut policy = InlinePolicy::default();
+        policy.set_user(&"u".repeat(64), &entries(M1, big));
+        let document = policy.render().unwrap();
+        assert!(check_limits(&document).is_ok());
+        assert!(
+            document.len() < INLINE_POLICY_CHAR_LIMIT / 2,
+            "{}",
+            document.len()
+        );
+        // The same block seen in two permission sets: pending if either
+        // copy says so; a plain record merge never copies the mark.
+        let mut seen = entries(M1, record());
+        seen.merge(&entries(M1, placing.clone()));
+        assert_eq!(seen.records[M1].pending, Some(pending));
+        let mut plain = record();
+        plain.merge(&placing);
+        assert_eq!(plain.pending, None);
+        // A malformed mark reads as a finished block.
+        let forged = InlinePolicy::parse(Some(&document.replace(".0badf00d", ".zz"))).unwrap();
+        assert_eq!(forged.user(&"u".repeat(64)).records[M1].pending, None);
     }
 
     #[test]

@@ -22,7 +22,8 @@ use super::record::{done_unless_gone, quoted, Observed, Progress, Record, Restor
 use crate::aws::iam::{AccessKey, GroupRef, Iam};
 use crate::error::Error;
 use crate::policy::block::{
-    is_marker, record_tag_keys, record_tag_marker, GroupFact, IamRecord, KeyFact, USER_TAG_LIMIT,
+    is_marker, record_tag_keys, record_tag_marker, GroupFact, IamRecord, KeyFact, Pending,
+    USER_TAG_LIMIT,
 };
 use crate::policy::normalize_policy_json;
 
@@ -113,6 +114,13 @@ fn records(user: &User) -> BTreeMap<String, IamRecord> {
     IamRecord::from_tags(&user.tags)
 }
 
+/// Each record's marker with its pending mark, for [`Run::orphans`].
+fn marked(records: &BTreeMap<String, IamRecord>) -> impl Iterator<Item = (&str, Option<&Pending>)> {
+    records
+        .iter()
+        .map(|(m, r)| (m.as_str(), r.pending.as_ref()))
+}
+
 /// The state's own record as an AWS record (ids only where state has them).
 fn from_state(own: &Record) -> IamRecord {
     let mut record = IamRecord::default();
@@ -172,18 +180,7 @@ pub(crate) async fn block(
     // What is on the user now: other blocks, orphans of killed applies,
     // and stale records of blocks that are all gone.
     let records = records(&user);
-    let orphans: Vec<String> = records
-        .iter()
-        .filter(|(m, r)| {
-            m.as_str() != marker
-                && (take_over == Some(m.as_str()) || run.may_adopt(r.pending.as_ref()))
-        })
-        .map(|(m, _)| m.clone())
-        .collect();
-    let mut orphans = orphans;
-    if let Some(taken) = take_over.filter(|t| !orphans.iter().any(|o| o == t)) {
-        orphans.push(taken.to_string());
-    }
+    let orphans = run.orphans(marked(&records), marker, take_over);
     let policies = user.marker_policies();
     let others: Vec<String> = policies
         .iter()
@@ -579,11 +576,7 @@ pub(crate) async fn restore(
         ));
         return restored;
     }
-    let orphans: Vec<String> = records
-        .iter()
-        .filter(|(m, r)| m.as_str() != marker && run.may_adopt(r.pending.as_ref()))
-        .map(|(m, _)| m.clone())
-        .collect();
+    let orphans = run.orphans(marked(&records), marker, None);
     // Live: a policy, or a block still being placed by another run.
     let mut others: BTreeSet<String> = policies
         .iter()
@@ -593,7 +586,7 @@ pub(crate) async fn restore(
     others.extend(
         records
             .iter()
-            .filter(|(m, r)| m.as_str() != marker && r.pending.is_some() && !orphans.contains(m))
+            .filter(|(m, r)| m.as_str() != marker && run.placing_elsewhere(r.pending.as_ref()))
             .map(|(m, _)| m.clone()),
     );
     let mut mine = from_state(own);
@@ -697,7 +690,7 @@ async fn restore_last(
         m != marker
             && records
                 .get(m)
-                .is_some_and(|r| r.pending.is_some() && !adoptable(m))
+                .is_some_and(|r| run.placing_elsewhere(r.pending.as_ref()))
     };
     let tag_keys: Vec<String> = user
         .tags
@@ -742,7 +735,7 @@ fn live_others(run: &Run, user: &User, marker: &str) -> bool {
         .any(|m| m != marker && !adoptable(m));
     let placing = records
         .iter()
-        .any(|(m, r)| m != marker && r.pending.is_some() && !adoptable(m));
+        .any(|(m, r)| m != marker && run.placing_elsewhere(r.pending.as_ref()));
     policy || placing
 }
 

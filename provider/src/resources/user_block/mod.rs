@@ -30,11 +30,10 @@
 //!   and the next plan re-blocks in place, keeping the record.
 //! - **Replacement** of a block of the same user never restores first: see
 //!   `handoff.rs`.
-//! - **Identity Center** (`identity_center.rs`): the marker and the record
-//!   live in the provider's deny statement of the permission sets' inline
-//!   policies (`policy::session_deny`). Blocks being placed are not marked
-//!   pending there: a killed apply leaves its marker, which the next apply
-//!   of the same block does not take over (restore it by importing it).
+//! - **Identity Center** (`identity_center/`): the marker, the record and
+//!   the pending mark live in the provider's deny statement of the
+//!   permission sets' inline policies (`policy::session_deny`); killed
+//!   applies are taken over by the same rule as the other kinds.
 
 mod cognito;
 mod handoff;
@@ -670,7 +669,7 @@ async fn run_block(
             iam::block(&aws.iam(), run, user, marker, own, pending, take_over).await
         }
         Target::IdentityCenter(user) => {
-            identity_center::block(ctx, run, user, marker, own, take_over).await
+            identity_center::block(ctx, run, user, marker, own, pending, take_over).await
         }
     }
 }

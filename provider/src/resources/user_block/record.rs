@@ -80,6 +80,38 @@ impl Run {
     pub fn may_adopt(&self, pending: Option<&Pending>) -> bool {
         pending.is_some_and(|p| p.adoptable(&self.nonce, &self.fingerprint, self.now))
     }
+
+    /// True for a block another run is placing right now: pending, and not
+    /// to be taken over by this run (this process's own, or of another
+    /// process with other inputs before its deadline).
+    pub fn placing_elsewhere(&self, pending: Option<&Pending>) -> bool {
+        pending.is_some() && !self.may_adopt(pending)
+    }
+
+    /// The blocks of a user that this run, placing or restoring block
+    /// `marker`, takes over: `take_over` (the block a replacement hands
+    /// over, listed or not) and every other block of `blocks` (marker and
+    /// pending mark) whose placing process is gone ([`Run::may_adopt`]).
+    /// Every kind decides with this one rule.
+    pub fn orphans<'a>(
+        &self,
+        blocks: impl IntoIterator<Item = (&'a str, Option<&'a Pending>)>,
+        marker: &str,
+        take_over: Option<&str>,
+    ) -> Vec<String> {
+        let mut orphans: Vec<String> = Vec::new();
+        let taken = blocks
+            .into_iter()
+            .filter(|(m, pending)| take_over == Some(*m) || self.may_adopt(*pending))
+            .map(|(m, _)| m)
+            .chain(take_over);
+        for m in taken {
+            if m != marker && !orphans.iter().any(|o| o == m) {
+                orphans.push(m.to_string());
+            }
+        }
+        orphans
+    }
 }
 
 /// This provider process's nonce (8 hex digits), the same for every block
@@ -295,5 +327,57 @@ pub(crate) fn done_unless_gone(result: Result<(), Error>) -> Result<bool, Error>
         Ok(()) => Ok(true),
         Err(error) if error.is_not_found() => Ok(false),
         Err(error) => Err(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NONCE: &str = "0000aaaa";
+
+    fn run() -> Run {
+        Run {
+            meter: Meter::new(),
+            nonce: NONCE.into(),
+            fingerprint: "0123abcd".into(),
+            now: 1_000,
+        }
+    }
+
+    fn pending(nonce: &str, deadline: i64, fingerprint: &str) -> Pending {
+        Pending {
+            nonce: nonce.into(),
+            deadline,
+            fingerprint: fingerprint.into(),
+        }
+    }
+
+    #[test]
+    fn orphans_are_the_handed_over_block_and_pending_blocks_of_gone_processes() {
+        let run = run();
+        let same_inputs = pending("1111bbbb", 2_000, "0123abcd");
+        let other_inputs_live = pending("1111bbbb", 2_000, "ffff0000");
+        let other_inputs_late = pending("1111bbbb", 999, "ffff0000");
+        let mine = pending(NONCE, 0, "0123abcd");
+        let blocks = [
+            ("own", Some(&same_inputs)),
+            ("a", Some(&same_inputs)),
+            ("b", Some(&other_inputs_live)),
+            ("c", Some(&other_inputs_late)),
+            ("d", Some(&mine)),
+            ("e", None),
+            ("a", Some(&same_inputs)),
+        ];
+        assert_eq!(run.orphans(blocks, "own", None), ["a", "c"]);
+        // A replacement hands over its block, listed or not, once.
+        assert_eq!(run.orphans(blocks, "own", Some("e")), ["a", "c", "e"]);
+        assert_eq!(run.orphans(blocks, "own", Some("x")), ["a", "c", "x"]);
+        assert_eq!(run.orphans(blocks, "own", Some("own")), ["a", "c"]);
+        // Live: this process's own, or other inputs before the deadline.
+        assert!(run.placing_elsewhere(Some(&mine)));
+        assert!(run.placing_elsewhere(Some(&other_inputs_live)));
+        assert!(!run.placing_elsewhere(Some(&other_inputs_late)));
+        assert!(!run.placing_elsewhere(None));
     }
 }
