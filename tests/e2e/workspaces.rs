@@ -493,100 +493,91 @@ tftest!(workspaces_grant_is_never_taken_over, |tf, aws| {
 // ---------------------------------------------------------------------------
 // Blocks.
 
-// BUG (resources/user_block/cognito.rs, `block`): the flag attribute holding
-// every block's marker is read, changed and written back with nothing that
-// detects a concurrent writer; the final re-read only re-adds this block's
-// own marker while it is still pending. Seen losing a marker on both
-// Terraform versions (it passed once, so timing decides). Fix: after the
-// final write, read the flag again and re-add every marker this run saw or
-// wrote until it holds them (bounded retries), or serialise per user through
-// a lock object in AWS.
-tftest!(
-    #[ignore = "provider bug: two processes blocking one Cognito user at once overwrite each other's marker in the flag attribute (read-modify-write, no re-check); the loser's block is lost"]
-    workspaces_block_one_user_at_once,
-    |tf, aws| {
-        // Two workspaces block the same IAM user and the same Cognito user in
-        // applies that overlap: both read the user before either writes (the
-        // proxy delays the first write of each kind by 2 s).
-        let user = iam_user(aws, &tf.prefix);
-        let pool = cognito_user(aws, &tf.prefix);
-        let iam_before = IamUserSnapshot::take(aws, &user).unwrap();
-        let cognito_before = CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap();
-        let proxy = Proxy::start(moto_port(aws));
-        for op in ["AdminUpdateUserAttributes", "TagUser", "PutUserPolicy"] {
-            proxy.inject(
-                Match::op(op),
-                When::first(2),
-                Fault::Delay(Duration::from_secs(2)),
-            );
-        }
-        let provider = tf.provider("").replace(&tf.endpoint, &proxy.endpoint());
-        let a = tf;
-        let b = tf.sibling("b");
-        for ws in [a, &b] {
-            ws.write_main(&[
-                &provider,
-                &block("iam", &iam_target(&user), ""),
-                &block("cognito", &cognito_target(&pool), ""),
-            ]);
-            ws.init();
-        }
-        apply_together(a, &b);
-        proxy.clear_faults();
-
-        let marker = |ws: &Tf, name: &str| text(ws, &format!("jit_user_block.{name}"), "marker");
-        assert_eq!(
-            deny_policies(aws, &user),
-            sorted(vec![marker(a, "iam"), marker(&b, "iam")])
+// Both blocks' markers survive: each Cognito block looks again after its
+// writes and puts back what another process's stale write dropped
+// (resources/user_block/cognito/concurrent.rs).
+tftest!(workspaces_block_one_user_at_once, |tf, aws| {
+    // Two workspaces block the same IAM user and the same Cognito user in
+    // applies that overlap: both read the user before either writes (the
+    // proxy delays the first write of each kind by 2 s).
+    let user = iam_user(aws, &tf.prefix);
+    let pool = cognito_user(aws, &tf.prefix);
+    let iam_before = IamUserSnapshot::take(aws, &user).unwrap();
+    let cognito_before = CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap();
+    let proxy = Proxy::start(moto_port(aws));
+    for op in ["AdminUpdateUserAttributes", "TagUser", "PutUserPolicy"] {
+        proxy.inject(
+            Match::op(op),
+            When::first(2),
+            Fault::Delay(Duration::from_secs(2)),
         );
-        assert_eq!(
-            flag_markers(aws, &pool),
-            sorted(vec![marker(a, "cognito"), marker(&b, "cognito")]),
-            "both blocks' markers must be in the flag"
-        );
-        let iam_now = IamUserSnapshot::take(aws, &user).unwrap();
-        assert_eq!(
-            iam_now.block_state(&iam_before),
-            BlockState::Blocked,
-            "{iam_now:#?}"
-        );
-        let cognito_now = CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap();
-        assert_eq!(
-            cognito_now.block_state(&cognito_before, FLAG),
-            BlockState::Blocked,
-            "{cognito_now:#?}"
-        );
-        a.assert_plan_empty();
-        b.assert_plan_empty();
-
-        // The first restore leaves both users fully blocked by the other.
-        a.destroy();
-        assert_eq!(deny_policies(aws, &user), [marker(&b, "iam")]);
-        assert_eq!(flag_markers(aws, &pool), [marker(&b, "cognito")]);
-        let iam_now = IamUserSnapshot::take(aws, &user).unwrap();
-        assert_eq!(
-            iam_now.block_state(&iam_before),
-            BlockState::Blocked,
-            "{iam_now:#?}"
-        );
-        let cognito_now = CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap();
-        assert_eq!(
-            cognito_now.block_state(&cognito_before, FLAG),
-            BlockState::Blocked,
-            "{cognito_now:#?}"
-        );
-        b.assert_plan_empty();
-
-        // The last restore puts back exactly what was there before.
-        b.destroy();
-        assert_eq!(IamUserSnapshot::take(aws, &user).unwrap(), iam_before);
-        assert_eq!(
-            CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap(),
-            cognito_before
-        );
-        let _ = std::fs::remove_dir_all(&b.dir);
     }
-);
+    let provider = tf.provider("").replace(&tf.endpoint, &proxy.endpoint());
+    let a = tf;
+    let b = tf.sibling("b");
+    for ws in [a, &b] {
+        ws.write_main(&[
+            &provider,
+            &block("iam", &iam_target(&user), ""),
+            &block("cognito", &cognito_target(&pool), ""),
+        ]);
+        ws.init();
+    }
+    apply_together(a, &b);
+    proxy.clear_faults();
+
+    let marker = |ws: &Tf, name: &str| text(ws, &format!("jit_user_block.{name}"), "marker");
+    assert_eq!(
+        deny_policies(aws, &user),
+        sorted(vec![marker(a, "iam"), marker(&b, "iam")])
+    );
+    assert_eq!(
+        flag_markers(aws, &pool),
+        sorted(vec![marker(a, "cognito"), marker(&b, "cognito")]),
+        "both blocks' markers must be in the flag"
+    );
+    let iam_now = IamUserSnapshot::take(aws, &user).unwrap();
+    assert_eq!(
+        iam_now.block_state(&iam_before),
+        BlockState::Blocked,
+        "{iam_now:#?}"
+    );
+    let cognito_now = CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap();
+    assert_eq!(
+        cognito_now.block_state(&cognito_before, FLAG),
+        BlockState::Blocked,
+        "{cognito_now:#?}"
+    );
+    a.assert_plan_empty();
+    b.assert_plan_empty();
+
+    // The first restore leaves both users fully blocked by the other.
+    a.destroy();
+    assert_eq!(deny_policies(aws, &user), [marker(&b, "iam")]);
+    assert_eq!(flag_markers(aws, &pool), [marker(&b, "cognito")]);
+    let iam_now = IamUserSnapshot::take(aws, &user).unwrap();
+    assert_eq!(
+        iam_now.block_state(&iam_before),
+        BlockState::Blocked,
+        "{iam_now:#?}"
+    );
+    let cognito_now = CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap();
+    assert_eq!(
+        cognito_now.block_state(&cognito_before, FLAG),
+        BlockState::Blocked,
+        "{cognito_now:#?}"
+    );
+    b.assert_plan_empty();
+
+    // The last restore puts back exactly what was there before.
+    b.destroy();
+    assert_eq!(IamUserSnapshot::take(aws, &user).unwrap(), iam_before);
+    assert_eq!(
+        CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap(),
+        cognito_before
+    );
+    let _ = std::fs::remove_dir_all(&b.dir);
+});
 
 // ---------------------------------------------------------------------------
 // An aliased provider.

@@ -427,6 +427,22 @@ impl Flag {
         self.blocks.retain(|b| b.marker != marker);
         self.blocks.len() != before
     }
+
+    /// The flag that puts a finished `marker` back after another process's
+    /// write dropped it: the flag as it is `now` (other blocks come and go
+    /// with their own writes), or, when the flag was cleared (the last
+    /// restore of another block), this block's record of what was there
+    /// before any block.
+    pub fn with_marker_put_back(now: Option<Flag>, ours: &Flag, marker: &str) -> Flag {
+        let mut flag = now.unwrap_or_else(|| Flag {
+            blocks: Vec::new(),
+            was_enabled: ours.was_enabled,
+            previous: ours.previous.clone(),
+            digest: ours.digest.clone(),
+        });
+        flag.put(marker, None);
+        flag
+    }
 }
 
 fn parse_flag_block(token: &str) -> Option<FlagBlock> {
@@ -677,5 +693,35 @@ mod tests {
         assert_eq!(digest(&a), digest(&b));
         assert_ne!(digest(&a), digest(&c));
         assert_eq!(digest(&a).len(), 8);
+    }
+
+    #[test]
+    fn a_dropped_marker_is_put_back_beside_what_is_there_now() {
+        let ours = Flag {
+            blocks: vec![FlagBlock {
+                marker: M1.into(),
+                pending: None,
+            }],
+            was_enabled: Some(true),
+            previous: Some("app".into()),
+            digest: Some("d1".into()),
+        };
+        // Another process's stale write left only its own (pending) block:
+        // ours comes back finished, theirs stays as it is.
+        let mut theirs = Flag {
+            was_enabled: Some(true),
+            previous: Some("app".into()),
+            ..Flag::default()
+        };
+        theirs.put(M2, Some(pending()));
+        let back = Flag::with_marker_put_back(Some(theirs.clone()), &ours, M1);
+        assert_eq!(back.block(M2), theirs.block(M2));
+        assert_eq!(back.block(M1).map(|b| b.pending.clone()), Some(None));
+        assert_eq!(back.previous.as_deref(), Some("app"));
+        // The last restore of another block cleared the flag: our record of
+        // the state before any block comes back with the marker.
+        let back = Flag::with_marker_put_back(None, &ours, M1);
+        assert_eq!(back, ours);
+        assert_eq!(Flag::parse(&back.render().unwrap()), Some(ours));
     }
 }

@@ -18,6 +18,8 @@ use crate::aws::cognito::{Cognito, SchemaAttribute};
 use crate::error::Error;
 use crate::policy::block::{attributes_digest, Flag};
 
+mod concurrent;
+
 /// Shortest flag attribute (characters) that holds the markers of several
 /// blocks and their record.
 pub(crate) const FLAG_MIN_LENGTH: usize = 256;
@@ -427,6 +429,12 @@ pub(crate) async fn block(
             }
         }
     }
+    // 4. Another process blocking or restoring this user at the same moment
+    // may have undone some of it.
+    if progress.marker_placed && progress.errors.is_empty() {
+        concurrent::keep_block_in_place(cognito, run, target, marker, &mut flag, &mut progress)
+            .await;
+    }
     progress.record.user_was_enabled = flag.was_enabled;
     progress.record.previous_flag_value = flag.previous.clone();
     progress
@@ -464,6 +472,21 @@ pub(crate) async fn restore(
     marker: &str,
     own: &Record,
     incomplete: bool,
+) -> Restored {
+    restore_looking_again(cognito, run, target, marker, own, incomplete, true).await
+}
+
+/// [`restore`]; `look_again` once, just before lifting the user, for a
+/// block another process placed since the user was read (then the restore
+/// starts over from a fresh read, without looking again).
+async fn restore_looking_again(
+    cognito: &Cognito,
+    run: &Run,
+    target: &CognitoTarget,
+    marker: &str,
+    own: &Record,
+    incomplete: bool,
+    look_again: bool,
 ) -> Restored {
     let meter = &run.meter;
     let mut restored = Restored::default();
@@ -567,6 +590,14 @@ pub(crate) async fn restore(
         restored.others = others;
         return restored;
     }
+    if look_again
+        && concurrent::other_blocks_now(cognito, run, target, marker)
+            .await
+            .is_some_and(|arrived| !arrived.is_empty())
+    {
+        let again = restore_looking_again(cognito, run, target, marker, own, incomplete, false);
+        return Box::pin(again).await;
+    }
     if let Some(digest) = &flag.digest {
         if *digest != attributes_digest(&user.attributes, attribute) {
             restored.warnings.push((
@@ -575,6 +606,7 @@ pub(crate) async fn restore(
             ));
         }
     }
+    let mut lifted = false;
     if was_enabled && !user.enabled {
         let enabled = meter
             .call(
@@ -588,6 +620,7 @@ pub(crate) async fn restore(
             return restored;
         }
         restored.done.push("enabled the user".to_string());
+        lifted = true;
     }
     if !orphans.is_empty() {
         restored.done.push(format!(
@@ -601,6 +634,10 @@ pub(crate) async fn restore(
             None => format!("cleared `{attribute}`"),
         }),
         Err(error) => restored.failed(format!("put `{attribute}` back"), error),
+    }
+    if lifted {
+        concurrent::keep_blocked_if_a_block_arrived(cognito, run, target, marker, &mut restored)
+            .await;
     }
     restored
 }
