@@ -579,6 +579,53 @@ tftest!(workspaces_block_one_user_at_once, |tf, aws| {
     let _ = std::fs::remove_dir_all(&b.dir);
 });
 
+tftest!(workspaces_restore_and_block_one_user_at_once, |tf, aws| {
+    // Workspace a restores its block of a Cognito user while workspace b
+    // blocks the same user (the proxy holds a's AdminEnableUser 2 s, so b's
+    // marker lands while a's restore is lifting the user). Whatever the
+    // order, the user ends blocked by b alone, and b's restore is exact.
+    let pool = cognito_user(aws, &tf.prefix);
+    let before = CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap();
+    let proxy = Proxy::start(moto_port(aws));
+    let provider = tf.provider("").replace(&tf.endpoint, &proxy.endpoint());
+    let a = tf;
+    let b = tf.sibling("b");
+    for ws in [a, &b] {
+        ws.write_main(&[&provider, &block("cognito", &cognito_target(&pool), "")]);
+        ws.init();
+    }
+    a.apply();
+    proxy.inject(
+        Match::op("AdminEnableUser"),
+        When::first(1),
+        Fault::Delay(Duration::from_secs(2)),
+    );
+    let (restored, blocked) = std::thread::scope(|s| {
+        let restore = s.spawn(|| a.run(&["destroy", "-auto-approve", "-no-color"]));
+        let block = s.spawn(|| b.run(&["apply", "-auto-approve", "-no-color"]));
+        (restore.join().unwrap(), block.join().unwrap())
+    });
+    proxy.clear_faults();
+    assert!(restored.success(), "{}", restored.all());
+    assert!(blocked.success(), "{}", blocked.all());
+    let marker = text(&b, "jit_user_block.cognito", "marker");
+    assert_eq!(flag_markers(aws, &pool), [marker]);
+    let now = CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap();
+    assert_eq!(
+        now.block_state(&before, FLAG),
+        BlockState::Blocked,
+        "{now:#?}"
+    );
+    b.assert_plan_empty();
+
+    b.destroy();
+    assert_eq!(
+        CognitoUserSnapshot::take(aws, &pool, "mallory").unwrap(),
+        before
+    );
+    let _ = std::fs::remove_dir_all(&b.dir);
+});
+
 // ---------------------------------------------------------------------------
 // An aliased provider.
 

@@ -106,45 +106,50 @@ pub(super) async fn keep_block_in_place(
     ));
 }
 
-/// Live blocks of the user other than `marker`, read now: a restore looks
-/// just before lifting the user. `None` when the user cannot be read (the
+/// The user's blocks as they are now.
+pub(super) struct Now {
+    /// Live blocks other than this one, in every flag attribute.
+    pub others: Vec<String>,
+    /// The flag of this block's attribute.
+    pub flag: Option<Flag>,
+}
+
+/// Reads the user's blocks now; `None` when the user cannot be read (the
 /// restore goes on with what it read first).
-pub(super) async fn other_blocks_now(
+pub(super) async fn blocks_now(
     cognito: &Cognito,
     run: &Run,
     target: &CognitoTarget,
     marker: &str,
-) -> Option<Vec<String>> {
+) -> Option<Now> {
     let found = find_user(cognito, &run.meter, &target.pool_id, &target.username).await;
     let Ok(Lookup::Found(user)) = found else {
         return None;
     };
-    Some(
-        flags(&user)
-            .values()
-            .flat_map(|f| f.blocks.iter())
-            .filter(|b| b.marker != marker && !run.may_adopt(b.pending.as_ref()))
-            .map(|b| b.marker.clone())
-            .collect(),
-    )
+    let all = flags(&user);
+    let others = all
+        .values()
+        .flat_map(|f| f.blocks.iter())
+        .filter(|b| b.marker != marker && !run.may_adopt(b.pending.as_ref()))
+        .map(|b| b.marker.clone())
+        .collect();
+    Some(Now {
+        others,
+        flag: all.get(target.attribute.as_str()).cloned(),
+    })
 }
 
-/// After the last restore lifted the user: a block that arrived meanwhile
-/// keeps it blocked (the user is disabled again).
-pub(super) async fn keep_blocked_if_a_block_arrived(
+/// A restore that lifted the user found `now.others` arrived meanwhile:
+/// the user is disabled again, and the flag as it is now loses only this
+/// block's marker.
+pub(super) async fn keep_blocked(
     cognito: &Cognito,
     run: &Run,
     target: &CognitoTarget,
     marker: &str,
+    now: Now,
     restored: &mut Restored,
 ) {
-    tokio::time::sleep(pause()).await;
-    let Some(arrived) = other_blocks_now(cognito, run, target, marker).await else {
-        return;
-    };
-    if arrived.is_empty() {
-        return;
-    }
     let disabled = run
         .meter
         .call(
@@ -156,17 +161,44 @@ pub(super) async fn keep_blocked_if_a_block_arrived(
     match disabled {
         Ok(()) => restored.done.push(format!(
             "disabled the user again: {} arrived during the restore",
-            quoted(&arrived)
+            quoted(&now.others)
         )),
         Err(error) => restored.failed("disable the user again".to_string(), error),
+    }
+    if let Some(mut flag) = now.flag.filter(|f| f.has(marker)) {
+        flag.remove(marker);
+        let value = flag.render().unwrap_or_default();
+        if let Err(error) = set_flag(cognito, &run.meter, target, &value).await {
+            restored.failed(
+                format!("remove block `{marker}` from `{}`", target.attribute),
+                error,
+            );
+        }
     }
     restored.warnings.push((
         "User stays blocked by other blocks".to_string(),
         format!(
             "{} arrived while user `{}` was being restored: it stays blocked until the last of them is restored",
-            quoted(&arrived),
+            quoted(&now.others),
             target.username
         ),
     ));
-    restored.others = arrived;
+    restored.others = now.others;
+}
+
+/// After the last restore put the flag back: a block that arrived meanwhile
+/// (after a pause, so that its writes are done) keeps the user blocked.
+pub(super) async fn keep_blocked_if_a_block_arrived(
+    cognito: &Cognito,
+    run: &Run,
+    target: &CognitoTarget,
+    marker: &str,
+    restored: &mut Restored,
+) {
+    tokio::time::sleep(pause()).await;
+    if let Some(now) = blocks_now(cognito, run, target, marker).await {
+        if !now.others.is_empty() {
+            keep_blocked(cognito, run, target, marker, now, restored).await;
+        }
+    }
 }

@@ -591,9 +591,9 @@ async fn restore_looking_again(
         return restored;
     }
     if look_again
-        && concurrent::other_blocks_now(cognito, run, target, marker)
+        && concurrent::blocks_now(cognito, run, target, marker)
             .await
-            .is_some_and(|arrived| !arrived.is_empty())
+            .is_some_and(|now| !now.others.is_empty())
     {
         let again = restore_looking_again(cognito, run, target, marker, own, incomplete, false);
         return Box::pin(again).await;
@@ -627,6 +627,16 @@ async fn restore_looking_again(
             "removed {} of an apply that was cut off",
             quoted(&orphans)
         ));
+    }
+    // A block that arrived while the user was being lifted keeps it blocked
+    // and its marker in the flag.
+    if lifted {
+        if let Some(now) = concurrent::blocks_now(cognito, run, target, marker).await {
+            if !now.others.is_empty() {
+                concurrent::keep_blocked(cognito, run, target, marker, now, &mut restored).await;
+                return restored;
+            }
+        }
     }
     match put_previous(cognito, meter, target, previous.as_deref()).await {
         Ok(()) => restored.done.push(match &previous {
