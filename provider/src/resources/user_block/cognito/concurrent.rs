@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use rand::Rng;
 
-use super::{find_user, flags, set_flag, Lookup};
+use super::{disable_user, find_user, flags, set_flag, Lookup};
 use crate::aws::cognito::Cognito;
 use crate::policy::block::Flag;
 use crate::resources::user_block::plan::CognitoTarget;
@@ -82,13 +82,7 @@ pub(super) async fn keep_block_in_place(
             }
         }
         if user.enabled {
-            let disabled = meter
-                .call(
-                    "cognito-idp",
-                    "AdminDisableUser",
-                    cognito.disable_user(&target.pool_id, &target.username),
-                )
-                .await;
+            let disabled = disable_user(cognito, meter, target).await;
             match disabled {
                 Ok(()) => progress
                     .done
@@ -150,14 +144,7 @@ pub(super) async fn keep_blocked(
     now: Now,
     restored: &mut Restored,
 ) {
-    let disabled = run
-        .meter
-        .call(
-            "cognito-idp",
-            "AdminDisableUser",
-            cognito.disable_user(&target.pool_id, &target.username),
-        )
-        .await;
+    let disabled = disable_user(cognito, &run.meter, target).await;
     match disabled {
         Ok(()) => restored.done.push(format!(
             "disabled the user again: {} arrived during the restore",

@@ -361,13 +361,7 @@ pub(crate) async fn block(
         }
     }
     if user.enabled {
-        let disabled = meter
-            .call(
-                "cognito-idp",
-                "AdminDisableUser",
-                cognito.disable_user(&target.pool_id, &target.username),
-            )
-            .await;
+        let disabled = disable_user(cognito, meter, target).await;
         match disabled {
             Ok(()) => {
                 progress.changed = true;
@@ -812,6 +806,15 @@ pub(crate) async fn discover(
             ),
         )),
     }
+}
+
+async fn disable_user(
+    cognito: &Cognito,
+    meter: &Meter,
+    target: &CognitoTarget,
+) -> Result<(), Error> {
+    let call = cognito.disable_user(&target.pool_id, &target.username);
+    meter.call("cognito-idp", "AdminDisableUser", call).await
 }
 
 async fn set_flag(
