@@ -15,13 +15,15 @@
 //! just before lifting the user and leaves it blocked when B's marker is
 //! there; after lifting, R looks again and disables the user when a block
 //! arrived meanwhile, and B's own check puts its marker back if R's last
-//! write dropped it.
+//! write dropped it. A restore that leaves other blocks looks again too: a
+//! stale write of a block can bring its removed marker back, which it then
+//! removes again.
 
 use std::time::Duration;
 
 use rand::Rng;
 
-use super::{disable_user, find_user, flags, set_flag, Lookup};
+use super::{disable_user, find_user, flags, put_previous, set_flag, Lookup};
 use crate::aws::cognito::Cognito;
 use crate::policy::block::Flag;
 use crate::resources::user_block::plan::CognitoTarget;
@@ -98,6 +100,43 @@ pub(super) async fn keep_block_in_place(
         "Block contended".to_string(),
         format!("another process kept changing `{attribute}` of user `{}` while this block was placed; the block was put back each time, check the user's blocks", target.username),
     ));
+}
+
+/// After a restore removed its marker while other blocks stay: a stale
+/// write of another process (a block that read the flag before the
+/// removal) can bring the marker back, leaving a block no state holds and
+/// the user blocked for good. Look again after a pause and remove it again
+/// (bounded).
+pub(super) async fn keep_marker_removed(
+    cognito: &Cognito,
+    run: &Run,
+    target: &CognitoTarget,
+    marker: &str,
+    restored: &mut Restored,
+) {
+    for _ in 0..ROUNDS {
+        tokio::time::sleep(pause()).await;
+        let Some(now) = blocks_now(cognito, run, target, marker).await else {
+            return;
+        };
+        let Some(mut flag) = now.flag.filter(|f| f.has(marker)) else {
+            return;
+        };
+        flag.remove(marker);
+        let written = match flag.render() {
+            Some(value) => set_flag(cognito, &run.meter, target, &value).await,
+            None => put_previous(cognito, &run.meter, target, flag.previous.as_deref()).await,
+        };
+        match written {
+            Ok(()) => restored.done.push(format!(
+                "removed block `{marker}` again after another process's write brought it back"
+            )),
+            Err(error) => {
+                restored.failed(format!("remove block `{marker}` again"), error);
+                return;
+            }
+        }
+    }
 }
 
 /// The user's blocks as they are now.

@@ -573,6 +573,7 @@ async fn restore_looking_again(
         restored
             .done
             .push(format!("removed block `{marker}` from `{attribute}`"));
+        concurrent::keep_marker_removed(cognito, run, target, marker, &mut restored).await;
         restored.warnings.push((
             "User stays blocked by other blocks".to_string(),
             format!(
