@@ -17,6 +17,7 @@ pub mod cognito;
 pub mod iam;
 pub mod identity_store;
 pub mod limits;
+pub mod retried_create;
 pub mod s3;
 pub mod scheduler;
 pub mod sns;

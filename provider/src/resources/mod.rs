@@ -7,7 +7,6 @@ pub mod iam_env_user;
 pub mod identity_center_group;
 pub mod identity_center_group_membership;
 pub mod identity_center_user;
-mod retried_create;
 pub mod user_block;
 
 use crate::audit::{result, AuditSink};

@@ -12,12 +12,12 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 
 use crate::aws::iam::{Group, Iam};
+use crate::aws::retried_create::{create_or_own, is_conflict, Found};
 use crate::changed_fields;
 use crate::config::ProviderConfig;
 use crate::error::{attr, Error};
 use crate::framework::{Change, Errors, Failure, Op, Planned, ResourceType};
 use crate::policy::parse_group_name;
-use crate::resources::retried_create::{create_or_own, is_conflict, Found};
 use crate::schema::*;
 use crate::values::{str_list, text, StrList};
 

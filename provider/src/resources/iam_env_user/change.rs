@@ -17,11 +17,11 @@ use super::plan::{
 use super::{EnvUserState, StrMap};
 use crate::audit::{result, AuditSink};
 use crate::aws::iam::Iam;
+use crate::aws::retried_create::{create_or_own, is_conflict, Found};
 use crate::aws::wait::retry_when;
 use crate::error::{attr, Error};
 use crate::framework::{Errors, Failure, Op};
 use crate::policy::{group_name, Role};
-use crate::resources::retried_create::{create_or_own, is_conflict, Found};
 use crate::values::{known_str_list, str_list, text};
 
 /// How long a just-created user may be invisible to other IAM calls.

@@ -12,10 +12,10 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::AttributePath;
 
+use crate::aws::retried_create::{create_or_own, is_conflict, Found};
 use crate::error::{attr, Error};
 use crate::framework::{Errors, Failure, Op, Planned, ResourceType};
 use crate::resources::audit_change;
-use crate::resources::retried_create::{create_or_own, is_conflict, Found};
 use crate::schema::*;
 use crate::values::{known_str, text};
 use crate::{copy_fields, unknown_fields};

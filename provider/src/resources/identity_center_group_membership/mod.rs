@@ -14,12 +14,12 @@ use tf_provider::AttributePath;
 
 use crate::audit::{result, AuditSink};
 use crate::aws::identity_store::{is_identity_id, Membership};
+use crate::aws::retried_create::{create_or_own, is_conflict, Found};
 use crate::context::Ctx;
 use crate::error::{attr, Error};
 use crate::framework::{Errors, Failure, Op, Planned, ResourceType};
 use crate::inputs::identity_center::import_hint;
 use crate::resources::audit_change;
-use crate::resources::retried_create::{create_or_own, is_conflict, Found};
 use crate::schema::*;
 use crate::values::{known_str, text};
 use crate::{changed_fields, copy_fields, unknown_fields};

@@ -8,9 +8,9 @@ use std::collections::BTreeSet;
 use super::write::{provision, targets_of, write_entries};
 use super::{from_state, has_lease, key_of, resolve, scan, Scan, Subject, ASSIGNMENT_WAIT};
 use crate::aws::attempts::Attempts;
+use crate::aws::retried_create::is_conflict;
 use crate::context::Ctx;
 use crate::policy::session_deny::{IcRecord, UserEntries};
-use crate::resources::retried_create::is_conflict;
 use crate::resources::user_block::meter::Meter;
 use crate::resources::user_block::record::{quoted, Record, Restored, Run};
 

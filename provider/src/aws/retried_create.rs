@@ -11,7 +11,7 @@ use std::future::Future;
 
 use time::OffsetDateTime;
 
-use crate::aws::attempts::Attempts;
+use super::attempts::Attempts;
 use crate::error::Error;
 use crate::policy::creation::{CallWindow, FoundAfterCreate};
 
@@ -21,7 +21,7 @@ const EXISTS: [&str; 2] = ["ConflictException", "EntityAlreadyExists"];
 
 /// What a create found under its unique key after a conflict.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Found {
+pub struct Found {
     /// The object's id (an ARN for IAM).
     pub id: String,
     /// `CreatedAt`, seconds since the epoch (`None`: AWS did not say).
@@ -48,11 +48,7 @@ impl Found {
 /// the error is AWS's (the conflict itself when the object is someone
 /// else's: check [`is_conflict`]), or an incomplete-change error when the
 /// read failed and the object may be this create's.
-pub(crate) async fn create_or_own<C, CF, F, FF>(
-    what: &str,
-    create: C,
-    find: F,
-) -> Result<String, Error>
+pub async fn create_or_own<C, CF, F, FF>(what: &str, create: C, find: F) -> Result<String, Error>
 where
     C: FnOnce(Attempts) -> CF,
     CF: Future<Output = Result<String, Error>>,
@@ -83,7 +79,7 @@ where
 }
 
 /// Whether AWS refused a create because the object exists.
-pub(crate) fn is_conflict(error: &Error) -> bool {
+pub fn is_conflict(error: &Error) -> bool {
     error.aws_code().is_some_and(|code| EXISTS.contains(&code))
 }
 
