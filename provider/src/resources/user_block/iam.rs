@@ -168,14 +168,7 @@ pub(crate) async fn block(
             return progress;
         }
     };
-    progress.record.user_id = user.user_id.clone();
-    let same_user = own.user_id.is_empty() || own.user_id == user.user_id;
-    if !same_user {
-        progress.warnings.push((
-            "Earlier block record dropped".to_string(),
-            "the earlier block was of a user that no longer exists under this name; its record was dropped".to_string(),
-        ));
-    }
+    let same_user = progress.of_user(own, &user.user_id);
 
     // What is on the user now: other blocks, orphans of killed applies,
     // and stale records of blocks that are all gone.

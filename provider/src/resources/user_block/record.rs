@@ -146,6 +146,21 @@ pub(crate) struct Progress {
 }
 
 impl Progress {
+    /// Records the id of the user this block is of; false (with a warning)
+    /// when `own`, the record the block continues, is of another user that
+    /// had the same name, whose record is then dropped.
+    pub fn of_user(&mut self, own: &Record, user_id: &str) -> bool {
+        self.record.user_id = user_id.to_string();
+        let same_user = own.user_id.is_empty() || own.user_id == user_id;
+        if !same_user {
+            self.warnings.push((
+                "Earlier block record dropped".to_string(),
+                "the earlier block was of a user that no longer exists under this name; its record was dropped".to_string(),
+            ));
+        }
+        same_user
+    }
+
     /// Notes a failed step: what it was and why.
     pub fn failed(&mut self, step: String, error: Error) {
         self.not_done.push(format!("{step} ({error})"));

@@ -277,11 +277,7 @@ pub(crate) async fn block(
             return progress;
         }
     };
-    progress.record.user_id = user.sub.clone();
-    let same_user = own.user_id.is_empty() || own.user_id == user.sub;
-    if !same_user {
-        progress.warnings.push(("Earlier block record dropped".to_string(), "the earlier block was of a user that no longer exists under this name; its record was dropped".to_string()));
-    }
+    let same_user = progress.of_user(own, &user.sub);
     let attribute = target.attribute.as_str();
     let all = flags(&user);
     let current = user.attributes.get(attribute).cloned();
