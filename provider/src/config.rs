@@ -705,6 +705,7 @@ fn parse_grant_policy(
 }
 
 mod verification;
+pub mod workspace;
 
 #[cfg(test)]
 mod tests;

@@ -37,6 +37,10 @@ pub fn started_by_terraform() -> bool {
 /// Serves the provider until Terraform stops it or goes away.
 pub fn run() -> Result<(), PluginError> {
     crate::logging::init();
+    // Noted before any request: what the resources find written before
+    // this moment belongs to an earlier run.
+    crate::config::workspace::started_at();
+    crate::config::workspace::workspace_id();
     ignore_interrupts();
     watch_parent();
     set_nodelay_on_handshake()?;

@@ -207,6 +207,11 @@ pub struct LeaseMeta {
     /// was left by a run that died, and owns nothing.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub pending_until: String,
+    /// The working directory and Terraform workspace of the run that wrote
+    /// the lease (`config::workspace`): only a run of the same one takes
+    /// the lease over.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub ws: String,
 }
 
 impl LeaseMeta {
@@ -292,6 +297,48 @@ impl LeaseView {
     pub fn governs(&self, now: OffsetDateTime) -> bool {
         self.guards(now) || (self.expires_at > now && !self.is_abandoned(now))
     }
+}
+
+/// Who is asking to take a lease over: a create of a grant with inputs
+/// `fp`, in a provider process serving workspace `ws` since `started`.
+#[derive(Debug, Clone, Copy)]
+pub struct Claimant<'a> {
+    /// [`fingerprint`] of the grant's inputs.
+    pub fp: &'a str,
+    /// `config::workspace::workspace_id`.
+    pub ws: &'a str,
+    /// When this provider process started.
+    pub started: OffsetDateTime,
+}
+
+/// Whether `claimant` takes this lease over as its own, left by an earlier
+/// run of the same grant that died: the same inputs, not retired, written
+/// before this process started (in an earlier run, not by a sibling process
+/// of this one: an aliased provider), and either still pending (by this
+/// workspace, or before workspaces were recorded) or confirmed, not
+/// expired, by this very workspace (a run killed between its last write and
+/// Terraform saving the state). A finished lease of another working
+/// directory or workspace is another state's grant: never taken.
+pub fn adoptable(
+    meta: &LeaseMeta,
+    view: &LeaseView,
+    claimant: Claimant<'_>,
+    now: OffsetDateTime,
+) -> bool {
+    let started = claimant
+        .started
+        .replace_nanosecond(0)
+        .unwrap_or(claimant.started);
+    let earlier = parse_rfc3339(&meta.granted_at).is_some_and(|at| at < started);
+    if meta.fp != claimant.fp || view.retired || !earlier {
+        return false;
+    }
+    let ws = claimant.ws;
+    let same_workspace = !ws.is_empty() && meta.ws == ws;
+    if view.pending_until.is_some() {
+        return meta.ws.is_empty() || same_workspace;
+    }
+    same_workspace && view.expires_at > now
 }
 
 /// Fingerprint (16 hex digits) of the inputs of a grant that force its
@@ -651,6 +698,59 @@ mod tests {
             ..dead
         };
         assert!(pending.governs(now));
+    }
+
+    #[test]
+    fn only_the_same_grant_of_the_same_workspace_is_taken_over() {
+        let now = datetime!(2024-05-01 12:00 UTC);
+        let started = datetime!(2024-05-01 11:59:30.5 UTC);
+        let written = |second: u8| {
+            rfc3339(datetime!(2024-05-01 11:59 UTC) + time::Duration::seconds(second.into()))
+        };
+        let meta = |fp: &str, ws: &str| LeaseMeta {
+            fp: fp.to_string(),
+            ws: ws.to_string(),
+            granted_at: written(10),
+            ..LeaseMeta::default()
+        };
+        let us = |ws| Claimant {
+            fp: "f1",
+            ws,
+            started,
+        };
+        let confirmed = lease("jit-a", 30, true, false);
+        let pending = LeaseView {
+            pending_until: Some(now + time::Duration::minutes(5)),
+            ..confirmed.clone()
+        };
+        // A run killed after its last write: confirmed, same inputs, same
+        // working directory and workspace, written before this process.
+        assert!(adoptable(&meta("f1", "w1"), &confirmed, us("w1"), now));
+        // An identical grant of another workspace, or other inputs.
+        assert!(!adoptable(&meta("f1", "w2"), &confirmed, us("w1"), now));
+        assert!(!adoptable(&meta("f2", "w1"), &confirmed, us("w1"), now));
+        // Written since this process started (in the same second too): a
+        // sibling process of this run (an aliased provider).
+        for second in [30, 31, 45] {
+            let sibling = LeaseMeta {
+                granted_at: written(second),
+                ..meta("f1", "w1")
+            };
+            assert!(!adoptable(&sibling, &confirmed, us("w1"), now));
+            assert!(!adoptable(&sibling, &pending, us("w1"), now));
+        }
+        // Confirmed without a workspace (an older provider): never.
+        assert!(!adoptable(&meta("f1", ""), &confirmed, us("w1"), now));
+        assert!(!adoptable(&meta("f1", ""), &confirmed, us(""), now));
+        // Expired or retired: never.
+        let expired = lease("jit-a", 0, true, false);
+        assert!(!adoptable(&meta("f1", "w1"), &expired, us("w1"), now));
+        let retired = lease("jit-a", 30, false, true);
+        assert!(!adoptable(&meta("f1", "w1"), &retired, us("w1"), now));
+        // Pending: this workspace's or an older provider's, not another's.
+        assert!(adoptable(&meta("f1", "w1"), &pending, us("w1"), now));
+        assert!(adoptable(&meta("f1", ""), &pending, us("w1"), now));
+        assert!(!adoptable(&meta("f1", "w2"), &pending, us("w1"), now));
     }
 
     #[test]

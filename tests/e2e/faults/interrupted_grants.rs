@@ -120,20 +120,7 @@ struct Found {
     unowned: usize,
     /// Orphans at any of the three checks.
     orphans: Vec<String>,
-    /// Of those, the known kind (see [`KNOWN`]): confirmed leases (not
-    /// pending) outside state, and the assignments they keep after destroy.
-    confirmed: Vec<String>,
 }
-
-/// The orphans today's provider leaves (issue 12, found by this case): a
-/// create whose lease confirmation (the `UpdateSchedule` that clears
-/// `pending_until`) reached AWS while its provider was killed, before
-/// Terraform recorded the grant. The lease is enabled and no longer
-/// pending, so the re-apply does not adopt it (it writes a new lease and
-/// disables this one), and destroy counts it as another grant's live
-/// lease: it keeps the assignment and enables the orphan again, so the
-/// access lasts until that lease's expiry after `terraform destroy`.
-const KNOWN: &str = "a lease confirmed while its provider was killed is never adopted, and destroy then keeps the access until that lease's expiry";
 
 /// The keys (hashes) of the grants a saved plan creates (or replaces).
 fn recreated(tf: &Tf, keys: &BTreeMap<String, String>) -> (BTreeSet<String>, String) {
@@ -158,15 +145,6 @@ fn recreated(tf: &Tf, keys: &BTreeMap<String, String>) -> (BTreeSet<String>, Str
         }
     }
     (hashes, planned.stdout)
-}
-
-/// The known kind among `lost` (confirmed, not pending), described.
-fn confirmed(lost: &[Lease], point: &str, when: &str) -> Vec<String> {
-    let known: Vec<Lease> = lost.iter().filter(|l| !l.pending).cloned().collect();
-    describe(&known)
-        .into_iter()
-        .map(|l| format!("{point}, {when}: {l}"))
-        .collect()
 }
 
 fn describe(leases: &[Lease]) -> Vec<String> {
@@ -264,9 +242,6 @@ fn trial(tf: &Tf, aws: &Aws, proxy: &Proxy, check: &LeaseCheck, index: usize, se
     found.unowned = unowned.len();
     let (hashes, plan_text) = recreated(&dir, &keys);
     let lost = orphans(&unowned, &hashes, &plan_text);
-    found
-        .confirmed
-        .extend(confirmed(&lost, &point, "after the interrupted apply"));
     found.orphans.extend(
         describe(&lost)
             .into_iter()
@@ -306,9 +281,6 @@ fn trial(tf: &Tf, aws: &Aws, proxy: &Proxy, check: &LeaseCheck, index: usize, se
         plan.all()
     );
     let lost = orphans(&unowned, &BTreeSet::new(), &plan.stdout);
-    found
-        .confirmed
-        .extend(confirmed(&lost, &point, "after the re-apply"));
     found.orphans.extend(
         describe(&lost)
             .into_iter()
@@ -331,14 +303,6 @@ fn trial(tf: &Tf, aws: &Aws, proxy: &Proxy, check: &LeaseCheck, index: usize, se
         .filter(|l| own(l))
         .collect();
     let lost = orphans(&left, &BTreeSet::new(), "");
-    found
-        .confirmed
-        .extend(confirmed(&lost, &point, "after destroy"));
-    let kept_by_confirmed: BTreeSet<String> = lost
-        .iter()
-        .filter(|l| !l.pending)
-        .filter_map(|l| l.assignment.as_ref().map(|a| a.principal_id.clone()))
-        .collect();
     found.orphans.extend(
         describe(&lost)
             .into_iter()
@@ -348,14 +312,10 @@ fn trial(tf: &Tf, aws: &Aws, proxy: &Proxy, check: &LeaseCheck, index: usize, se
         .into_iter()
         .filter(|a| ids.values().any(|id| *id == a.principal_id))
     {
-        let left = format!(
+        found.orphans.push(format!(
             "{point}, after destroy: assignment of {} left",
             assignment.principal_id
-        );
-        if kept_by_confirmed.contains(&assignment.principal_id) {
-            found.confirmed.push(left.clone());
-        }
-        found.orphans.push(left);
+        ));
     }
     proxy.clear();
     if found.orphans.is_empty() {
@@ -364,63 +324,46 @@ fn trial(tf: &Tf, aws: &Aws, proxy: &Proxy, check: &LeaseCheck, index: usize, se
     found
 }
 
-/// Runs one trial per seed; returns `(orphans, of which the known kind)`.
-fn trials(tf: &Tf, aws: &Aws, seeds: &[u64]) -> (Vec<String>, Vec<String>) {
+/// Runs one trial per seed; returns the orphans found.
+fn trials(tf: &Tf, aws: &Aws, seeds: &[u64]) -> Vec<String> {
     grant_fixture(aws, &[]);
     let check = LeaseCheck::before(aws);
     let proxy = Proxy::start(moto_port(aws));
-    let (mut all, mut known) = (Vec::new(), Vec::new());
+    let mut all = Vec::new();
     let (mut killed, mut unowned) = (0, 0);
     for (index, seed) in seeds.iter().enumerate() {
         let found = trial(tf, aws, &proxy, &check, index, *seed);
         killed += usize::from(found.killed_after_grace);
         unowned += found.unowned;
         all.extend(found.orphans);
-        known.extend(found.confirmed);
     }
     eprintln!(
-        "faults interrupted grants, Terraform {}: {} trials of {GRANTS} grants, seeds {seeds:?}, {killed} SIGINT trials ended by SIGKILL, {unowned} leases outside state after the interruptions, {} orphans ({} of the known kind)",
+        "faults interrupted grants, Terraform {}: {} trials of {GRANTS} grants, seeds {seeds:?}, {killed} SIGINT trials ended by SIGKILL, {unowned} leases outside state after the interruptions, {} orphans",
         tf.version.as_str(),
         seeds.len(),
         all.len(),
-        known.len()
     );
-    if !known.is_empty() {
-        eprintln!(
-            "faults interrupted grants: KNOWN BUG ({KNOWN}):\n{}",
-            known.join("\n")
-        );
-    }
-    (all, known)
+    all
+}
+
+fn assert_no_orphans(all: &[String]) {
+    assert!(
+        all.is_empty(),
+        "orphan leases or assignments:\n{}",
+        all.join("\n")
+    );
 }
 
 tftest!(faults_interrupted_apply_of_twenty_grants, |tf, aws| {
-    // Every orphan but the known kind fails the case; the known kind is
-    // printed (and pinned by the ignored case below until it is fixed).
-    let (all, known) = trials(tf, aws, &seeds(tf.version));
-    let other: Vec<&String> = all.iter().filter(|o| !known.contains(o)).collect();
-    assert!(
-        other.is_empty(),
-        "orphan leases or assignments:\n{}",
-        other
-            .iter()
-            .map(|o| o.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    assert_no_orphans(&trials(tf, aws, &seeds(tf.version)));
 });
 
 tftest!(
-    #[ignore = "issue 12: a lease confirmed while its provider is killed is never adopted; destroy then keeps the access until its expiry"]
     faults_interrupted_grants_lease_confirmed_as_the_provider_dies,
     |tf, aws| {
         // Seed 1217: SIGKILL to the provider while the 12th lease
-        // confirmation is in flight (reproduces on every run).
-        let (all, _) = trials(tf, aws, &[1217]);
-        assert!(
-            all.is_empty(),
-            "orphan leases or assignments:\n{}",
-            all.join("\n")
-        );
+        // confirmation is in flight. The re-apply's plan names the
+        // confirmed lease no state recorded, and takes it over.
+        assert_no_orphans(&trials(tf, aws, &[1217]));
     }
 );

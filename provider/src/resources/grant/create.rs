@@ -31,14 +31,16 @@ use super::{Applied, Grant, GrantState};
 use crate::audit::{result, AuditEvent};
 use crate::aws::scheduler::{refused, Schedule};
 use crate::aws::sso_admin::AssignmentFailure;
+use crate::config::workspace::{started_at, workspace_id};
 use crate::context::Ctx;
 use crate::error::{attr, Error};
 use crate::framework::{Failure, Op};
 use crate::policy::grant::Status;
 use crate::policy::lease::{
-    expiry_after, latest_live, parse_lease_name, reconcile, rfc3339, LeaseMeta, LeaseView,
+    adoptable, expiry_after, latest_live, parse_lease_name, reconcile, rfc3339, Claimant,
+    LeaseMeta, LeaseView,
 };
-use crate::values::str_list;
+use crate::values::{known_str, str_list};
 
 /// How many AWS operations a create may still make after its assignment
 /// wait (reconcile, confirm, notice), each bounded by
@@ -171,11 +173,33 @@ impl Creation<'_> {
         let assigned = ctx.aws.sso_admin().is_assigned(key).await?;
         let leases = list_leases(ctx, key).await?;
         let fp = self.request.fingerprint();
-        // A lease this grant's earlier, unfinished run wrote: same key, same
-        // inputs, still pending. Adopted, so no run leaves a lease behind.
-        let adopted = leases
-            .iter()
-            .find(|lease| lease.meta.fp == fp && lease.view.pending_until.is_some());
+        let ws = workspace_id();
+        // A lease this grant's earlier run left: the one the plan named (it
+        // may have finished, and no state recorded it), else one still
+        // pending with the same key, inputs and workspace. Taken over, so no
+        // run leaves a lease behind.
+        let planned_name = known_str(&state.schedule_name).map(str::to_string);
+        let adopted = match &planned_name {
+            Some(name) => leases.iter().find(|lease| lease.view.name == *name),
+            None => {
+                let claimant = Claimant {
+                    fp: &fp,
+                    ws,
+                    started: started_at(),
+                };
+                leases.iter().find(|lease| {
+                    lease.view.pending_until.is_some()
+                        && adoptable(&lease.meta, &lease.view, claimant, granted_at)
+                })
+            }
+        };
+        if let Some(lease) = adopted.filter(|lease| lease.meta.fp != fp || lease.view.retired) {
+            return Err(Error::incomplete(
+                format!("Lease `{}` changed since the plan", lease.view.name),
+                "The plan took this lease over as the grant's own, but it no longer carries this grant's inputs (or was handed to another grant). Nothing was granted; plan again.",
+            )
+            .into());
+        }
         let others: Vec<&Lease> = leases
             .iter()
             .filter(|lease| adopted.is_none_or(|a| a.view.name != lease.view.name))
@@ -188,8 +212,10 @@ impl Creation<'_> {
             return Err(error.into());
         }
 
-        let grant_id = adopted
-            .and_then(|lease| parse_lease_name(&lease.view.name))
+        let grant_id = planned_name
+            .as_deref()
+            .or(adopted.map(|lease| lease.view.name.as_str()))
+            .and_then(parse_lease_name)
             .map(|name| name.grant_id)
             .unwrap_or_else(crate::audit::random_id);
         let name = key.lease_name(&grant_id);
@@ -232,6 +258,7 @@ impl Creation<'_> {
             retired: false,
             fp,
             pending_until: rfc3339(pending_until),
+            ws: ws.to_string(),
         };
         let schedule = lease_schedule(ctx, &name, key, &meta, expires_at, enabled)?;
         let lease = match self.write_lease(&schedule, adopted).await.map_err(|e| *e) {

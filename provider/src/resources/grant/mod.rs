@@ -254,6 +254,7 @@ impl ResourceType for Grant {
         if state.audited_status.is_null() {
             state.audited_status = state.status.clone();
         }
+        self.reads.hold(text(&state.schedule_name));
         refresh::refresh(op, &self.reads, &state).await.map(Some)
     }
 
@@ -318,6 +319,7 @@ impl ResourceType for Grant {
         _private: Value<Handover>,
     ) -> Result<Planned<GrantState, Value<Handover>>, Errors> {
         apply_defaults(&mut planned);
+        self.reads.hold(text(&prior.schedule_name));
         let (duration, shape_errors) = check_shape(&planned);
         let replace = replacements(prior, &planned, duration);
         if !replace.is_empty() {

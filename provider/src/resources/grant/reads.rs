@@ -12,7 +12,8 @@
 //! so these answers live for one plan. Creates and revokes read afresh under
 //! their key's lock and then [`ReadCache::forget`] what they changed.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::lease::{find_lease, Lease};
 use super::resolve::is_assigned;
@@ -33,6 +34,10 @@ pub struct ReadCache {
     assignments: KeyedCache<Scope, Arc<Vec<(String, String)>>>,
     names: KeyedCache<String, Arc<Vec<String>>>,
     leases: KeyedCache<String, Option<Lease>>,
+    /// Leases named by a grant in state that this process refreshed or
+    /// planned: never taken over by a create as a dead run's (the create
+    /// half of a replacement sees its predecessor's lease).
+    held: Mutex<HashSet<String>>,
 }
 
 fn scope(key: &AssignmentKey) -> Scope {
@@ -44,6 +49,24 @@ fn scope(key: &AssignmentKey) -> Scope {
 }
 
 impl ReadCache {
+    /// Notes that a grant in state names the lease `name`.
+    pub fn hold(&self, name: &str) {
+        if !name.is_empty() {
+            self.held
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(name.to_string());
+        }
+    }
+
+    /// Whether a grant in state this process has seen names `name`.
+    pub fn is_held(&self, name: &str) -> bool {
+        self.held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(name)
+    }
+
     /// `(principal type, principal id)` of every assignment of the key's
     /// permission set in the key's account.
     pub async fn assigned_principals(

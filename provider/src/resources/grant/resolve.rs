@@ -4,12 +4,16 @@
 
 use tf_provider::value::Value;
 
+use time::OffsetDateTime;
+
 use super::approval::{review, Review};
+use super::lease::Lease;
 use super::plan::{env, now, problem_error, standing_assignment, Request};
 use super::reads::ReadCache;
 use super::{GrantState, Handover, VERIFIED_APPROVERS_ENV};
 use crate::aws::identity_store::{Principal, PrincipalKind};
 use crate::aws::sso_admin::PermissionSet;
+use crate::config::workspace::{started_at, workspace_id};
 use crate::config::CHANGE_REF_ENV;
 use crate::context::Ctx;
 use crate::error::{attr, Error};
@@ -18,7 +22,7 @@ use crate::policy::grant::{
     check_change_ref_at_plan, check_session_duration, split_verified, ApprovalRule,
 };
 use crate::policy::grant_policy::{check_end_sessions_principal, Risk};
-use crate::policy::lease::AssignmentKey;
+use crate::policy::lease::{adoptable, rfc3339, AssignmentKey, Claimant};
 use crate::values::{is_unknown, known_str, str_list};
 
 /// Everything a grant's key depends on, resolved.
@@ -232,15 +236,15 @@ pub async fn plan_with_aws(
         // Lease-governed when some lease will remove it or belongs to a
         // grant that holds it (even switched off outside Terraform: a
         // replacement of that grant sets it right), or when it is this
-        // grant's own unfinished run (its pending lease, adopted at apply).
+        // grant's own lease, left by a run that died (taken over below).
         let now = now();
-        let fp = request.fingerprint();
         let leases = reads.leases_of(ctx, key).await?;
-        let governed = leases.iter().any(|lease| {
-            lease.view.governs(now) || (lease.meta.fp == fp && lease.view.pending_until.is_some())
-        });
-        if !governed {
+        let own = own_leftover(reads, &leases, request, now);
+        if own.is_none() && !leases.iter().any(|lease| lease.view.governs(now)) {
             problems.push(standing_assignment(request));
+        }
+        if let Some(lease) = own {
+            name_leftover(op, planned, lease);
         }
     }
     if principals
@@ -286,6 +290,47 @@ pub async fn plan_with_aws(
         successor_key: resolved.key.hash(),
     };
     Ok((Value::Value(handover), problems))
+}
+
+/// The lease an earlier run of this very grant left in AWS, if any: same
+/// inputs and workspace ([`adoptable`]), and named by no grant in state that
+/// this process has seen.
+pub fn own_leftover<'a>(
+    reads: &ReadCache,
+    leases: &'a [Lease],
+    request: &Request,
+    now: OffsetDateTime,
+) -> Option<&'a Lease> {
+    let fp = request.fingerprint();
+    let claimant = Claimant {
+        fp: &fp,
+        ws: workspace_id(),
+        started: started_at(),
+    };
+    leases.iter().find(|lease| {
+        adoptable(&lease.meta, &lease.view, claimant, now) && !reads.is_held(&lease.view.name)
+    })
+}
+
+/// Plans the take-over of `lease`: the grant keeps its name (the plan shows
+/// it as the grant's `id`), and the plan says why.
+fn name_leftover(op: &mut Op<'_>, planned: &mut GrantState, lease: &Lease) {
+    let name = &lease.view.name;
+    planned.id = Value::Value(name.clone());
+    planned.schedule_name = Value::Value(name.clone());
+    let state = if lease.view.pending_until.is_some() {
+        "unfinished"
+    } else {
+        "finished, but no state recorded it"
+    };
+    op.warn(
+        format!("Grant takes over lease `{name}` of an interrupted apply"),
+        format!(
+            "Lease `{name}` (expiring at `{}`) has this grant's inputs and was written from this working directory and Terraform workspace by a run that was cut off ({state}). This grant takes it over: the apply rewrites it with this grant's expiry instead of leaving it to keep the access after a destroy. If an identical grant in another state of this working directory holds that lease, do not apply this plan: the two grants would share one lease.",
+            rfc3339(lease.view.expires_at)
+        ),
+        attr("id"),
+    );
 }
 
 /// Warns at plan about approvers of a high-risk grant that are not (yet)
