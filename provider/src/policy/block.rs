@@ -113,15 +113,11 @@ impl Pending {
 
     /// Reads [`Pending::render`]; `None` when malformed.
     pub fn parse(text: &str) -> Option<Self> {
-        let mut parts = text.split('.');
-        let (nonce, deadline, fingerprint) = (parts.next()?, parts.next()?, parts.next()?);
-        if parts.next().is_some() || !is_hex(nonce) || !is_hex(fingerprint) {
-            return None;
-        }
+        let (nonce, deadline, fingerprint) = parse_mark(text)?;
         Some(Self {
-            nonce: nonce.to_string(),
-            deadline: deadline.parse().ok()?,
-            fingerprint: fingerprint.to_string(),
+            nonce,
+            deadline,
+            fingerprint,
         })
     }
 
@@ -133,6 +129,65 @@ impl Pending {
     pub fn adoptable(&self, nonce: &str, fingerprint: &str, now: i64) -> bool {
         self.nonce != nonce && (self.fingerprint == fingerprint || now > self.deadline)
     }
+}
+
+/// A finished block: the working directory and Terraform workspace that
+/// placed it (`config::workspace`, first 8 hex digits), when (unix
+/// seconds), and its inputs' [`fingerprint`]. A run killed between a
+/// block's last write and Terraform saving the state leaves a finished
+/// block no state names; the next block of the same user with the same
+/// inputs from the same workspace, in a later process, takes it over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    /// Workspace hash (8 hex digits).
+    pub workspace: String,
+    /// Unix seconds of the run that placed it.
+    pub at: i64,
+    /// [`fingerprint`] of its inputs.
+    pub fingerprint: String,
+}
+
+impl Placed {
+    /// `<workspace>.<at>.<fingerprint>`, in the same alphabet as
+    /// [`Pending::render`].
+    pub fn render(&self) -> String {
+        format!("{}.{}.{}", self.workspace, self.at, self.fingerprint)
+    }
+
+    /// Reads [`Placed::render`]; `None` when malformed.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (workspace, at, fingerprint) = parse_mark(text)?;
+        Some(Self {
+            workspace,
+            at,
+            fingerprint,
+        })
+    }
+
+    /// True when a block with inputs `fingerprint`, in a process serving
+    /// `workspace` since unix time `started`, takes this block over: the
+    /// same inputs and workspace, placed before that process started (by
+    /// an earlier run, not a sibling process of the same apply).
+    pub fn adoptable(&self, workspace: &str, fingerprint: &str, started: i64) -> bool {
+        !workspace.is_empty()
+            && self.workspace == workspace
+            && self.fingerprint == fingerprint
+            && self.at < started
+    }
+}
+
+/// Reads `<hex>.<integer>.<hex>`.
+fn parse_mark(text: &str) -> Option<(String, i64, String)> {
+    let mut parts = text.split('.');
+    let (id, number, fingerprint) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || !is_hex(id) || !is_hex(fingerprint) {
+        return None;
+    }
+    Some((
+        id.to_string(),
+        number.parse().ok()?,
+        fingerprint.to_string(),
+    ))
 }
 
 fn is_hex(text: &str) -> bool {
@@ -162,6 +217,8 @@ pub struct GroupFact {
 pub struct IamRecord {
     /// Set while the block is being placed.
     pub pending: Option<Pending>,
+    /// Set by the last write of a new block.
+    pub placed: Option<Placed>,
     /// Access keys deactivated.
     pub keys: BTreeSet<KeyFact>,
     /// Groups left.
@@ -169,7 +226,8 @@ pub struct IamRecord {
 }
 
 impl IamRecord {
-    /// Adds everything `other` records (pending state is not merged).
+    /// Adds everything `other` records (pending and placed marks are not
+    /// merged).
     pub fn merge(&mut self, other: &IamRecord) {
         for key in &other.keys {
             self.add_key(key.clone());
@@ -210,6 +268,9 @@ impl IamRecord {
         let mut fields = vec![VERSION.to_string()];
         if let Some(pending) = &self.pending {
             fields.push(format!("p:{}", pending.render()));
+        }
+        if let Some(placed) = &self.placed {
+            fields.push(format!("w:{}", placed.render()));
         }
         fields.extend(
             self.keys
@@ -269,6 +330,8 @@ impl IamRecord {
     fn read_field(&mut self, field: &str) {
         if let Some(pending) = field.strip_prefix("p:") {
             self.pending = Pending::parse(pending);
+        } else if let Some(placed) = field.strip_prefix("w:") {
+            self.placed = Placed::parse(placed);
         } else if let Some(key) = field.strip_prefix("k:") {
             if let Some((id, created)) = key.rsplit_once('.') {
                 if let (false, Ok(created)) = (id.is_empty(), created.parse()) {
@@ -330,6 +393,8 @@ pub struct FlagBlock {
     pub marker: String,
     /// Set while it is being placed.
     pub pending: Option<Pending>,
+    /// Set by the last write of a new block.
+    pub placed: Option<Placed>,
 }
 
 /// The value of a Cognito flag attribute holding blocks.
@@ -383,9 +448,10 @@ impl Flag {
         let mut tokens: Vec<String> = self
             .blocks
             .iter()
-            .map(|b| match &b.pending {
-                Some(pending) => format!("{}~{}", b.marker, pending.render()),
-                None => b.marker.clone(),
+            .map(|b| match (&b.pending, &b.placed) {
+                (Some(pending), _) => format!("{}~{}", b.marker, pending.render()),
+                (None, Some(placed)) => format!("{}@{}", b.marker, placed.render()),
+                (None, None) => b.marker.clone(),
             })
             .collect();
         if let Some(enabled) = self.was_enabled {
@@ -410,14 +476,30 @@ impl Flag {
         self.blocks.iter().find(|b| b.marker == marker)
     }
 
-    /// Adds `marker` (or updates its pending state) at the end.
+    /// Adds `marker` (or updates its pending state) at the end; a block
+    /// still being placed is not placed yet.
     pub fn put(&mut self, marker: &str, pending: Option<Pending>) {
+        let placed = None;
         match self.blocks.iter_mut().find(|b| b.marker == marker) {
-            Some(block) => block.pending = pending,
+            Some(block) => {
+                block.pending = pending;
+                block.placed = placed;
+            }
             None => self.blocks.push(FlagBlock {
                 marker: marker.to_string(),
                 pending,
+                placed,
             }),
+        }
+    }
+
+    /// Adds or finishes `marker`: no longer pending, with its placed mark
+    /// (`None` keeps the one it has).
+    pub fn finish(&mut self, marker: &str, placed: Option<Placed>) {
+        let kept = self.block(marker).and_then(|b| b.placed.clone());
+        self.put(marker, None);
+        if let Some(block) = self.blocks.iter_mut().find(|b| b.marker == marker) {
+            block.placed = placed.or(kept);
         }
     }
 
@@ -440,19 +522,23 @@ impl Flag {
             previous: ours.previous.clone(),
             digest: ours.digest.clone(),
         });
-        flag.put(marker, None);
+        flag.finish(marker, ours.block(marker).and_then(|b| b.placed.clone()));
         flag
     }
 }
 
 fn parse_flag_block(token: &str) -> Option<FlagBlock> {
-    let (marker, pending) = match token.split_once('~') {
-        Some((marker, pending)) => (marker, Some(Pending::parse(pending)?)),
-        None => (token, None),
+    let (marker, pending, placed) = if let Some((marker, pending)) = token.split_once('~') {
+        (marker, Some(Pending::parse(pending)?), None)
+    } else if let Some((marker, placed)) = token.split_once('@') {
+        (marker, None, Some(Placed::parse(placed)?))
+    } else {
+        (token, None, None)
     };
     is_marker(marker).then(|| FlagBlock {
         marker: marker.to_string(),
         pending,
+        placed,
     })
 }
 
@@ -665,12 +751,50 @@ mod tests {
             Flag::parse(M1).unwrap().blocks,
             vec![FlagBlock {
                 marker: M1.into(),
-                pending: None
+                pending: None,
+                placed: None,
             }]
         );
         for foreign in ["fraud-review", "", " ", "jit-user-block-12"] {
             assert_eq!(Flag::parse(foreign), None, "{foreign}");
         }
+    }
+
+    fn placed() -> Placed {
+        Placed {
+            workspace: "5eed0001".into(),
+            at: 1_700_000_000,
+            fingerprint: "0123abcd".into(),
+        }
+    }
+
+    #[test]
+    fn placed_marks_round_trip_in_tags_and_flags() {
+        let record = IamRecord {
+            placed: Some(placed()),
+            ..IamRecord::default()
+        };
+        let tags: BTreeMap<String, String> = record.to_tags(M1).into_iter().collect();
+        assert_eq!(tags[M1], "v1 w:5eed0001.1700000000.0123abcd");
+        assert_eq!(IamRecord::from_tags(&tags)[M1], record);
+
+        let mut flag = Flag::default();
+        flag.put(M1, Some(pending()));
+        flag.put(M2, None);
+        flag.finish(M1, Some(placed()));
+        let value = flag.render().unwrap();
+        assert_eq!(value, format!("{M1}@5eed0001.1700000000.0123abcd {M2}"));
+        assert!(value.starts_with(M1), "the flag still starts with a marker");
+        let back = Flag::parse(&value).unwrap();
+        assert_eq!(back, flag);
+        // Placing again clears the mark; finishing without one keeps it.
+        let mut again = back.clone();
+        again.finish(M1, None);
+        assert_eq!(again.block(M1).unwrap().placed, Some(placed()));
+        again.put(M1, Some(pending()));
+        assert_eq!(again.block(M1).unwrap().placed, None);
+        // A malformed mark makes the token no block of ours.
+        assert_eq!(Flag::parse(&format!("{M1}@zz.1.x")), None);
     }
 
     #[test]
@@ -701,6 +825,7 @@ mod tests {
             blocks: vec![FlagBlock {
                 marker: M1.into(),
                 pending: None,
+                placed: Some(placed()),
             }],
             was_enabled: Some(true),
             previous: Some("app".into()),

@@ -21,7 +21,11 @@
 //!   still being placed (`policy::block::Pending`): written with its marker
 //!   in one document, removed by the block's last write; a block or restore
 //!   of another provider process takes a pending block over when its inputs
-//!   are the same or its deadline has passed (an apply killed part-way).
+//!   are the same or its deadline has passed (an apply killed part-way);
+//! - `<uid>#<marker>#w.<workspace>.<time>.<fingerprint>`: written by the
+//!   block's last write (`policy::block::Placed`): a later block of the
+//!   same inputs from the same workspace takes a finished block no state
+//!   names over (an apply killed before Terraform saved the state).
 //!
 //! The extra values never equal a real user id (ids have no `#`), so they
 //! match nothing; they make the record of every block findable in AWS, as
@@ -49,7 +53,7 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
-use crate::policy::block::Pending;
+use crate::policy::block::{Pending, Placed};
 use crate::policy::lease::{fnv1a64, parse_rfc3339, rfc3339};
 
 /// Sid of the provider's statement of blocked users.
@@ -187,6 +191,8 @@ impl AssignmentFact {
 pub struct IcRecord {
     /// Set while the block is being placed.
     pub pending: Option<Pending>,
+    /// Set by the last write of a new block.
+    pub placed: Option<Placed>,
     /// Account assignments removed.
     pub assignments: BTreeSet<AssignmentFact>,
     /// Group ids the user was removed from.
@@ -214,6 +220,8 @@ impl IcRecord {
             if let Some(pending) = Pending::parse(pending) {
                 self.pending = Some(pending);
             }
+        } else if let Some(placed) = fact.strip_prefix("w.") {
+            self.placed = Placed::parse(placed);
         } else if let Some(assignment) = AssignmentFact::parse(fact) {
             self.assignments.insert(assignment);
         }
@@ -245,6 +253,9 @@ impl UserEntries {
             if mine.pending.is_none() {
                 mine.pending = record.pending.clone();
             }
+            if mine.placed.is_none() {
+                mine.placed = record.placed.clone();
+            }
         }
     }
 
@@ -275,6 +286,12 @@ impl UserEntries {
                 values.push(format!(
                     "{user}{SEPARATOR}{marker}{SEPARATOR}p.{}",
                     pending.render()
+                ));
+            }
+            if let Some(placed) = &record.placed {
+                values.push(format!(
+                    "{user}{SEPARATOR}{marker}{SEPARATOR}w.{}",
+                    placed.render()
                 ));
             }
             for fact in &record.assignments {
@@ -542,6 +559,7 @@ mod tests {
     fn record() -> IcRecord {
         IcRecord {
             pending: None,
+            placed: None,
             assignments: [
                 AssignmentFact {
                     account: "123456789012".into(),
@@ -644,6 +662,29 @@ mod tests {
         // A malformed mark reads as a finished block.
         let forged = InlinePolicy::parse(Some(&document.replace(".0badf00d", ".zz"))).unwrap();
         assert_eq!(forged.user(&"u".repeat(64)).records[M1].pending, None);
+    }
+
+    #[test]
+    fn a_placed_mark_round_trips_and_survives_merging() {
+        let placed = Placed {
+            workspace: "5eed0001".into(),
+            at: 1_764_892_800,
+            fingerprint: "0badf00d".into(),
+        };
+        let finished = IcRecord {
+            placed: Some(placed.clone()),
+            ..record()
+        };
+        let mut policy = InlinePolicy::default();
+        policy.set_user("u-1", &entries(M1, finished.clone()));
+        let document = policy.render().unwrap();
+        assert!(document.contains(&format!("u-1#{M1}#w.5eed0001.1764892800.0badf00d")));
+        let parsed = InlinePolicy::parse(Some(&document)).unwrap();
+        assert_eq!(parsed.user("u-1").records[M1], finished);
+        // Seen in another permission set without it: still placed.
+        let mut seen = entries(M1, record());
+        seen.merge(&entries(M1, finished));
+        assert_eq!(seen.records[M1].placed, Some(placed));
     }
 
     #[test]

@@ -360,10 +360,13 @@ impl Creation<'_> {
             "assignment".to_string(),
             if assigned { "shared" } else { "created" }.to_string(),
         );
-        if adopted.is_some() {
+        if let Some(lease) = adopted {
             event.details.insert(
                 "lease".to_string(),
-                "adopted from an unfinished run".to_string(),
+                format!(
+                    "taken over from an earlier run of this grant (granted at {})",
+                    lease.meta.granted_at
+                ),
             );
         }
         op.audit_or_warn(event, "grant").await;

@@ -326,7 +326,7 @@ fn name_leftover(op: &mut Op<'_>, planned: &mut GrantState, lease: &Lease) {
     op.warn(
         format!("Grant takes over lease `{name}` of an interrupted apply"),
         format!(
-            "Lease `{name}` (expiring at `{}`) has this grant's inputs and was written from this working directory and Terraform workspace by a run that was cut off ({state}). This grant takes it over: the apply rewrites it with this grant's expiry instead of leaving it to keep the access after a destroy. If an identical grant in another state of this working directory holds that lease, do not apply this plan: the two grants would share one lease.",
+            "Lease `{name}` (expiring at `{}`) has this grant's inputs and was written from this working directory and Terraform workspace by a run that was cut off ({state}). This grant takes it over: the apply rewrites it with this grant's expiry instead of leaving it to keep the access after a destroy. If another grant with the same inputs, in this state or another state of this working directory, holds that lease, do not apply this plan: the two grants would share one lease.",
             rfc3339(lease.view.expires_at)
         ),
         attr("id"),

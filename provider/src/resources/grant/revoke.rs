@@ -60,6 +60,10 @@ pub async fn revoke(
         .filter(|l| own.is_none_or(|own| own.view.name != l.view.name))
         .collect();
     let other_live = others.iter().any(|l| l.view.is_live(now));
+    // A later run of this grant took the lease over (a replacement with
+    // `create_before_destroy`, or a re-run after this one was cut off): the
+    // lease and the access are that run's now.
+    let taken_over = own.is_none() && leases.iter().any(|l| l.view.name == name);
     let notice = parse_lease_name(&name).map(|parsed| key.notice_name(&parsed.grant_id));
     let expired = known_str(&state.expires_at)
         .and_then(parse_rfc3339)
@@ -189,7 +193,9 @@ pub async fn revoke(
             if own.is_some() {
                 delete_schedule(ctx, &name).await?;
             }
-            let kept = if !owns_assignment {
+            let kept = if taken_over {
+                "kept: its lease was taken over by a later run of this grant"
+            } else if !owns_assignment {
                 "not this grant's: left as it is"
             } else {
                 "kept for a later grant"
@@ -198,7 +204,9 @@ pub async fn revoke(
                 .details
                 .insert("assignment".to_string(), kept.to_string());
             let views: Vec<LeaseView> = others.iter().map(|l| l.view.clone()).collect();
-            if let Some(latest) = latest_live(&views, now).filter(|_| owns_assignment) {
+            if let Some(latest) =
+                latest_live(&views, now).filter(|_| owns_assignment && !taken_over)
+            {
                 // The revoke does not end the access: say until when, and
                 // under which lease, so nobody takes it for ended.
                 let until = rfc3339(latest.expires_at);
@@ -208,7 +216,7 @@ pub async fn revoke(
                 );
                 op.warn(
                     format!("Access continues after the revoke of grant `{name}`"),
-                    format!("Another live lease of the same access, `{}` in `{}`, keeps the assignment until `{until}`: a grant of the same principal, permission set and account holds it, in this state or another. If no grant holds it (an apply killed while confirming that lease leaves one), delete that schedule and then the assignment to end the access now.", latest.name, ctx.config.schedule_group),
+                    format!("Another live lease of the same access, `{}` in `{}`, keeps the assignment until `{until}`: a grant of the same principal, permission set and account holds it, in this state or another. If no grant holds it (an apply killed while confirming that lease, and not re-run from the same working directory and workspace, leaves one), delete that schedule and then the assignment to end the access now.", latest.name, ctx.config.schedule_group),
                     Default::default(),
                 );
             }
@@ -218,9 +226,8 @@ pub async fn revoke(
         }
     }
     // The notice shares the lease's grant id: it is this grant's unless a
-    // later run of the same grant adopted the lease (and with it the id).
-    let adopted_by_another = own.is_none() && leases.iter().any(|l| l.view.name == name);
-    if let Some(notice) = notice.filter(|_| !adopted_by_another) {
+    // later run of the same grant took the lease over (and with it the id).
+    if let Some(notice) = notice.filter(|_| !taken_over) {
         if let Err(error) = delete_schedule(ctx, &notice).await {
             error.report_warning(
                 format!("Expiry notice of grant `{name}` not deleted"),

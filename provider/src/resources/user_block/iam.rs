@@ -22,7 +22,7 @@ use super::record::{done_unless_gone, quoted, Observed, Progress, Record, Restor
 use crate::aws::iam::{AccessKey, GroupRef, Iam};
 use crate::error::Error;
 use crate::policy::block::{
-    is_marker, record_tag_keys, record_tag_marker, GroupFact, IamRecord, KeyFact, Pending,
+    is_marker, record_tag_keys, record_tag_marker, GroupFact, IamRecord, KeyFact, Pending, Placed,
     USER_TAG_LIMIT,
 };
 use crate::policy::normalize_policy_json;
@@ -114,11 +114,14 @@ fn records(user: &User) -> BTreeMap<String, IamRecord> {
     IamRecord::from_tags(&user.tags)
 }
 
-/// Each record's marker with its pending mark, for [`Run::orphans`].
-fn marked(records: &BTreeMap<String, IamRecord>) -> impl Iterator<Item = (&str, Option<&Pending>)> {
+/// Each record's marker with its pending and placed marks, for
+/// [`Run::block_orphans`].
+fn marked(
+    records: &BTreeMap<String, IamRecord>,
+) -> impl Iterator<Item = (&str, Option<&Pending>, Option<&Placed>)> {
     records
         .iter()
-        .map(|(m, r)| (m.as_str(), r.pending.as_ref()))
+        .map(|(m, r)| (m.as_str(), r.pending.as_ref(), r.placed.as_ref()))
 }
 
 /// The state's own record as an AWS record (ids only where state has them).
@@ -173,7 +176,7 @@ pub(crate) async fn block(
     // What is on the user now: other blocks, orphans of killed applies,
     // and stale records of blocks that are all gone.
     let records = records(&user);
-    let orphans = run.orphans(marked(&records), marker, take_over);
+    let orphans = run.block_orphans(marked(&records), marker, take_over);
     let policies = user.marker_policies();
     let others: Vec<String> = policies
         .iter()
@@ -323,14 +326,19 @@ pub(crate) async fn block(
 
     // 3. After anything ambiguous, record what is true, not what the calls
     // answered.
+    let placed = pending.then(|| run.placed());
     let mut done_record = IamRecord {
         pending: None,
+        placed: placed.clone(),
         ..intended.clone()
     };
     if ambiguous {
         match find_user(iam, &run.meter, user_name, Some(marker)).await {
             Ok(Some(now)) => {
-                done_record = record.clone();
+                done_record = IamRecord {
+                    placed: placed.clone(),
+                    ..record.clone()
+                };
                 for key in &active {
                     if now.keys.iter().any(|k| k.id == key.id && !k.is_active()) {
                         done_record.add_key(KeyFact {
@@ -569,7 +577,7 @@ pub(crate) async fn restore(
         ));
         return restored;
     }
-    let orphans = run.orphans(marked(&records), marker, None);
+    let orphans = run.orphans(marked(&records).map(|(m, p, _)| (m, p)), marker, None);
     // Live: a policy, or a block still being placed by another run.
     let mut others: BTreeSet<String> = policies
         .iter()

@@ -22,7 +22,11 @@
 //! - **Killed applies**: a new block is marked pending (process nonce,
 //!   deadline, fingerprint of its inputs) until its last step; a later block
 //!   or restore of the same user takes over a pending block whose process is
-//!   gone (see `policy::block::Pending`).
+//!   gone (see `policy::block::Pending`). The last step leaves a placed
+//!   mark (workspace hash, time, fingerprint): a new block of the same
+//!   inputs from the same working directory and workspace, in a later
+//!   process, takes over a finished block that a run killed before
+//!   Terraform saved the state left behind (`policy::block::Placed`).
 //! - **Drift**: marker gone (policy removed, flag cleared or overwritten)
 //!   ⇒ the block is gone from state and the next plan creates it again;
 //!   marker there but the block partly undone (user enabled again, a key

@@ -14,8 +14,9 @@ use super::meter::Meter;
 use super::plan::Target;
 use super::{status, CognitoBlock, IamBlock, IdentityCenterBlock, UserBlockState};
 use crate::audit;
+use crate::config::workspace::{started_at, workspace_id};
 use crate::error::Error;
-use crate::policy::block::{fingerprint, Pending, PENDING_SECONDS};
+use crate::policy::block::{fingerprint, Pending, Placed, PENDING_SECONDS};
 use crate::values::{known_str, known_str_list, str_list, text};
 
 /// What a block changed, as its state holds it.
@@ -49,6 +50,10 @@ pub(crate) struct Run {
     pub fingerprint: String,
     /// Unix seconds.
     pub now: i64,
+    /// This process's working directory and workspace (8 hex digits).
+    pub workspace: String,
+    /// Unix seconds when this provider process started.
+    pub started: i64,
 }
 
 impl Run {
@@ -64,7 +69,24 @@ impl Run {
                 text(&state.ticket),
             ]),
             now: time::OffsetDateTime::now_utc().unix_timestamp(),
+            workspace: workspace_id().chars().take(8).collect(),
+            started: started_at().unix_timestamp(),
         }
+    }
+
+    /// The placed mark of a block this run finishes.
+    pub fn placed(&self) -> Placed {
+        Placed {
+            workspace: self.workspace.clone(),
+            at: self.now,
+            fingerprint: self.fingerprint.clone(),
+        }
+    }
+
+    /// True when a finished block no state may name is taken over by this
+    /// run's new block ([`Placed::adoptable`]).
+    pub fn may_take_placed(&self, placed: Option<&Placed>) -> bool {
+        placed.is_some_and(|p| p.adoptable(&self.workspace, &self.fingerprint, self.started))
     }
 
     /// The pending mark of a block this run is placing.
@@ -86,6 +108,35 @@ impl Run {
     /// process with other inputs before its deadline).
     pub fn placing_elsewhere(&self, pending: Option<&Pending>) -> bool {
         pending.is_some() && !self.may_adopt(pending)
+    }
+
+    /// [`Run::orphans`] of a new block, which also takes over a finished
+    /// block of the same inputs that an earlier run from this workspace
+    /// left without state ([`Run::may_take_placed`]); a restore never does
+    /// (that block may be another state's).
+    pub fn block_orphans<'a>(
+        &self,
+        blocks: impl IntoIterator<Item = (&'a str, Option<&'a Pending>, Option<&'a Placed>)>,
+        marker: &str,
+        take_over: Option<&str>,
+    ) -> Vec<String> {
+        let mut settled: Vec<&str> = Vec::new();
+        let marked: Vec<(&str, Option<&Pending>)> = blocks
+            .into_iter()
+            .inspect(|(m, pending, placed)| {
+                if pending.is_none() && self.may_take_placed(*placed) {
+                    settled.push(m);
+                }
+            })
+            .map(|(m, pending, _)| (m, pending))
+            .collect();
+        let mut orphans = self.orphans(marked, marker, take_over);
+        for m in settled {
+            if m != marker && !orphans.iter().any(|o| o == m) {
+                orphans.push(m.to_string());
+            }
+        }
+        orphans
     }
 
     /// The blocks of a user that this run, placing or restoring block
@@ -357,6 +408,8 @@ mod tests {
             nonce: NONCE.into(),
             fingerprint: "0123abcd".into(),
             now: 1_000,
+            workspace: "5eed0001".into(),
+            started: 990,
         }
     }
 
@@ -394,5 +447,59 @@ mod tests {
         assert!(run.placing_elsewhere(Some(&other_inputs_live)));
         assert!(!run.placing_elsewhere(Some(&other_inputs_late)));
         assert!(!run.placing_elsewhere(None));
+    }
+
+    #[test]
+    fn a_new_block_takes_over_finished_blocks_of_its_own_earlier_run_only() {
+        let run = run();
+        let placed = |workspace: &str, at: i64, fingerprint: &str| Placed {
+            workspace: workspace.into(),
+            at,
+            fingerprint: fingerprint.into(),
+        };
+        let earlier = placed("5eed0001", 900, "0123abcd");
+        let other_workspace = placed("5eed0002", 900, "0123abcd");
+        let other_inputs = placed("5eed0001", 900, "ffff0000");
+        let this_run = placed("5eed0001", 990, "0123abcd");
+        let gone = pending("1111bbbb", 999, "ffff0000");
+        let blocks = [
+            ("a", None, Some(&earlier)),
+            ("b", None, Some(&other_workspace)),
+            ("c", None, Some(&other_inputs)),
+            ("d", None, Some(&this_run)),
+            ("e", None, None),
+            ("f", Some(&gone), None),
+            ("own", None, Some(&earlier)),
+        ];
+        assert_eq!(run.block_orphans(blocks, "own", None), ["f", "a"]);
+        assert_eq!(run.block_orphans(blocks, "own", Some("e")), ["e", "f", "a"]);
+        // A restore takes over pending blocks only.
+        let pending_only = blocks.map(|(m, p, _)| (m, p));
+        assert_eq!(run.orphans(pending_only, "own", None), ["f"]);
+        // No workspace known: nothing is taken as this workspace's.
+        let blind = Run {
+            workspace: String::new(),
+            ..run
+        };
+        assert!(!blind.may_take_placed(Some(&placed("", 900, "0123abcd"))));
+    }
+
+    #[test]
+    fn the_placed_mark_round_trips() {
+        let mark = Placed {
+            workspace: "5eed0001".into(),
+            at: 1_700_000_000,
+            fingerprint: "0123abcd".into(),
+        };
+        assert_eq!(Placed::parse(&mark.render()), Some(mark));
+        for bad in [
+            "",
+            "5eed0001.x.0123abcd",
+            "zz.1.ab",
+            "a.1.b.c",
+            "5eed0001.1.",
+        ] {
+            assert_eq!(Placed::parse(bad), None, "{bad}");
+        }
     }
 }

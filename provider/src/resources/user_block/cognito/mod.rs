@@ -287,7 +287,9 @@ pub(crate) async fn block(
         .iter()
         .filter(|b| {
             b.marker != marker
-                && (take_over == Some(b.marker.as_str()) || run.may_adopt(b.pending.as_ref()))
+                && (take_over == Some(b.marker.as_str())
+                    || run.may_adopt(b.pending.as_ref())
+                    || (b.pending.is_none() && run.may_take_placed(b.placed.as_ref())))
         })
         .map(|b| b.marker.clone())
         .collect();
@@ -387,7 +389,7 @@ pub(crate) async fn block(
                     .is_none_or(|b| b.pending.is_some());
                 if needs_write && (placed || progress.changed) {
                     let mut finished = now_flag.take().unwrap_or_else(|| flag.clone());
-                    finished.put(marker, None);
+                    finished.finish(marker, pending.then(|| run.placed()));
                     let value = finished.render().unwrap_or_default();
                     match set_flag(cognito, meter, target, &value).await {
                         Ok(()) => {

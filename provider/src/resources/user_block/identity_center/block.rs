@@ -104,8 +104,8 @@ pub(crate) async fn block(
     let blocks = existing
         .records
         .iter()
-        .map(|(m, r)| (m.as_str(), r.pending.as_ref()));
-    let orphans = run.orphans(blocks, marker, take_over);
+        .map(|(m, r)| (m.as_str(), r.pending.as_ref(), r.placed.as_ref()));
+    let orphans = run.block_orphans(blocks, marker, take_over);
     let mut entries = existing.clone();
     entries.denied = true;
     entries.markers.insert(marker.to_string());
@@ -271,6 +271,7 @@ async fn finish(
         return Ok(());
     };
     mine.pending = None;
+    mine.placed = Some(run.placed());
     let mut clearing = Vec::new();
     write_entries(subject, run, &marked, &entries, &mut clearing).await;
     failed.extend(clearing.into_iter().map(|(step, error)| {

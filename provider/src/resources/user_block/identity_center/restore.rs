@@ -83,6 +83,8 @@ pub(crate) async fn restore(
         let record = mine.records.entry(marker.to_string()).or_default();
         record.merge(&from_state(own));
         record.pending = None;
+        // A record kept without its marker is no block to take over.
+        record.placed = None;
         let written = write_entries(&subject, run, &scan, &mine, &mut failed).await;
         if !written.is_empty() {
             restored
