@@ -9,9 +9,10 @@
 //! the lease, reads what is true and saves the grant with an error saying
 //! so: Terraform taints it, the next apply replaces it and a destroy
 //! revokes it. The last step clears `pending_until`; a lease still pending
-//! belongs to a run that has not finished or died, and the next run of the
-//! same grant (same key and fingerprint) adopts it instead of leaving it
-//! behind.
+//! belongs to a run that has not finished or died. The next run of the same
+//! grant (same key, fingerprint and workspace; `policy::lease::adoptable`)
+//! takes over a lease an earlier run left, pending or finished, instead of
+//! leaving it behind.
 
 use std::time::Duration;
 
@@ -40,7 +41,7 @@ use crate::policy::lease::{
     adoptable, expiry_after, latest_live, parse_lease_name, reconcile, rfc3339, Claimant,
     LeaseMeta, LeaseView,
 };
-use crate::values::{known_str, str_list};
+use crate::values::str_list;
 
 /// How many AWS operations a create may still make after its assignment
 /// wait (reconcile, confirm, notice), each bounded by
@@ -174,32 +175,18 @@ impl Creation<'_> {
         let leases = list_leases(ctx, key).await?;
         let fp = self.request.fingerprint();
         let ws = workspace_id();
-        // A lease this grant's earlier run left: the one the plan named (it
-        // may have finished, and no state recorded it), else one still
-        // pending with the same key, inputs and workspace. Taken over, so no
-        // run leaves a lease behind.
-        let planned_name = known_str(&state.schedule_name).map(str::to_string);
-        let adopted = match &planned_name {
-            Some(name) => leases.iter().find(|lease| lease.view.name == *name),
-            None => {
-                let claimant = Claimant {
-                    fp: &fp,
-                    ws,
-                    started: started_at(),
-                };
-                leases.iter().find(|lease| {
-                    lease.view.pending_until.is_some()
-                        && adoptable(&lease.meta, &lease.view, claimant, granted_at)
-                })
-            }
+        // A lease this grant's earlier run left (killed before Terraform
+        // saved the state): same key, inputs and workspace, written before
+        // this process started; pending, or finished and not expired. The
+        // plan warned about it. Taken over, so no run leaves a lease behind.
+        let claimant = Claimant {
+            fp: &fp,
+            ws,
+            started: started_at(),
         };
-        if let Some(lease) = adopted.filter(|lease| lease.meta.fp != fp || lease.view.retired) {
-            return Err(Error::incomplete(
-                format!("Lease `{}` changed since the plan", lease.view.name),
-                "The plan took this lease over as the grant's own, but it no longer carries this grant's inputs (or was handed to another grant). Nothing was granted; plan again.",
-            )
-            .into());
-        }
+        let adopted = leases
+            .iter()
+            .find(|lease| adoptable(&lease.meta, &lease.view, claimant, granted_at));
         let others: Vec<&Lease> = leases
             .iter()
             .filter(|lease| adopted.is_none_or(|a| a.view.name != lease.view.name))
@@ -212,10 +199,8 @@ impl Creation<'_> {
             return Err(error.into());
         }
 
-        let grant_id = planned_name
-            .as_deref()
-            .or(adopted.map(|lease| lease.view.name.as_str()))
-            .and_then(parse_lease_name)
+        let grant_id = adopted
+            .and_then(|lease| parse_lease_name(&lease.view.name))
             .map(|name| name.grant_id)
             .unwrap_or_else(crate::audit::random_id);
         let name = key.lease_name(&grant_id);

@@ -244,7 +244,7 @@ pub async fn plan_with_aws(
             problems.push(standing_assignment(request));
         }
         if let Some(lease) = own {
-            name_leftover(op, planned, lease);
+            warn_leftover(op, lease);
         }
     }
     if principals
@@ -312,12 +312,10 @@ pub fn own_leftover<'a>(
     })
 }
 
-/// Plans the take-over of `lease`: the grant keeps its name (the plan shows
-/// it as the grant's `id`), and the plan says why.
-fn name_leftover(op: &mut Op<'_>, planned: &mut GrantState, lease: &Lease) {
+/// Says at plan that the apply takes `lease` over (the same rule decides
+/// at apply, in [`super::create`]).
+fn warn_leftover(op: &mut Op<'_>, lease: &Lease) {
     let name = &lease.view.name;
-    planned.id = Value::Value(name.clone());
-    planned.schedule_name = Value::Value(name.clone());
     let state = if lease.view.pending_until.is_some() {
         "unfinished"
     } else {
@@ -326,10 +324,10 @@ fn name_leftover(op: &mut Op<'_>, planned: &mut GrantState, lease: &Lease) {
     op.warn(
         format!("Grant takes over lease `{name}` of an interrupted apply"),
         format!(
-            "Lease `{name}` (expiring at `{}`) has this grant's inputs and was written from this working directory and Terraform workspace by a run that was cut off ({state}). This grant takes it over: the apply rewrites it with this grant's expiry instead of leaving it to keep the access after a destroy. If another grant with the same inputs, in this state or another state of this working directory, holds that lease, do not apply this plan: the two grants would share one lease.",
+            "Lease `{name}` (expiring at `{}`) has this grant's inputs and was written from this working directory and Terraform workspace by a run that was cut off ({state}). The apply takes it over as this grant's lease, with this grant's expiry, instead of leaving it to keep the access after a destroy. If another grant with the same inputs, in this state or another state of this working directory, holds that lease, do not apply this plan: the two grants would share one lease.",
             rfc3339(lease.view.expires_at)
         ),
-        attr("id"),
+        attr("principal"),
     );
 }
 
