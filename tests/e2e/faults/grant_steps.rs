@@ -647,3 +647,61 @@ tftest!(
         destroy_clean(tf, aws, &check);
     }
 );
+
+tftest!(
+    faults_grant_lease_rewritten_outside_terraform_then_destroy_says_access_continues,
+    |tf, aws| {
+        // REVIEW-ADOPT.md finding G1. A colleague with Scheduler write
+        // access rewrites the grant's lease in place: same name, another
+        // `granted_at` (so it looks "taken over by a later run of this
+        // grant") and a far expiry. The destroy of the grant must either
+        // remove the access or say that it continues, and until when;
+        // `revoke.rs` (`taken_over`) reports success and says nothing.
+        let proxy = Proxy::start(moto_port(aws));
+        let check = applied(tf, aws, &proxy, "");
+        tf.apply();
+        let name = tf.resource("jit_grant.g")["schedule_name"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        aws.run(async {
+            let scheduler = &aws.clients.scheduler;
+            let lease = scheduler
+                .get_schedule()
+                .group_name(&check.group)
+                .name(&name)
+                .send()
+                .await
+                .unwrap();
+            let meta = LeaseMeta {
+                granted_at: "2020-01-01T00:00:00Z".into(),
+                ..LeaseMeta::from_description(lease.description().unwrap()).unwrap()
+            };
+            scheduler
+                .update_schedule()
+                .group_name(&check.group)
+                .name(&name)
+                .schedule_expression("at(2099-01-01T00:00:00)")
+                .schedule_expression_timezone("UTC")
+                .set_flexible_time_window(lease.flexible_time_window().cloned())
+                .set_target(lease.target().cloned())
+                .description(meta.to_description())
+                .state(aws_sdk_scheduler::types::ScheduleState::Enabled)
+                .send()
+                .await
+                .unwrap();
+        });
+        let out = tf.ok(&[
+            "destroy",
+            "-auto-approve",
+            "-no-color",
+            "-refresh=false",
+        ]);
+        let still = tests::invariants::assignments(aws, &check.accounts);
+        assert!(
+            still.is_empty() || out.all().contains("Access continues"),
+            "the destroy kept the access (lease `{name}` now expires in 2099) and said nothing:\n{}",
+            out.all()
+        );
+    }
+);
