@@ -705,3 +705,45 @@ tftest!(
         );
     }
 );
+
+tftest!(
+    faults_grant_second_identical_grant_of_one_state_keeps_its_own_lease,
+    |tf, aws| {
+        // REVIEW-ADOPT.md finding G2. A second grant of the same access
+        // with the same fingerprint (an extension request: same principal,
+        // permission set, duration, requester, approvers; another reason)
+        // is added to the state that holds the first. The apply walk's
+        // provider process neither refreshes nor plans the unchanged first
+        // grant, so its lease is not "held" there: the second grant must
+        // still get a lease of its own, not take the first one's over.
+        let proxy = Proxy::start(moto_port(aws));
+        let check = applied(tf, aws, &proxy, "");
+        tf.apply();
+        let first = tf.resource("jit_grant.g")["schedule_name"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let second = grant("g2", "alice").replace(
+            "Investigate failing lifecycle rule",
+            "Extend: the investigation goes on",
+        );
+        tf.write_main(&[
+            &provider_via(tf, &proxy, &grant_policy()),
+            &grant("g", "alice"),
+            &second,
+        ]);
+        let out = tf.apply();
+        let ours = tf.resource("jit_grant.g2")["schedule_name"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_ne!(
+            ours,
+            first,
+            "the second grant took the first grant's lease over:\n{}",
+            out.all()
+        );
+        check.assert_holds(aws, "after the second grant");
+        tf.assert_plan_empty();
+    }
+);
