@@ -760,46 +760,49 @@ tftest!(workspaces_block_one_iam_user_at_once, |tf, aws| {
     let _ = std::fs::remove_dir_all(&b.dir);
 });
 
-tftest!(workspaces_two_states_of_one_directory_keep_their_blocks, |tf, aws| {
-    // REVIEW-ADOPT.md finding B1. One working directory, two states: the
-    // common CI layout of one root module initialised per environment with
-    // a partial backend configuration (`init -backend-config=...`, each in
-    // its own `TF_DATA_DIR`), both in workspace `default`. The workspace
-    // hash of `config::workspace` is the same for both, so the placed mark
-    // of A's finished block looks like B's own interrupted block. B's new
-    // block must not absorb it: A's state still names that block.
-    let user = iam_user(aws, &tf.prefix);
-    let before = IamUserSnapshot::take(aws, &user).unwrap();
-    let backend = "\nterraform {\n  backend \"local\" {}\n}\n";
-    tf.write_main(&[
-        &tf.provider(""),
-        backend,
-        &block("iam", &iam_target(&user), ""),
-    ]);
-    let a = tf.with_env(&[("TF_DATA_DIR", ".terraform-a")]);
-    let b = tf.with_env(&[("TF_DATA_DIR", ".terraform-b")]);
-    a.ok(&["init", "-no-color", "-backend-config=path=a.tfstate"]);
-    b.ok(&["init", "-no-color", "-backend-config=path=b.tfstate"]);
-    a.apply();
-    let theirs = text(&a, "jit_user_block.iam", "marker");
-    // B's provider process starts in a later second than A's block.
-    std::thread::sleep(Duration::from_millis(1_500));
-    b.apply();
-    let ours = text(&b, "jit_user_block.iam", "marker");
-    assert_ne!(ours, theirs);
-    let after_b = deny_policies(aws, &user);
+tftest!(
+    workspaces_two_states_of_one_directory_keep_their_blocks,
+    |tf, aws| {
+        // REVIEW-ADOPT.md finding B1. One working directory, two states: the
+        // common CI layout of one root module initialised per environment with
+        // a partial backend configuration (`init -backend-config=...`, each in
+        // its own `TF_DATA_DIR`), both in workspace `default`. The workspace
+        // hash of `config::workspace` is the same for both, so the placed mark
+        // of A's finished block looks like B's own interrupted block. B's new
+        // block must not absorb it: A's state still names that block.
+        let user = iam_user(aws, &tf.prefix);
+        let before = IamUserSnapshot::take(aws, &user).unwrap();
+        let backend = "\nterraform {\n  backend \"local\" {}\n}\n";
+        tf.write_main(&[
+            &tf.provider(""),
+            backend,
+            &block("iam", &iam_target(&user), ""),
+        ]);
+        let a = tf.with_env(&[("TF_DATA_DIR", ".terraform-a")]);
+        let b = tf.with_env(&[("TF_DATA_DIR", ".terraform-b")]);
+        a.ok(&["init", "-no-color", "-backend-config=path=a.tfstate"]);
+        b.ok(&["init", "-no-color", "-backend-config=path=b.tfstate"]);
+        a.apply();
+        let theirs = text(&a, "jit_user_block.iam", "marker");
+        // B's provider process starts in a later second than A's block.
+        std::thread::sleep(Duration::from_millis(1_500));
+        b.apply();
+        let ours = text(&b, "jit_user_block.iam", "marker");
+        assert_ne!(ours, theirs);
+        let after_b = deny_policies(aws, &user);
 
-    // B's restore may lift only B's block: A's state still says BLOCKED.
-    b.destroy();
-    let now = IamUserSnapshot::take(aws, &user).unwrap();
-    assert_eq!(
+        // B's restore may lift only B's block: A's state still says BLOCKED.
+        b.destroy();
+        let now = IamUserSnapshot::take(aws, &user).unwrap();
+        assert_eq!(
         now.block_state(&before),
         BlockState::Blocked,
         "B's destroy lifted the block A's state holds (deny policies after B's apply: {after_b:?}; A's marker {theirs}): {now:#?}"
     );
-    assert_eq!(after_b, sorted(vec![theirs.clone(), ours.clone()]));
-    assert_eq!(deny_policies(aws, &user), vec![theirs.clone()]);
-    a.assert_plan_empty();
-    a.destroy();
-    assert_eq!(IamUserSnapshot::take(aws, &user).unwrap(), before);
-});
+        assert_eq!(after_b, sorted(vec![theirs.clone(), ours.clone()]));
+        assert_eq!(deny_policies(aws, &user), vec![theirs.clone()]);
+        a.assert_plan_empty();
+        a.destroy();
+        assert_eq!(IamUserSnapshot::take(aws, &user).unwrap(), before);
+    }
+);

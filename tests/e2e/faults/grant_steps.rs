@@ -691,12 +691,7 @@ tftest!(
                 .await
                 .unwrap();
         });
-        let out = tf.ok(&[
-            "destroy",
-            "-auto-approve",
-            "-no-color",
-            "-refresh=false",
-        ]);
+        let out = tf.ok(&["destroy", "-auto-approve", "-no-color", "-refresh=false"]);
         let still = tests::invariants::assignments(aws, &check.accounts);
         assert!(
             still.is_empty() || out.all().contains("Access continues"),
