@@ -5,9 +5,8 @@
 //! runs on both versions survive throttling, a hung call and an interrupt
 //! (cases that hold for today's provider), and applies of 20 grants
 //! interrupted at seeded points leave no access without a lease and no
-//! orphan lease (`interrupted_grants`). Cases marked `#[ignore = "issue
-//! 12: …"]` reproduce provider bugs found with the proxy; the fix un-ignores
-//! them.
+//! orphan lease (`interrupted_grants`). A provider bug found with the proxy
+//! is first written here as a failing case, then fixed.
 
 mod grant_steps;
 mod grants;

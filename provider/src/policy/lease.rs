@@ -341,27 +341,13 @@ pub fn adoptable(
     same_workspace && view.expires_at > now
 }
 
-/// Fingerprint (16 hex digits) of the inputs of a grant that force its
-/// replacement, besides the assignment key in the lease name: the same grant
-/// planned again after a run died has the same fingerprint.
-pub fn fingerprint(
-    principal: &str,
-    permission_set: &str,
-    duration_seconds: u64,
-    requested_by: &str,
-    approved_by: &[String],
-    break_glass: bool,
-) -> String {
-    let text = [
-        principal.to_string(),
-        permission_set.to_string(),
-        duration_seconds.to_string(),
-        requested_by.to_string(),
-        approved_by.join("\u{1f}"),
-        break_glass.to_string(),
-    ]
-    .join("\n");
-    format!("{:016x}", fnv1a64(text.as_bytes()))
+/// Fingerprint (16 hex digits) of a grant's inputs besides the assignment
+/// key in the lease name: the same grant planned again after a run died has
+/// the same fingerprint. The reason and ticket count too, so a second grant
+/// of the same access (an extension, written with its own reason) never
+/// looks like the first one's re-run.
+pub fn fingerprint(inputs: &[&str]) -> String {
+    format!("{:016x}", fnv1a64(inputs.join("\n").as_bytes()))
 }
 
 /// The latest time a one-time schedule can name (`at()` has four year

@@ -85,17 +85,21 @@ impl Request {
         })
     }
 
-    /// Fingerprint of the inputs that force a replacement (besides the
-    /// assignment key): the same grant planned again has the same one.
+    /// [`fingerprint`] of the grant's inputs (besides the assignment key):
+    /// the same grant planned again has the same one.
     pub fn fingerprint(&self) -> String {
-        fingerprint(
+        let duration = self.duration.as_secs().to_string();
+        let approvers = self.approved_by.join("\u{1f}");
+        fingerprint(&[
             &self.principal,
             &self.permission_set,
-            self.duration.as_secs(),
+            &duration,
             &self.requested_by,
-            &self.approved_by,
-            self.break_glass,
-        )
+            &approvers,
+            if self.break_glass { "true" } else { "false" },
+            &self.reason,
+            self.ticket.as_deref().unwrap_or_default(),
+        ])
     }
 
     /// The request of a state, its duration parsed here; `Ok(None)` while

@@ -194,7 +194,7 @@ pub async fn revoke(
                 delete_schedule(ctx, &name).await?;
             }
             let kept = if taken_over {
-                "kept: its lease was taken over by a later run of this grant"
+                "kept: its lease was rewritten since the grant (taken over by a later run of this grant, or changed outside Terraform)"
             } else if !owns_assignment {
                 "not this grant's: left as it is"
             } else {
@@ -204,9 +204,7 @@ pub async fn revoke(
                 .details
                 .insert("assignment".to_string(), kept.to_string());
             let views: Vec<LeaseView> = others.iter().map(|l| l.view.clone()).collect();
-            if let Some(latest) =
-                latest_live(&views, now).filter(|_| owns_assignment && !taken_over)
-            {
+            if let Some(latest) = latest_live(&views, now).filter(|_| owns_assignment) {
                 // The revoke does not end the access: say until when, and
                 // under which lease, so nobody takes it for ended.
                 let until = rfc3339(latest.expires_at);
@@ -214,9 +212,14 @@ pub async fn revoke(
                     "kept_until".to_string(),
                     format!("{until} (lease {})", latest.name),
                 );
+                let holder = if taken_over {
+                    format!("This grant's lease `{name}` was rewritten since the grant was made (granted at `{}` in state): a later run of this grant from this working directory took it over, or it was changed outside Terraform. Lease `{}` keeps the assignment until `{until}`.", granted_at.unwrap_or("?"), latest.name)
+                } else {
+                    format!("Another live lease of the same access, `{}` in `{}`, keeps the assignment until `{until}`: a grant of the same principal, permission set and account holds it, in this state or another.", latest.name, ctx.config.schedule_group)
+                };
                 op.warn(
                     format!("Access continues after the revoke of grant `{name}`"),
-                    format!("Another live lease of the same access, `{}` in `{}`, keeps the assignment until `{until}`: a grant of the same principal, permission set and account holds it, in this state or another. If no grant holds it (an apply killed while confirming that lease, and not re-run from the same working directory and workspace, leaves one), delete that schedule and then the assignment to end the access now.", latest.name, ctx.config.schedule_group),
+                    format!("{holder} If no grant in state holds that lease (an apply killed while confirming it, and not re-run from the same working directory, backend and workspace, leaves one), delete that schedule and then the assignment to end the access now."),
                     Default::default(),
                 );
             }

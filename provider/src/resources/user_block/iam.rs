@@ -18,7 +18,9 @@ use tokio::task::JoinSet;
 
 use super::meter::Meter;
 use super::plan::iam_path;
-use super::record::{done_unless_gone, quoted, Observed, Progress, Record, Restored, Run};
+use super::record::{
+    done_unless_gone, quoted, Observed, Progress, Record, Restored, Run, TAKEN_OVER_OR_REMOVED,
+};
 use crate::aws::iam::{AccessKey, GroupRef, Iam};
 use crate::error::Error;
 use crate::policy::block::{
@@ -564,10 +566,16 @@ pub(crate) async fn restore(
                 Err(error) => restored.failed(format!("remove the record of `{marker}`"), error),
             }
         }
+        let still = if alone {
+            String::new()
+        } else {
+            let others: Vec<String> = policies.iter().filter(|p| *p != marker).cloned().collect();
+            format!("; the user is still blocked by {}", quoted(&others))
+        };
         restored.warnings.push((
             "Block marker not in place".to_string(),
             format!(
-                "policy `{marker}` is no longer attached (removed outside Terraform): nothing was restored{}",
+                "policy `{marker}` is no longer attached ({TAKEN_OVER_OR_REMOVED}): nothing was restored{}{still}",
                 if left.is_empty() {
                     String::new()
                 } else {

@@ -19,6 +19,12 @@ use crate::error::Error;
 use crate::policy::block::{fingerprint, Pending, Placed, PENDING_SECONDS};
 use crate::values::{known_str, known_str_list, str_list, text};
 
+/// Why a restore finds its block's marker gone: a later block of the same
+/// inputs from this state takes over a finished block no state it can see
+/// names (`Run::block_orphans`), and cannot tell a replaced one from one
+/// a killed apply left.
+pub(crate) const TAKEN_OVER_OR_REMOVED: &str = "removed outside Terraform, or taken over by a later block of the same inputs from this state: a create_before_destroy replacement or a re-run after a killed apply";
+
 /// What a block changed, as its state holds it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Record {

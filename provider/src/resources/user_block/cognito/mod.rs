@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 
 use super::meter::Meter;
 use super::plan::{cognito_path, CognitoTarget};
-use super::record::{quoted, Observed, Progress, Record, Restored, Run};
+use super::record::{quoted, Observed, Progress, Record, Restored, Run, TAKEN_OVER_OR_REMOVED};
 use crate::aws::cognito::{Cognito, SchemaAttribute};
 use crate::error::Error;
 use crate::policy::block::{attributes_digest, Flag};
@@ -534,7 +534,7 @@ async fn restore_looking_again(
         restored.warnings.push((
             "Block marker not in place".to_string(),
             format!(
-                "`{attribute}` no longer holds this block's marker `{marker}` (cleared outside Terraform): nothing was restored, so the user stays as it is{}",
+                "`{attribute}` no longer holds this block's marker `{marker}` ({TAKEN_OVER_OR_REMOVED}): nothing was restored, so the user stays as it is{}",
                 if was_enabled { "; enable it by hand if it should sign in" } else { "" }
             ),
         ));
