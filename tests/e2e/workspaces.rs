@@ -763,13 +763,13 @@ tftest!(workspaces_block_one_iam_user_at_once, |tf, aws| {
 tftest!(
     workspaces_two_states_of_one_directory_keep_their_blocks,
     |tf, aws| {
-        // REVIEW-ADOPT.md finding B1. One working directory, two states: the
-        // common CI layout of one root module initialised per environment with
-        // a partial backend configuration (`init -backend-config=...`, each in
-        // its own `TF_DATA_DIR`), both in workspace `default`. The workspace
-        // hash of `config::workspace` is the same for both, so the placed mark
-        // of A's finished block looks like B's own interrupted block. B's new
-        // block must not absorb it: A's state still names that block.
+        // One working directory, two states: the common CI layout of one
+        // root module initialised per environment with a partial backend
+        // configuration (`init -backend-config=...`, each in its own
+        // `TF_DATA_DIR`), both in workspace `default`. Were the state hash of
+        // `config::workspace` only the directory and workspace, the placed
+        // mark of A's finished block would look like B's own interrupted
+        // block. B's new block must not absorb it: A's state names it.
         let user = iam_user(aws, &tf.prefix);
         let before = IamUserSnapshot::take(aws, &user).unwrap();
         let backend = "\nterraform {\n  backend \"local\" {}\n}\n";

@@ -651,12 +651,11 @@ tftest!(
 tftest!(
     faults_grant_lease_rewritten_outside_terraform_then_destroy_says_access_continues,
     |tf, aws| {
-        // REVIEW-ADOPT.md finding G1. A colleague with Scheduler write
-        // access rewrites the grant's lease in place: same name, another
-        // `granted_at` (so it looks "taken over by a later run of this
-        // grant") and a far expiry. The destroy of the grant must either
-        // remove the access or say that it continues, and until when;
-        // `revoke.rs` (`taken_over`) reports success and says nothing.
+        // A colleague with Scheduler write access rewrites the grant's
+        // lease in place: same name, another `granted_at` (so it looks
+        // taken over by a later run of this grant) and a far expiry. The
+        // destroy of the grant must either remove the access or say that
+        // it continues, and until when; never succeed in silence.
         let proxy = Proxy::start(moto_port(aws));
         let check = applied(tf, aws, &proxy, "");
         tf.apply();
@@ -704,10 +703,10 @@ tftest!(
 tftest!(
     faults_grant_second_identical_grant_of_one_state_keeps_its_own_lease,
     |tf, aws| {
-        // REVIEW-ADOPT.md finding G2. A second grant of the same access
-        // with the same fingerprint (an extension request: same principal,
-        // permission set, duration, requester, approvers; another reason)
-        // is added to the state that holds the first. The apply walk's
+        // A second grant of the same access (an extension request: the
+        // same principal, permission set, duration, requester and
+        // approvers; another reason) is added to the state that holds the
+        // first. The apply walk's
         // provider process neither refreshes nor plans the unchanged first
         // grant, so its lease is not "held" there: the second grant must
         // still get a lease of its own, not take the first one's over.
