@@ -63,7 +63,8 @@ fn backend_of(dir: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// This process's working directory and workspace, hashed once; empty when
+/// This process's working directory, backend and workspace, hashed once
+/// ([`workspace_id_of`]); empty when
 /// the working directory cannot be read (nothing is then taken over as
 /// this workspace's).
 pub fn workspace_id() -> &'static str {
